@@ -1,0 +1,56 @@
+"""Test set-up shared by every app.
+
+The demo county (scale 1) is built once per test database through the same services the
+product uses; each test then runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from renda.accounts.models import User
+from renda.core.scoping import Scope, scope_for_user, system_scope
+from renda.org.demo_county import build_demo
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        build_demo(scope=system_scope("测试数据"), scale=1)
+
+
+@pytest.fixture
+def system() -> Scope:
+    return system_scope("测试")
+
+
+@pytest.fixture
+def user_named(db: None) -> Callable[[str], User]:
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def scope_of(user_named: Callable[[str], User]) -> Callable[[str], Scope]:
+    def get(username: str) -> Scope:
+        return scope_for_user(user_named(username))
+
+    return get
+
+
+@pytest.fixture
+def client_as(user_named: Callable[[str], User]) -> Callable[[str], Client]:
+    """A test client logged in as one of the demo users: admin, city, county, township,
+    street, liaison, deputy, clerk."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(user_named(username))
+        return client
+
+    return make

@@ -1,0 +1,13 @@
+"""Celery app. With REDIS_URL set, start a worker and beat (docs/deploy.md); without it,
+tasks run in-process (CELERY_TASK_ALWAYS_EAGER) and scheduled sweeps run from the
+in-process scheduler started by ``manage.py run_embedded``."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renda.settings")
+
+app = Celery("renda")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,47 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from renda.audit.services import audit_record
+from renda.core.scoping import system_scope
+from renda.org.demo_county import DEMO_PASSWORD, build_demo, demo_logins
+from renda.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "生成演示县数据（确定性）：--scale N 生成 N 个县，用于演示与性能测试"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=int, default=1, help="县的个数（默认 1）")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="已有区划数据时跳过（make run 用）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Region.objects.exists():
+            self.stdout.write("已有数据，跳过演示数据生成。")
+            self.print_logins()
+            return
+        if options["scale"] < 1:
+            self.stderr.write("--scale 至少为 1")
+            return
+        started = time.monotonic()
+        scope = system_scope("演示数据生成")
+        with transaction.atomic():
+            summary = build_demo(scope=scope, scale=options["scale"], seed=options["seed"])
+            audit_record(actor=scope.actor, action="demo.seed", target_type="system", target_id="demo",
+                         after={"scale": options["scale"], "deputies": summary.deputies})
+        self.stdout.write(
+            f"演示数据已生成（{time.monotonic() - started:.1f} 秒）：{summary.counties} 个县，{summary.townships} 个乡镇/街道，"
+            f"{summary.villages} 个村/社区，{summary.deputies} 名代表，{summary.stations} 个家站点，{summary.units} 个承办单位"
+        )
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        rows = demo_logins()
+        if not rows:
+            return
+        self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for role, username, where in rows:
+            self.stdout.write(f"  {username:<10} {role}（{where}）")
