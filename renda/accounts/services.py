@@ -16,7 +16,7 @@ from renda.core.errors import ValidationFailed
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_phone, clean_text
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.regions.models import Region
+from renda.regions.models import Region, RegionLevel
 
 
 @transaction.atomic
@@ -57,10 +57,12 @@ def role_grant(
     scope.require(Perm.ADMIN)
     if role not in Role.values:
         raise ValidationFailed("角色无效", field="role")
+    # A liaison or deputy works across their whole township (the station's deputies live in
+    # several villages), so their scope defaults to the township around the station or home.
     if station is not None:
-        region = region or station.region
+        region = region or township_of(station.region)
     if deputy is not None:
-        region = region or deputy.region
+        region = region or township_of(deputy.region)
     if unit is not None:
         region = region or unit.region
     if role != Role.ADMIN and region is None:
@@ -81,6 +83,12 @@ def role_grant(
         after={"role": role, "region": region.name if region else "全部区划"},
     )
     return assignment
+
+
+def township_of(region: Region) -> Region:
+    if region.level <= RegionLevel.TOWNSHIP:
+        return region
+    return Region.objects.get(path=region.path[:9])
 
 
 def token_hash(raw: str) -> str:

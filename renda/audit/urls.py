@@ -1,6 +1,6 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from renda.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="log")]
+urlpatterns = [path("", views.log, name="log")]

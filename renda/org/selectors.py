@@ -169,3 +169,14 @@ def group_list(*, scope: Scope) -> QuerySet[DeputyGroup]:
 
 def group_detail(*, scope: Scope, pk: int) -> DeputyGroup:
     return scope.get(DeputyGroup.objects.select_related("region").prefetch_related("members__region"), pk=pk)
+
+
+def station_choices(*, scope: Scope) -> QuerySet[Station]:
+    """Stations for a filter drop-down."""
+    return scope.filter(Station.objects.all()).only("id", "name").order_by("region__path", "code")
+
+
+def group_choices(*, scope: Scope) -> QuerySet[DeputyGroup]:
+    return scope.filter(DeputyGroup.objects.all()).select_related("region").only("id", "name", "region__name").order_by(
+        "region__path", "name"
+    )

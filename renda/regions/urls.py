@@ -1,6 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from renda.regions import views
 
 app_name = "regions"
-urlpatterns: list = []
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="tree")]
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<str:code>/", views.detail, name="detail"),
+    path("<str:code>/children/", views.children, name="children"),
+]

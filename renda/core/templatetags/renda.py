@@ -1,0 +1,21 @@
+from django import template
+
+from renda.core.validation import mask_name, mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value or "")
+
+
+@register.filter
+def masked_name(value: str) -> str:
+    return mask_name(value or "")
+
+
+@register.simple_tag
+def phone(value: str, show: bool) -> str:
+    """The phone in full for those who handle the person, masked for everyone else."""
+    return (value or "") if show else mask_phone(value or "")
