@@ -13,7 +13,17 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("审计事件只能追加，不能修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("审计事件只能追加，不能删除")
+
+
 class AuditEvent(models.Model):  # 审计事件
+    objects = AuditEventQuerySet.as_manager()
+
     seq = models.BigIntegerField("序号", unique=True)
     created_at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(

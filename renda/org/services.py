@@ -125,12 +125,13 @@ def _clean_deputy(data: DeputyInput) -> dict[str, object]:
         "phone": clean_phone(data.phone, label="手机", field="phone"),
         "region": data.region,
     }
+    in_street = any(r.is_street for r in data.region.ancestors(include_self=True))
     if data.kind == DeputyKind.DEPUTY and not data.mandates:
         raise ValidationFailed("人大代表至少要有一个层级（全国/省/市/县/乡镇）", field="mandates")
     if data.kind == DeputyKind.DELIBERATION:
         if data.mandates:
             raise ValidationFailed("议政代表不是人大代表，不能填写人大代表层级", field="mandates")
-        if not any(r.is_street for r in data.region.ancestors(include_self=True)):
+        if not in_street:
             raise ValidationFailed("议政代表只能属于街道", field="region")
     seen: set[int] = set()
     for m in data.mandates:
@@ -141,7 +142,7 @@ def _clean_deputy(data: DeputyInput) -> dict[str, object]:
         seen.add(m.level)
         clean_int(m.term, label="届次", field="mandates", minimum=1, maximum=99)
         clean_text(m.constituency, label="选区", field="mandates", max_length=100, required=False)
-    if CongressLevel.TOWNSHIP in seen and data.region.is_street:
+    if CongressLevel.TOWNSHIP in seen and in_street:
         raise ValidationFailed("街道不设乡镇人大，街道的代表不能是乡镇级代表", field="mandates")
     return cleaned
 
