@@ -9,7 +9,6 @@ fail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -162,7 +161,9 @@ def test_route_answers_each_role_as_its_permissions_and_scope_say(name, clients,
             response = getattr(clients[role], route.method)(url)
             want = expected(route, role, scope, path)
             if response.status_code not in want:
-                failures.append(f"{role:<9} {route.method.upper()} {url} -> {response.status_code}, expected {sorted(want)}")
+                failures.append(
+                    f"{role:<9} {route.method.upper()} {url} -> {response.status_code}, expected {sorted(want)}"
+                )
     assert not failures, "\n".join(failures)
 
 

@@ -51,7 +51,9 @@ class RoleAssignment(TimeStampedModel):  # 角色授权
     )
     station = models.ForeignKey("org.Station", verbose_name="站点", null=True, blank=True, on_delete=models.CASCADE)
     deputy = models.ForeignKey("org.Deputy", verbose_name="代表", null=True, blank=True, on_delete=models.CASCADE)
-    unit = models.ForeignKey("org.HandlingUnit", verbose_name="承办单位", null=True, blank=True, on_delete=models.CASCADE)
+    unit = models.ForeignKey(
+        "org.HandlingUnit", verbose_name="承办单位", null=True, blank=True, on_delete=models.CASCADE
+    )
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "角色授权"

@@ -38,7 +38,9 @@ def user_create(
             raise ValidationFailed("；".join(exc.messages), field="password") from None
     user.set_password(password)
     user.save()
-    audit_record(actor=scope.actor, action="user.create", target=user, after={"username": username, "display_name": display_name})
+    audit_record(
+        actor=scope.actor, action="user.create", target=user, after={"username": username, "display_name": display_name}
+    )
     return user
 
 
@@ -79,7 +81,10 @@ def role_grant(
         user=user, role=role, region=region, station=station, deputy=deputy, unit=unit
     )
     audit_record(
-        actor=scope.actor, action="role.grant", target=user, region_path=region.path if region else "",
+        actor=scope.actor,
+        action="role.grant",
+        target=user,
+        region_path=region.path if region else "",
         after={"role": role, "region": region.name if region else "全部区划"},
     )
     return assignment

@@ -22,12 +22,15 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):  # 审计事件
-    objects = AuditEventQuerySet.as_manager()
-
     seq = models.BigIntegerField("序号", unique=True)
     created_at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_label = models.CharField("操作人名称", max_length=150)
     action = models.CharField("动作", max_length=64, db_index=True)
@@ -40,6 +43,8 @@ class AuditEvent(models.Model):  # 审计事件
     after = models.JSONField("变更后", null=True, blank=True)
     prev_hash = models.CharField("前一事件哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["seq"]
@@ -67,3 +72,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq}"

@@ -24,4 +24,6 @@ def log(request: HttpRequest) -> HttpResponse:
     if actor:
         qs = qs.filter(actor_label__contains=actor)
     page, querystring = paginate(request, qs)
-    return render(request, "audit/log.html", {"page": page, "querystring": querystring, "action": action, "actor": actor})
+    return render(
+        request, "audit/log.html", {"page": page, "querystring": querystring, "action": action, "actor": actor}
+    )

@@ -21,6 +21,8 @@ class RendaErrorMiddleware:
         if request.path.startswith("/api/"):
             return None  # the API renders its own JSON errors
         if isinstance(exception, RendaError):
-            template = {NotFound: "core/404.html", PermissionDenied: "core/403.html"}.get(type(exception), "core/400.html")
+            template = {NotFound: "core/404.html", PermissionDenied: "core/403.html"}.get(
+                type(exception), "core/400.html"
+            )
             return render(request, template, {"message": exception.message}, status=exception.status_code)
         return None

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -132,7 +133,7 @@ class Scope:
         """One record inside scope, or NotFound."""
         try:
             return self.filter(qs, perm=perm).get(**lookup)
-        except (qs.model.DoesNotExist, ValueError, TypeError):
+        except (ObjectDoesNotExist, ValueError, TypeError):
             raise NotFound("记录不存在或不在您的管辖范围内") from None
 
     def check_path(self, path: str, *, perm: str) -> None:
@@ -156,7 +157,7 @@ def scope_from_assignments(user: Any, assignments: Iterable[RoleAssignment], *, 
     for a in assignments:
         scope.roles.append(a.role)
         scope.perms |= ROLE_PERMS.get(a.role, set())
-        if a.region_id is None:
+        if a.region is None:
             roots.add("")
         else:
             roots.add(a.region.path)

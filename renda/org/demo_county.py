@@ -32,7 +32,7 @@ from renda.org.reference import CATEGORIES, COUNTY_UNITS, TOWNSHIP_UNITS
 from renda.regions.models import Region, RegionKind, RegionLevel
 from renda.regions.services import region_create
 
-DEMO_PASSWORD = "Renda@2026demo"
+DEMO_PASSWORD = "Renda@2026demo"  # noqa: S105 - demo logins, printed by make run
 PROVINCE_CODE = "330000000000"
 
 SURNAMES = (
@@ -43,21 +43,99 @@ GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅文斌宇浩凯鹏飞晨辉俊峰林海燕波亮雪琳丹萍"
     "春雷宁慧佳欣怡婷倩颖晓阳健华荣新利丽娜德福永生根宝金水山松清云"
 )
-TOWN_NAMES = ["清溪镇", "白鹭镇", "桃源镇", "龙潭镇", "梅岭镇", "石门镇", "竹坞镇", "枫桥镇", "云岭乡", "莲塘乡", "杏花镇", "柳湾镇"]
+TOWN_NAMES = [
+    "清溪镇",
+    "白鹭镇",
+    "桃源镇",
+    "龙潭镇",
+    "梅岭镇",
+    "石门镇",
+    "竹坞镇",
+    "枫桥镇",
+    "云岭乡",
+    "莲塘乡",
+    "杏花镇",
+    "柳湾镇",
+]
 STREET_NAMES = ["城东街道", "城西街道", "城南街道", "城北街道", "新城街道", "滨江街道"]
 VILLAGE_STEMS = [
-    "上塘", "下塘", "东坞", "西坞", "南岙", "北岙", "前山", "后山", "溪口", "岭脚", "塘头", "桥头", "石桥", "竹林",
-    "茶园", "杨家", "李家", "王家", "陈家", "周家", "黄泥", "青石", "新田", "古井", "柏树", "桑园", "荷花", "梅花",
-    "樟树", "花园", "长乐", "永安", "太平", "和平", "兴隆", "丰收", "五星", "红旗", "光明", "幸福",
+    "上塘",
+    "下塘",
+    "东坞",
+    "西坞",
+    "南岙",
+    "北岙",
+    "前山",
+    "后山",
+    "溪口",
+    "岭脚",
+    "塘头",
+    "桥头",
+    "石桥",
+    "竹林",
+    "茶园",
+    "杨家",
+    "李家",
+    "王家",
+    "陈家",
+    "周家",
+    "黄泥",
+    "青石",
+    "新田",
+    "古井",
+    "柏树",
+    "桑园",
+    "荷花",
+    "梅花",
+    "樟树",
+    "花园",
+    "长乐",
+    "永安",
+    "太平",
+    "和平",
+    "兴隆",
+    "丰收",
+    "五星",
+    "红旗",
+    "光明",
+    "幸福",
 ]
 COMMUNITY_STEMS = [
-    "文昌", "学府", "锦绣", "和园", "康乐", "金桥", "阳光", "翠苑", "春晖", "朝阳", "江南", "明珠", "东湖", "西湖",
+    "文昌",
+    "学府",
+    "锦绣",
+    "和园",
+    "康乐",
+    "金桥",
+    "阳光",
+    "翠苑",
+    "春晖",
+    "朝阳",
+    "江南",
+    "明珠",
+    "东湖",
+    "西湖",
 ]
 COUNTY_NAMES = ["青禾县", "云溪县", "松阳县", "兰江县", "平湖县", "安吉县", "临川县", "宁溪县", "长兴县", "德清县"]
 OCCUPATIONS = [
-    "村党支部书记、村委会主任", "社区党委书记", "农业合作社理事长", "个体工商户", "中心学校教师", "卫生院医生",
-    "家庭农场主", "企业职工", "民营企业董事长", "乡镇干部", "村民", "退休干部", "律师", "茶叶专业合作社社长",
-    "物业公司经理", "快递网点负责人", "养老服务中心主任", "供销社主任",
+    "村党支部书记、村委会主任",
+    "社区党委书记",
+    "农业合作社理事长",
+    "个体工商户",
+    "中心学校教师",
+    "卫生院医生",
+    "家庭农场主",
+    "企业职工",
+    "民营企业董事长",
+    "乡镇干部",
+    "村民",
+    "退休干部",
+    "律师",
+    "茶叶专业合作社社长",
+    "物业公司经理",
+    "快递网点负责人",
+    "养老服务中心主任",
+    "供销社主任",
 ]
 PARTIES = ["中共党员"] * 6 + ["群众"] * 3 + ["民盟盟员", "九三学社社员", "无党派人士"]
 INDUSTRIES = ["农业", "教育", "医疗卫生", "民营企业", "乡村旅游", "物流快递"]
@@ -110,8 +188,13 @@ def build_demo(*, scope: Scope, scale: int = 1, seed: int = 2026) -> DemoSummary
     for index in range(scale):
         city_no = 99 - index // 90
         county_no = index % 90 + 1
-        city = _ensure_region(scope, f"33{city_no:02d}00000000", "云溪市" if city_no == 99 else f"示范{city_no}市",
-                              RegionLevel.CITY, RegionKind.CITY)
+        city = _ensure_region(
+            scope,
+            f"33{city_no:02d}00000000",
+            "云溪市" if city_no == 99 else f"示范{city_no}市",
+            RegionLevel.CITY,
+            RegionKind.CITY,
+        )
         if index % 90 == 0 and not city.bodies.exists():
             org.body_create(scope=scope, region=city, kind=BodyKind.CONGRESS, term=16)
         rng = random.Random(seed * 1000 + index)
@@ -142,8 +225,13 @@ def _build_county(
         org.unit_create(
             scope=scope,
             data=org.UnitInput(
-                code=f"U{code6}{i + 1:03d}", name=f"{county_name}{unit_name}", kind=kind, region=county,
-                categories=tuple(categories[c] for c in cats), contact_name=names.person(), contact_phone=names.mobile(),
+                code=f"U{code6}{i + 1:03d}",
+                name=f"{county_name}{unit_name}",
+                kind=kind,
+                region=county,
+                categories=tuple(categories[c] for c in cats),
+                contact_name=names.person(),
+                contact_phone=names.mobile(),
             ),
         )
         summary.units += 1
@@ -153,7 +241,9 @@ def _build_county(
     street_names = rng.sample(STREET_NAMES, 4)
     townships: list[tuple[Region, bool]] = []
     for i, name in enumerate(street_names):
-        townships.append((_ensure_region(scope, f"{code6}{i + 1:03d}000", name, RegionLevel.TOWNSHIP, RegionKind.STREET), True))
+        townships.append(
+            (_ensure_region(scope, f"{code6}{i + 1:03d}000", name, RegionLevel.TOWNSHIP, RegionKind.STREET), True)
+        )
     for i, name in enumerate(town_names):
         kind = RegionKind.TOWNSHIP if name.endswith("乡") else RegionKind.TOWN
         townships.append((_ensure_region(scope, f"{code6}{i + 101:03d}000", name, RegionLevel.TOWNSHIP, kind), False))
@@ -187,18 +277,26 @@ def _build_villages(scope: Scope, rng: random.Random, township: Region, is_stree
             v = _ensure_region(scope, f"{base}{i + 1:03d}", f"{stem}社区", RegionLevel.VILLAGE, RegionKind.COMMUNITY)
             villages.append(v)
             for g in range(2):
-                _ensure_region(scope, f"{v.code}{g + 1:03d}", f"{stem}社区第{g + 1}网格", RegionLevel.GRID, RegionKind.GRID)
+                _ensure_region(
+                    scope, f"{v.code}{g + 1:03d}", f"{stem}社区第{g + 1}网格", RegionLevel.GRID, RegionKind.GRID
+                )
     else:
         _ensure_region(scope, f"{base}001", f"{township.name[:-1]}社区", RegionLevel.VILLAGE, RegionKind.COMMUNITY)
         villages.append(Region.objects.get(code=f"{base}001"))
         stems = rng.sample(VILLAGE_STEMS, 13 + (t_index % 3))
         for i, stem in enumerate(stems):
-            villages.append(_ensure_region(scope, f"{base}{i + 201:03d}", f"{stem}村", RegionLevel.VILLAGE, RegionKind.VILLAGE))
+            villages.append(
+                _ensure_region(scope, f"{base}{i + 201:03d}", f"{stem}村", RegionLevel.VILLAGE, RegionKind.VILLAGE)
+            )
     return villages
 
 
 def _build_township_bodies_and_units(
-    scope: Scope, names: NameMaker, township: Region, is_street: bool, categories: dict[str, Category],
+    scope: Scope,
+    names: NameMaker,
+    township: Region,
+    is_street: bool,
+    categories: dict[str, Category],
     summary: DemoSummary,
 ) -> None:
     if is_street:
@@ -213,23 +311,37 @@ def _build_township_bodies_and_units(
         org.unit_create(
             scope=scope,
             data=org.UnitInput(
-                code=f"U{township.path}{i + 1:02d}", name=f"{township.name}{unit_name}", kind=kind, region=township,
-                categories=tuple(categories[c] for c in cats), contact_name=names.person(), contact_phone=names.mobile(),
+                code=f"U{township.path}{i + 1:02d}",
+                name=f"{township.name}{unit_name}",
+                kind=kind,
+                region=township,
+                categories=tuple(categories[c] for c in cats),
+                contact_name=names.person(),
+                contact_phone=names.mobile(),
             ),
         )
         summary.units += 1
 
 
 def _build_stations(
-    scope: Scope, rng: random.Random, names: NameMaker, township: Region, villages: list[Region], is_street: bool,
+    scope: Scope,
+    rng: random.Random,
+    names: NameMaker,
+    township: Region,
+    villages: list[Region],
+    is_street: bool,
     summary: DemoSummary,
 ) -> list[Station]:
     stations: list[Station] = []
     home = org.station_create(
         scope=scope,
         data=org.StationInput(
-            code=f"S{township.path}00", name=f"{township.name}人大代表之家", kind=StationKind.HOME, region=township,
-            address=f"{township.name}人民政府大院{rng.randint(1, 5)}号楼", opening_hours="每周三 9:00-11:30，14:00-17:00",
+            code=f"S{township.path}00",
+            name=f"{township.name}人大代表之家",
+            kind=StationKind.HOME,
+            region=township,
+            address=f"{township.name}人民政府大院{rng.randint(1, 5)}号楼",
+            opening_hours="每周三 9:00-11:30，14:00-17:00",
         ),
     )
     stations.append(home)
@@ -244,8 +356,10 @@ def _build_stations(
         station = org.station_create(
             scope=scope,
             data=org.StationInput(
-                code=f"S{township.path}{n:02d}", name=f"{'、'.join(v.name for v in group)}人大代表联络站",
-                kind=StationKind.STATION, region=group[0],
+                code=f"S{township.path}{n:02d}",
+                name=f"{'、'.join(v.name for v in group)}人大代表联络站",
+                kind=StationKind.STATION,
+                region=group[0],
                 address=f"{group[0].name}党群服务中心{rng.randint(1, 3)}楼",
                 opening_hours=rng.choice(["每周五 9:00-11:30", "每月 5 日、20 日 全天", "每周二 14:00-17:00"]),
             ),
@@ -255,9 +369,13 @@ def _build_stations(
     point = org.station_create(
         scope=scope,
         data=org.StationInput(
-            code=f"S{township.path}90", name=f"{township.name}{(industry := rng.choice(INDUSTRIES))}代表联系点",
-            kind=StationKind.POINT, region=township, industry=industry,
-            address=f"{township.name}{industry}服务中心", opening_hours="每月第一个周四 14:00-17:00",
+            code=f"S{township.path}90",
+            name=f"{township.name}{(industry := rng.choice(INDUSTRIES))}代表联系点",
+            kind=StationKind.POINT,
+            region=township,
+            industry=industry,
+            address=f"{township.name}{industry}服务中心",
+            opening_hours="每月第一个周四 14:00-17:00",
         ),
     )
     stations.append(point)
@@ -273,7 +391,12 @@ def _build_stations(
 
 
 def _build_deputies(
-    scope: Scope, rng: random.Random, names: NameMaker, township: Region, villages: list[Region], is_street: bool,
+    scope: Scope,
+    rng: random.Random,
+    names: NameMaker,
+    township: Region,
+    villages: list[Region],
+    is_street: bool,
     summary: DemoSummary,
 ) -> list[Deputy]:
     deputies: list[Deputy] = []
@@ -288,20 +411,26 @@ def _build_deputies(
     else:
         for _ in range(rng.randint(92, 104)):
             constituency = f"第{rng.randint(1, 12)}选区"
-            mandates = [org.MandateInput(CongressLevel.TOWNSHIP, 19, constituency)]
+            levels = [org.MandateInput(CongressLevel.TOWNSHIP, 19, constituency)]
             if rng.random() < 0.17:
-                mandates.append(org.MandateInput(CongressLevel.COUNTY, 18, f"{township.name}选区"))
+                levels.append(org.MandateInput(CongressLevel.COUNTY, 18, f"{township.name}选区"))
                 if rng.random() < 0.08:
-                    mandates.append(org.MandateInput(CongressLevel.CITY, 16, f"{township.name[:2]}片"))
-            plan.append((DeputyKind.DEPUTY, tuple(mandates)))
+                    levels.append(org.MandateInput(CongressLevel.CITY, 16, f"{township.name[:2]}片"))
+            plan.append((DeputyKind.DEPUTY, tuple(levels)))
     for kind, mandates in plan:
         region = rng.choice(villages)
         deputy = org.deputy_create(
             scope=scope,
             data=org.DeputyInput(
-                name=names.person(), region=region, kind=kind, gender=rng.choice("MMF"),
-                birth_year=rng.randint(1958, 1996), ethnicity="汉族" if rng.random() < 0.96 else "畲族",
-                party=rng.choice(PARTIES), occupation=f"{region.name}{rng.choice(OCCUPATIONS)}", phone=names.mobile(),
+                name=names.person(),
+                region=region,
+                kind=kind,
+                gender=rng.choice("MMF"),
+                birth_year=rng.randint(1958, 1996),
+                ethnicity="汉族" if rng.random() < 0.96 else "畲族",
+                party=rng.choice(PARTIES),
+                occupation=f"{region.name}{rng.choice(OCCUPATIONS)}",
+                phone=names.mobile(),
                 mandates=mandates,
             ),
             reason="演示数据",
@@ -321,7 +450,9 @@ def _assign_stations(scope: Scope, rng: random.Random, deputies: list[Deputy], s
     for deputy in rng.sample(deputies, max(1, len(deputies) // 40)):
         target = rng.choice(stations)
         if not deputy.memberships.filter(station=target, end_date__isnull=True).exists():
-            org.deputy_move_station(scope=scope, deputy=deputy, to_station=target, on=dt.date(2024, 3, 1), reason="工作调动")
+            org.deputy_move_station(
+                scope=scope, deputy=deputy, to_station=target, on=dt.date(2024, 3, 1), reason="工作调动"
+            )
 
 
 def _build_groups(scope: Scope, rng: random.Random, township: Region, deputies: list[Deputy]) -> None:
@@ -341,16 +472,26 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
         return demo_logins()
     city = county.parent
     assert city is not None
-    town = Region.objects.filter(path__startswith=county.path, kind__in=[RegionKind.TOWN, RegionKind.TOWNSHIP]).order_by("path").first()
+    town = (
+        Region.objects.filter(path__startswith=county.path, kind__in=[RegionKind.TOWN, RegionKind.TOWNSHIP])
+        .order_by("path")
+        .first()
+    )
     street = Region.objects.filter(path__startswith=county.path, kind=RegionKind.STREET).order_by("path").first()
     assert town is not None and street is not None
-    station = Station.objects.filter(region__path__startswith=town.path, kind=StationKind.STATION).order_by("code").first()
-    deputy = Deputy.objects.filter(region__path__startswith=town.path, memberships__station=station).order_by("id").first()
+    station = (
+        Station.objects.filter(region__path__startswith=town.path, kind=StationKind.STATION).order_by("code").first()
+    )
+    deputy = (
+        Deputy.objects.filter(region__path__startswith=town.path, memberships__station=station).order_by("id").first()
+    )
     unit = HandlingUnit.objects.filter(region=town, name__endswith="规划建设办").first()
     assert station is not None and deputy is not None and unit is not None
 
     def make(username: str, display: str, role: str, **kwargs: object) -> None:
-        user = user_create(scope=scope, username=username, password=DEMO_PASSWORD, display_name=display, check_password=False)
+        user = user_create(
+            scope=scope, username=username, password=DEMO_PASSWORD, display_name=display, check_password=False
+        )
         if role == Role.ADMIN:
             user.is_staff = True
             user.is_superuser = True
@@ -370,7 +511,9 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
 
 def demo_logins() -> list[tuple[str, str, str]]:
     rows = []
-    for user in User.objects.filter(username__in=["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]).prefetch_related("roles__region"):
+    for user in User.objects.filter(
+        username__in=["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]
+    ).prefetch_related("roles__region"):
         for a in user.roles.all():
             rows.append((a.get_role_display(), user.username, a.region.name if a.region else "全部区划"))
     order = ["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]

@@ -23,7 +23,8 @@ ERRORS = {
 
 class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return "　" * max(0, obj.level - 3) + obj.name
+        indent: str = "　" * max(0, int(obj.level) - 3)
+        return indent + str(obj.name)
 
 
 def scoped_region_field(scope: Scope, *, label: str, min_level: int, max_level: int) -> RegionChoiceField:
@@ -34,8 +35,12 @@ def scoped_region_field(scope: Scope, *, label: str, min_level: int, max_level: 
 class DeputyForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, error_messages=ERRORS)
     kind = forms.ChoiceField(label="类别", choices=DeputyKind.choices, error_messages=ERRORS)
-    gender = forms.ChoiceField(label="性别", choices=[("", "—"), *Gender.choices], required=False, error_messages=ERRORS)
-    birth_year = forms.IntegerField(label="出生年份", required=False, min_value=1900, max_value=2010, error_messages=ERRORS)
+    gender = forms.ChoiceField(
+        label="性别", choices=[("", "—"), *Gender.choices], required=False, error_messages=ERRORS
+    )
+    birth_year = forms.IntegerField(
+        label="出生年份", required=False, min_value=1900, max_value=2010, error_messages=ERRORS
+    )
     ethnicity = forms.CharField(label="民族", max_length=20, required=False, error_messages=ERRORS)
     party = forms.CharField(label="政治面貌", max_length=20, required=False, error_messages=ERRORS)
     occupation = forms.CharField(label="工作单位及职务", max_length=200, required=False, error_messages=ERRORS)
@@ -61,7 +66,8 @@ class DeputyForm(forms.Form):
     @staticmethod
     def initial_for(deputy: Deputy) -> dict[str, Any]:
         initial: dict[str, Any] = {
-            f: getattr(deputy, f) for f in ["name", "kind", "gender", "birth_year", "ethnicity", "party", "occupation", "phone"]
+            f: getattr(deputy, f)
+            for f in ["name", "kind", "gender", "birth_year", "ethnicity", "party", "occupation", "phone"]
         }
         initial["region"] = deputy.region_id
         for m in deputy.mandates.all():
@@ -76,7 +82,11 @@ class MoveStationForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        qs = scope.filter(Station.objects.filter(is_active=True)).select_related("region").order_by("region__path", "code")
+        qs = (
+            scope.filter(Station.objects.filter(is_active=True))
+            .select_related("region")
+            .order_by("region__path", "code")
+        )
         self.fields["station"] = forms.ModelChoiceField(queryset=qs, label="调入站点", error_messages=ERRORS)
 
 

@@ -33,7 +33,9 @@ class Body(TimeStampedModel):  # 人大机构
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=24, choices=BodyKind.choices)
     level = models.PositiveSmallIntegerField("层级", choices=CongressLevel.choices)
-    region = models.ForeignKey("regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="bodies")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="bodies"
+    )
     term = models.PositiveSmallIntegerField("届次", null=True, blank=True)
 
     class Meta(TimeStampedModel.Meta):
@@ -113,7 +115,9 @@ class Station(TimeStampedModel):  # 家站点
     code = models.CharField("站点编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=16, choices=StationKind.choices)
-    region = models.ForeignKey("regions.Region", verbose_name="所在区划", on_delete=models.PROTECT, related_name="stations")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所在区划", on_delete=models.PROTECT, related_name="stations"
+    )
     served_regions = models.ManyToManyField(
         "regions.Region", verbose_name="联系的村/社区", blank=True, related_name="serving_stations"
     )
@@ -189,7 +193,9 @@ class DeputyGroup(TimeStampedModel):  # 代表小组 / 专业小组
 
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=16, choices=GroupKind.choices)
-    region = models.ForeignKey("regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="groups")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="groups"
+    )
     members = models.ManyToManyField(Deputy, verbose_name="成员", blank=True, related_name="groups")
 
     class Meta(TimeStampedModel.Meta):
@@ -232,7 +238,9 @@ class HandlingUnit(TimeStampedModel):  # 承办单位
     code = models.CharField("单位编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices)
-    region = models.ForeignKey("regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="units"
+    )
     parent = models.ForeignKey(
         "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from renda.core.scoping import Perm, Scope
+from renda.core.scoping import Scope
 from renda.org.models import (
     Body,
     Deputy,
@@ -40,7 +40,7 @@ def registry_counts(*, scope: Scope) -> RegistryCounts:
     )
 
 
-def current_memberships() -> Prefetch[StationMembership]:
+def current_memberships() -> Prefetch:  # type: ignore[type-arg]
     return Prefetch(
         "memberships",
         queryset=StationMembership.objects.filter(end_date__isnull=True).select_related("station"),
@@ -93,7 +93,9 @@ def deputy_detail(*, scope: Scope, public_id: str) -> Deputy:
     return scope.get(
         Deputy.objects.select_related("region").prefetch_related(
             Prefetch("mandates", queryset=Mandate.objects.select_related("body").order_by("level")),
-            Prefetch("memberships", queryset=StationMembership.objects.select_related("station").order_by("-start_date")),
+            Prefetch(
+                "memberships", queryset=StationMembership.objects.select_related("station").order_by("-start_date")
+            ),
             "groups",
         ),
         public_id=public_id,
@@ -145,7 +147,8 @@ def unit_list(*, scope: Scope, q: str = "", kind: str = "", region_id: int | Non
 
 def unit_detail(*, scope: Scope, pk: int) -> HandlingUnit:
     return scope.get(
-        HandlingUnit.objects.select_related("region", "parent").prefetch_related("categories__parent", "children"), pk=pk
+        HandlingUnit.objects.select_related("region", "parent").prefetch_related("categories__parent", "children"),
+        pk=pk,
     )
 
 
@@ -177,6 +180,9 @@ def station_choices(*, scope: Scope) -> QuerySet[Station]:
 
 
 def group_choices(*, scope: Scope) -> QuerySet[DeputyGroup]:
-    return scope.filter(DeputyGroup.objects.all()).select_related("region").only("id", "name", "region__name").order_by(
-        "region__path", "name"
+    return (
+        scope.filter(DeputyGroup.objects.all())
+        .select_related("region")
+        .only("id", "name", "region__name")
+        .order_by("region__path", "name")
     )

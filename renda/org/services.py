@@ -121,7 +121,9 @@ def _clean_deputy(data: DeputyInput) -> dict[str, object]:
         ),
         "ethnicity": clean_text(data.ethnicity, label="民族", field="ethnicity", max_length=20, required=False),
         "party": clean_text(data.party, label="政治面貌", field="party", max_length=20, required=False),
-        "occupation": clean_text(data.occupation, label="工作单位及职务", field="occupation", max_length=200, required=False),
+        "occupation": clean_text(
+            data.occupation, label="工作单位及职务", field="occupation", max_length=200, required=False
+        ),
         "phone": clean_phone(data.phone, label="手机", field="phone"),
         "region": data.region,
     }
@@ -151,7 +153,9 @@ def _body_for_mandate(region: Region, level: int) -> Body | None:
     target_level = REGION_LEVEL_FOR_CONGRESS.get(CongressLevel(level))
     if target_level is None:
         return None
-    path = region.path[: {RegionLevel.PROVINCE: 2, RegionLevel.CITY: 4, RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9}[target_level]]
+    path = region.path[
+        : {RegionLevel.PROVINCE: 2, RegionLevel.CITY: 4, RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9}[target_level]
+    ]
     return Body.objects.filter(region__path=path, kind=BodyKind.CONGRESS).first()
 
 
@@ -160,7 +164,10 @@ def _write_mandates(deputy: Deputy, mandates: Sequence[MandateInput]) -> None:
     Mandate.objects.bulk_create(
         [
             Mandate(
-                deputy=deputy, level=m.level, term=m.term, constituency=m.constituency.strip(),
+                deputy=deputy,
+                level=m.level,
+                term=m.term,
+                constituency=m.constituency.strip(),
                 body=_body_for_mandate(deputy.region, m.level),
             )
             for m in sorted(mandates, key=lambda m: m.level)
@@ -184,9 +191,15 @@ def deputy_create(*, scope: Scope, data: DeputyInput, reason: str = "") -> Deput
     deputy = Deputy.objects.create(**fields, name_initials=initials, name_pinyin=full)  # type: ignore[arg-type]
     _write_mandates(deputy, data.mandates)
     audit_record(
-        actor=scope.actor, action="deputy.create", target=deputy, region_path=deputy.region.path, reason=reason,
-        after={**snapshot(deputy, ["name", "kind", "gender", "birth_year", "party", "occupation", "region"]),
-               "mandates": mandates_snapshot(deputy)},
+        actor=scope.actor,
+        action="deputy.create",
+        target=deputy,
+        region_path=deputy.region.path,
+        reason=reason,
+        after={
+            **snapshot(deputy, ["name", "kind", "gender", "birth_year", "party", "occupation", "region"]),
+            "mandates": mandates_snapshot(deputy),
+        },
     )
     return deputy
 
@@ -207,8 +220,13 @@ def deputy_update(*, scope: Scope, deputy: Deputy, data: DeputyInput, reason: st
     b, a = diff(before, {**snapshot(deputy), "mandates": mandates_snapshot(deputy)})
     if a or b:
         audit_record(
-            actor=scope.actor, action="deputy.update", target=deputy, region_path=deputy.region.path,
-            reason=reason, before=b, after=a,
+            actor=scope.actor,
+            action="deputy.update",
+            target=deputy,
+            region_path=deputy.region.path,
+            reason=reason,
+            before=b,
+            after=a,
         )
     return deputy
 
@@ -228,7 +246,11 @@ def deputy_join_station(
     except IntegrityError:
         raise ValidationFailed(f"{deputy.name}已在“{station.name}”进站", field="station") from None
     audit_record(
-        actor=scope.actor, action="deputy.join_station", target=deputy, region_path=station.region.path, reason=reason,
+        actor=scope.actor,
+        action="deputy.join_station",
+        target=deputy,
+        region_path=station.region.path,
+        reason=reason,
         after={"station": station.name, "station_id": station.pk, "start_date": start_date},
     )
     return membership
@@ -249,8 +271,13 @@ def deputy_leave_station(
     membership.end_date = end_date
     membership.save(update_fields=["end_date", "updated_at"])
     audit_record(
-        actor=scope.actor, action="deputy.leave_station", target=membership.deputy, region_path=station.region.path,
-        reason=reason, before={"station": station.name}, after={"station": station.name, "end_date": end_date},
+        actor=scope.actor,
+        action="deputy.leave_station",
+        target=membership.deputy,
+        region_path=station.region.path,
+        reason=reason,
+        before={"station": station.name},
+        after={"station": station.name, "end_date": end_date},
     )
     return membership
 
@@ -260,7 +287,9 @@ def deputy_move_station(
     *, scope: Scope, deputy: Deputy, to_station: Station, on: dt.date, reason: str = ""
 ) -> StationMembership:
     """Move a deputy: close every open membership on ``on`` and open one at ``to_station``."""
-    for membership in StationMembership.objects.filter(deputy=deputy, end_date__isnull=True).select_related("station__region"):
+    for membership in StationMembership.objects.filter(deputy=deputy, end_date__isnull=True).select_related(
+        "station__region"
+    ):
         if membership.station_id == to_station.pk:
             raise ValidationFailed(f"{deputy.name}已在“{to_station.name}”进站", field="station")
         deputy_leave_station(scope=scope, membership=membership, end_date=on, reason=reason)
@@ -296,7 +325,9 @@ def _clean_station(data: StationInput) -> dict[str, object]:
         "kind": data.kind,
         "region": data.region,
         "address": clean_text(data.address, label="地址", field="address", max_length=200, required=False),
-        "opening_hours": clean_text(data.opening_hours, label="接待时间", field="opening_hours", max_length=200, required=False),
+        "opening_hours": clean_text(
+            data.opening_hours, label="接待时间", field="opening_hours", max_length=200, required=False
+        ),
         "industry": clean_text(data.industry, label="联系行业", field="industry", max_length=100, required=False),
         "is_active": bool(data.is_active),
     }
@@ -311,7 +342,11 @@ def station_create(*, scope: Scope, data: StationInput, reason: str = "") -> Sta
         raise ValidationFailed(f"站点编码 {fields['code']} 已被使用", field="code")
     station = Station.objects.create(**fields)  # type: ignore[arg-type]
     audit_record(
-        actor=scope.actor, action="station.create", target=station, region_path=station.region.path, reason=reason,
+        actor=scope.actor,
+        action="station.create",
+        target=station,
+        region_path=station.region.path,
+        reason=reason,
         after=snapshot(station, list(fields)),
     )
     return station
@@ -332,8 +367,13 @@ def station_update(*, scope: Scope, station: Station, data: StationInput, reason
     b, a = diff(before, snapshot(station, list(fields)))
     if a or b:
         audit_record(
-            actor=scope.actor, action="station.update", target=station, region_path=station.region.path,
-            reason=reason, before=b, after=a,
+            actor=scope.actor,
+            action="station.update",
+            target=station,
+            region_path=station.region.path,
+            reason=reason,
+            before=b,
+            after=a,
         )
     return station
 
@@ -361,18 +401,28 @@ def station_set_officers(*, scope: Scope, station: Station, officers: Sequence[O
     if len(liaisons) > MAX_LIAISONS:
         raise ValidationFailed(f"每个站点最多 {MAX_LIAISONS} 名联络员", field="officers")
     cleaned = [
-        (o.role, clean_text(o.name, label="工作人员姓名", field="officers", max_length=50),
-         clean_phone(o.phone, label="工作人员电话", field="officers"))
+        (
+            o.role,
+            clean_text(o.name, label="工作人员姓名", field="officers", max_length=50),
+            clean_phone(o.phone, label="工作人员电话", field="officers"),
+        )
         for o in officers
     ]
     before = [f"{OfficerRole(r).label}:{n}" for r, n in station.officers.values_list("role", "name")]
     StationOfficer.objects.filter(station=station).delete()
-    StationOfficer.objects.bulk_create([StationOfficer(station=station, role=r, name=n, phone=p) for r, n, p in cleaned])
+    StationOfficer.objects.bulk_create(
+        [StationOfficer(station=station, role=r, name=n, phone=p) for r, n, p in cleaned]
+    )
     after = [f"{OfficerRole(r).label}:{n}" for r, n, _ in cleaned]
     if sorted(before) != sorted(after):
         audit_record(
-            actor=scope.actor, action="station.set_officers", target=station, region_path=station.region.path,
-            reason=reason, before={"officers": before}, after={"officers": after},
+            actor=scope.actor,
+            action="station.set_officers",
+            target=station,
+            region_path=station.region.path,
+            reason=reason,
+            before={"officers": before},
+            after={"officers": after},
         )
 
 
@@ -398,7 +448,11 @@ def group_create(
     group = DeputyGroup.objects.create(region=region, name=name, kind=kind)
     group.members.set(list(unique.values()))
     audit_record(
-        actor=scope.actor, action="group.create", target=group, region_path=region.path, reason=reason,
+        actor=scope.actor,
+        action="group.create",
+        target=group,
+        region_path=region.path,
+        reason=reason,
         after={"name": name, "kind": kind, "members": sorted(d.name for d in unique.values())},
     )
     return group
@@ -417,8 +471,13 @@ def group_set_members(*, scope: Scope, group: DeputyGroup, members: Sequence[Dep
     after = sorted(d.name for d in unique.values())
     if before != after:
         audit_record(
-            actor=scope.actor, action="group.set_members", target=group, region_path=group.region.path,
-            reason=reason, before={"members": before}, after={"members": after},
+            actor=scope.actor,
+            action="group.set_members",
+            target=group,
+            region_path=group.region.path,
+            reason=reason,
+            before={"members": before},
+            after={"members": after},
         )
     return group
 
@@ -453,7 +512,9 @@ def _clean_unit(data: UnitInput) -> dict[str, object]:
         "kind": data.kind,
         "region": data.region,
         "parent": data.parent,
-        "contact_name": clean_text(data.contact_name, label="联系人", field="contact_name", max_length=50, required=False),
+        "contact_name": clean_text(
+            data.contact_name, label="联系人", field="contact_name", max_length=50, required=False
+        ),
         "contact_phone": clean_phone(data.contact_phone, label="联系电话", field="contact_phone"),
         "is_active": bool(data.is_active),
     }
@@ -471,7 +532,11 @@ def unit_create(*, scope: Scope, data: UnitInput, reason: str = "") -> HandlingU
     unit = HandlingUnit.objects.create(**fields)  # type: ignore[arg-type]
     unit.categories.set(data.categories)
     audit_record(
-        actor=scope.actor, action="unit.create", target=unit, region_path=unit.region.path, reason=reason,
+        actor=scope.actor,
+        action="unit.create",
+        target=unit,
+        region_path=unit.region.path,
+        reason=reason,
         after={**snapshot(unit, list(fields)), "categories": sorted(c.name for c in data.categories)},
     )
     return unit
@@ -495,14 +560,21 @@ def unit_update(*, scope: Scope, unit: HandlingUnit, data: UnitInput, reason: st
     b, a = diff(before, {**snapshot(unit, list(fields)), "categories": sorted(c.name for c in data.categories)})
     if a or b:
         audit_record(
-            actor=scope.actor, action="unit.update", target=unit, region_path=unit.region.path, reason=reason,
-            before=b, after=a,
+            actor=scope.actor,
+            action="unit.update",
+            target=unit,
+            region_path=unit.region.path,
+            reason=reason,
+            before=b,
+            after=a,
         )
     return unit
 
 
 @transaction.atomic
-def category_ensure(*, scope: Scope, code: str, name: str, parent: Category | None = None, sort_order: int = 0) -> Category:
+def category_ensure(
+    *, scope: Scope, code: str, name: str, parent: Category | None = None, sort_order: int = 0
+) -> Category:
     """Create an opinion category if it does not exist (administrators maintain the list)."""
     scope.require(Perm.ADMIN)
     category, created = Category.objects.get_or_create(

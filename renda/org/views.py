@@ -74,14 +74,23 @@ def deputy(request: HttpRequest, public_id: str) -> HttpResponse:
 def _deputy_input(form: DeputyForm) -> services.DeputyInput:
     data = form.cleaned_data
     mandates = tuple(
-        services.MandateInput(level=lv.value, term=data[f"term_{lv.value}"], constituency=data[f"constituency_{lv.value}"] or "")
+        services.MandateInput(
+            level=lv.value, term=data[f"term_{lv.value}"], constituency=data[f"constituency_{lv.value}"] or ""
+        )
         for lv in CongressLevel
         if data.get(f"term_{lv.value}")
     )
     return services.DeputyInput(
-        name=data["name"], region=region_of(form), kind=data["kind"], gender=data["gender"] or "",
-        birth_year=data["birth_year"], ethnicity=data["ethnicity"], party=data["party"],
-        occupation=data["occupation"], phone=data["phone"], mandates=mandates,
+        name=data["name"],
+        region=region_of(form),
+        kind=data["kind"],
+        gender=data["gender"] or "",
+        birth_year=data["birth_year"],
+        ethnicity=data["ethnicity"],
+        party=data["party"],
+        occupation=data["occupation"],
+        phone=data["phone"],
+        mandates=mandates,
     )
 
 
@@ -131,7 +140,10 @@ def deputy_move(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.deputy_move_station(
-                scope=scope, deputy=d, to_station=form.cleaned_data["station"], on=form.cleaned_data["on"],
+                scope=scope,
+                deputy=d,
+                to_station=form.cleaned_data["station"],
+                on=form.cleaned_data["on"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationFailed as exc:
@@ -150,11 +162,17 @@ def deputy_move(request: HttpRequest, public_id: str) -> HttpResponse:
 def stations(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     kind = request.GET.get("kind", "") if request.GET.get("kind") in StationKind.values else ""
-    qs = selectors.station_list(scope=scope, q=request.GET.get("q", "")[:50], kind=kind, region_id=int_param(request, "region"))
+    qs = selectors.station_list(
+        scope=scope, q=request.GET.get("q", "")[:50], kind=kind, region_id=int_param(request, "region")
+    )
     page, querystring = paginate(request, qs)
     context = {
-        "page": page, "querystring": querystring, "kinds": StationKind.choices, "kind": kind,
-        "q": request.GET.get("q", ""), "region_id": int_param(request, "region"),
+        "page": page,
+        "querystring": querystring,
+        "kinds": StationKind.choices,
+        "kind": kind,
+        "q": request.GET.get("q", ""),
+        "region_id": int_param(request, "region"),
         "regions": region_choices(scope=scope, max_level=4).order_by("path"),
         "show_phone": scope.has(Perm.PERSONAL_DATA),
     }
@@ -199,19 +217,32 @@ def station_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         new_officers = []
-        for prefix, role in (("head", OfficerRole.HEAD), ("liaison1", OfficerRole.LIAISON), ("liaison2", OfficerRole.LIAISON)):
+        for prefix, role in (
+            ("head", OfficerRole.HEAD),
+            ("liaison1", OfficerRole.LIAISON),
+            ("liaison2", OfficerRole.LIAISON),
+        ):
             if data[f"{prefix}_name"]:
-                new_officers.append(services.OfficerInput(role=role, name=data[f"{prefix}_name"], phone=data[f"{prefix}_phone"]))
+                new_officers.append(
+                    services.OfficerInput(role=role, name=data[f"{prefix}_name"], phone=data[f"{prefix}_phone"])
+                )
             elif data[f"{prefix}_phone"]:
                 form.add_error(f"{prefix}_name", "填写了电话，请同时填写姓名")
         if not form.errors:
             try:
                 with transaction.atomic():
                     services.station_update(
-                        scope=scope, station=s, reason=data["reason"],
+                        scope=scope,
+                        station=s,
+                        reason=data["reason"],
                         data=services.StationInput(
-                            code=data["code"], name=data["name"], kind=data["kind"], region=region_of(form),
-                            address=data["address"], opening_hours=data["opening_hours"], industry=data["industry"],
+                            code=data["code"],
+                            name=data["name"],
+                            kind=data["kind"],
+                            region=region_of(form),
+                            address=data["address"],
+                            opening_hours=data["opening_hours"],
+                            industry=data["industry"],
                             is_active=data["is_active"],
                         ),
                     )
@@ -232,11 +263,17 @@ def station_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def units(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     kind = request.GET.get("kind", "") if request.GET.get("kind") in UnitKind.values else ""
-    qs = selectors.unit_list(scope=scope, q=request.GET.get("q", "")[:50], kind=kind, region_id=int_param(request, "region"))
+    qs = selectors.unit_list(
+        scope=scope, q=request.GET.get("q", "")[:50], kind=kind, region_id=int_param(request, "region")
+    )
     page, querystring = paginate(request, qs)
     context = {
-        "page": page, "querystring": querystring, "kinds": UnitKind.choices, "kind": kind,
-        "q": request.GET.get("q", ""), "region_id": int_param(request, "region"),
+        "page": page,
+        "querystring": querystring,
+        "kinds": UnitKind.choices,
+        "kind": kind,
+        "q": request.GET.get("q", ""),
+        "region_id": int_param(request, "region"),
         "regions": region_choices(scope=scope, max_level=4).order_by("path"),
     }
     return render(request, "org/units.html", context)

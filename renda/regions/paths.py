@@ -30,7 +30,7 @@ def level_from_code(code: str) -> int:
     if len(code) == 15:
         return RegionLevel.GRID
     for level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP):
-        if not code[PATH_LENGTH[level]:].strip("0"):
+        if not code[PATH_LENGTH[level] :].strip("0"):
             return level
     return RegionLevel.VILLAGE
 

@@ -50,10 +50,16 @@ def region_create(*, scope: Scope, code: str, name: str, level: int, kind: str, 
         scope.check_path(path, perm=Perm.ORG_MANAGE)
     if Region.objects.filter(code=code.strip()).exists():
         raise ValidationFailed(f"区划代码 {code} 已存在", field="code")
-    region = Region.objects.create(code=code.strip(), path=path, name=name.strip(), level=level, kind=kind, parent=parent)
+    region = Region.objects.create(
+        code=code.strip(), path=path, name=name.strip(), level=level, kind=kind, parent=parent
+    )
     audit_record(
-        actor=scope.actor, action="region.create", target=region, region_path=region.path,
-        reason=reason, after=snapshot(region),
+        actor=scope.actor,
+        action="region.create",
+        target=region,
+        region_path=region.path,
+        reason=reason,
+        after=snapshot(region),
     )
     return region
 
@@ -72,7 +78,12 @@ def region_update(*, scope: Scope, region: Region, name: str, kind: str, reason:
         return region
     region.save(update_fields=["name", "kind", "updated_at"])
     audit_record(
-        actor=scope.actor, action="region.update", target=region, region_path=region.path,
-        reason=reason, before=b, after=a,
+        actor=scope.actor,
+        action="region.update",
+        target=region,
+        region_path=region.path,
+        reason=reason,
+        before=b,
+        after=a,
     )
     return region

@@ -43,6 +43,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "bodies": org_selectors.body_list(scope=scope).filter(region=region),
         "stations": org_selectors.station_list(scope=scope).filter(region=region),
         "units": org_selectors.unit_list(scope=scope).filter(region=region),
-        "deputy_count": org_selectors.deputy_list(scope=scope, filters=org_selectors.DeputyFilter(region_id=region.pk)).count(),
+        "deputy_count": org_selectors.deputy_list(
+            scope=scope, filters=org_selectors.DeputyFilter(region_id=region.pk)
+        ).count(),
     }
     return render(request, "regions/detail.html", context)

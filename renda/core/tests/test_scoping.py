@@ -24,7 +24,10 @@ def test_township_staff_see_their_township_and_nothing_of_a_neighbour(scope_of):
 def test_county_staff_see_every_township_of_the_county(scope_of):
     county = scope_of("county")
     assert county.filter(Region.objects.filter(level=RegionLevel.TOWNSHIP)).count() == 12
-    assert county.filter(Deputy.objects.all()).count() == Deputy.objects.filter(region__path__startswith=county.roots[0]).count()
+    assert (
+        county.filter(Deputy.objects.all()).count()
+        == Deputy.objects.filter(region__path__startswith=county.roots[0]).count()
+    )
 
 
 @pytest.mark.django_db
@@ -47,8 +50,11 @@ def test_several_assignments_union_and_nested_roots_collapse(user_named):
     town = RoleAssignment.objects.get(user=user).region
     county = town.parent
     village = Region.objects.filter(parent=town).first()
-    assignments = [RoleAssignment(role="township_staff", region=town), RoleAssignment(role="county_staff", region=county),
-                   RoleAssignment(role="township_staff", region=village)]
+    assignments = [
+        RoleAssignment(role="township_staff", region=town),
+        RoleAssignment(role="county_staff", region=county),
+        RoleAssignment(role="township_staff", region=village),
+    ]
     scope = scope_from_assignments(user, assignments)
     assert scope.roots == [county.path]
 

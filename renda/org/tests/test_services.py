@@ -20,7 +20,12 @@ from renda.regions.models import Region, RegionKind, RegionLevel
 
 
 def counts():
-    return (Deputy.objects.count(), Mandate.objects.count(), StationMembership.objects.count(), AuditEvent.objects.count())
+    return (
+        Deputy.objects.count(),
+        Mandate.objects.count(),
+        StationMembership.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -35,8 +40,14 @@ def test_a_person_can_hold_several_levels(scope_of, town_village):
     deputy = services.deputy_create(
         scope=scope,
         data=services.DeputyInput(
-            name="欧阳晓明", region=town_village, gender="F", phone="13912345678",
-            mandates=(services.MandateInput(CongressLevel.TOWNSHIP, 19, "第3选区"), services.MandateInput(CongressLevel.COUNTY, 18)),
+            name="欧阳晓明",
+            region=town_village,
+            gender="F",
+            phone="13912345678",
+            mandates=(
+                services.MandateInput(CongressLevel.TOWNSHIP, 19, "第3选区"),
+                services.MandateInput(CongressLevel.COUNTY, 18),
+            ),
         ),
     )
     assert sorted(deputy.mandates.values_list("level", flat=True)) == [CongressLevel.COUNTY, CongressLevel.TOWNSHIP]
@@ -55,7 +66,15 @@ def test_a_person_can_hold_several_levels(scope_of, town_village):
         ({"name": "张" * 51}, "不能超过 50"),
         ({"phone": "12345"}, "手机格式不正确"),
         ({"mandates": ()}, "至少要有一个层级"),
-        ({"mandates": (services.MandateInput(CongressLevel.COUNTY, 18), services.MandateInput(CongressLevel.COUNTY, 17))}, "层级重复"),
+        (
+            {
+                "mandates": (
+                    services.MandateInput(CongressLevel.COUNTY, 18),
+                    services.MandateInput(CongressLevel.COUNTY, 17),
+                )
+            },
+            "层级重复",
+        ),
         ({"mandates": (services.MandateInput(CongressLevel.COUNTY, 0),)}, "届次应在"),
         ({"kind": DeputyKind.DELIBERATION, "mandates": ()}, "只能属于街道"),
         ({"birth_year": 2020}, "出生年份"),
@@ -63,7 +82,11 @@ def test_a_person_can_hold_several_levels(scope_of, town_village):
     ],
 )
 def test_bad_deputy_input_is_refused_and_writes_nothing(scope_of, town_village, changes, message):
-    data = {"name": "王五", "region": town_village, "mandates": (services.MandateInput(CongressLevel.TOWNSHIP, 19),)} | changes
+    data = {
+        "name": "王五",
+        "region": town_village,
+        "mandates": (services.MandateInput(CongressLevel.TOWNSHIP, 19),),
+    } | changes
     before = counts()
     with pytest.raises(ValidationFailed, match=message):
         services.deputy_create(scope=scope_of("township"), data=services.DeputyInput(**data))
@@ -78,7 +101,9 @@ def test_deputy_in_another_township_cannot_be_created(scope_of):
     with pytest.raises(NotFound):
         services.deputy_create(
             scope=scope,
-            data=services.DeputyInput(name="李四", region=elsewhere, mandates=(services.MandateInput(CongressLevel.TOWNSHIP, 19),)),
+            data=services.DeputyInput(
+                name="李四", region=elsewhere, mandates=(services.MandateInput(CongressLevel.TOWNSHIP, 19),)
+            ),
         )
     assert counts() == before
 
@@ -87,12 +112,16 @@ def test_deputy_in_another_township_cannot_be_created(scope_of):
 def test_street_deliberation_representatives_have_no_congress_level(scope_of):
     scope = scope_of("street")
     community = Region.objects.filter(path__startswith=scope.roots[0], kind=RegionKind.COMMUNITY).first()
-    rep = services.deputy_create(scope=scope, data=services.DeputyInput(name="赵六", region=community, kind=DeputyKind.DELIBERATION))
+    rep = services.deputy_create(
+        scope=scope, data=services.DeputyInput(name="赵六", region=community, kind=DeputyKind.DELIBERATION)
+    )
     assert rep.mandates.count() == 0
     with pytest.raises(ValidationFailed, match="街道不设乡镇人大"):
         services.deputy_create(
             scope=scope,
-            data=services.DeputyInput(name="钱七", region=community, mandates=(services.MandateInput(CongressLevel.TOWNSHIP, 19),)),
+            data=services.DeputyInput(
+                name="钱七", region=community, mandates=(services.MandateInput(CongressLevel.TOWNSHIP, 19),)
+            ),
         )
 
 
@@ -115,9 +144,13 @@ def test_moving_station_keeps_history_and_the_public_id(scope_of):
 @pytest.mark.django_db
 def test_leaving_before_joining_is_refused(scope_of):
     scope = scope_of("township")
-    membership = StationMembership.objects.filter(station__region__path__startswith=scope.roots[0], end_date__isnull=True).first()
+    membership = StationMembership.objects.filter(
+        station__region__path__startswith=scope.roots[0], end_date__isnull=True
+    ).first()
     with pytest.raises(ValidationFailed, match="不能早于"):
-        services.deputy_leave_station(scope=scope, membership=membership, end_date=membership.start_date - dt.timedelta(days=1))
+        services.deputy_leave_station(
+            scope=scope, membership=membership, end_date=membership.start_date - dt.timedelta(days=1)
+        )
 
 
 @pytest.mark.django_db
@@ -137,12 +170,14 @@ def test_a_station_has_one_head_and_at_most_two_liaisons(scope_of):
     before = list(station.officers.values_list("role", "name"))
     with pytest.raises(ValidationFailed, match="最多 2 名联络员"):
         services.station_set_officers(
-            scope=scope, station=station,
+            scope=scope,
+            station=station,
             officers=[services.OfficerInput(OfficerRole.LIAISON, f"联络员{i}") for i in range(3)],
         )
     with pytest.raises(ValidationFailed, match="只能有一名站长"):
         services.station_set_officers(
-            scope=scope, station=station,
+            scope=scope,
+            station=station,
             officers=[services.OfficerInput(OfficerRole.HEAD, "甲"), services.OfficerInput(OfficerRole.HEAD, "乙")],
         )
     assert list(station.officers.values_list("role", "name")) == before
@@ -154,8 +189,11 @@ def test_unit_codes_are_unique_and_units_stay_in_scope(scope_of):
     region = Region.objects.get(path=scope.roots[0])
     with pytest.raises(ValidationFailed, match="已被使用"):
         services.unit_create(
-            scope=scope, data=services.UnitInput(code=f"U{region.path}01", name="新办公室", kind="office", region=region)
+            scope=scope,
+            data=services.UnitInput(code=f"U{region.path}01", name="新办公室", kind="office", region=region),
         )
     county = region.parent
     with pytest.raises(NotFound):
-        services.unit_create(scope=scope, data=services.UnitInput(code="UX1", name="县新局", kind="department", region=county))
+        services.unit_create(
+            scope=scope, data=services.UnitInput(code="UX1", name="县新局", kind="department", region=county)
+        )

@@ -25,7 +25,9 @@ def test_filters_narrow_the_list(client_as, scope_of):
     county_level = client.get("/org/deputies/", {"level": 4}).context["page"].paginator.count
     everyone = client.get("/org/deputies/").context["page"].paginator.count
     assert 0 < county_level < everyone
-    station = Station.objects.filter(region__path__startswith=township_root(scope_of), kind="station").order_by("code").last()
+    station = (
+        Station.objects.filter(region__path__startswith=township_root(scope_of), kind="station").order_by("code").last()
+    )
     page = client.get("/org/deputies/", {"station": station.pk}).context["page"]
     assert len(page) > 0
     assert all(station.pk in {m.station_id for m in d.current_memberships} for d in page)
@@ -43,7 +45,15 @@ def test_htmx_search_returns_only_the_rows(client_as):
 @pytest.mark.django_db
 def test_list_pages_do_not_grow_queries_with_rows(client_as, django_assert_max_num_queries):
     client = client_as("county")
-    for url in ["/org/deputies/", "/org/stations/", "/org/units/", "/org/bodies/", "/org/groups/", "/audit/", "/regions/"]:
+    for url in [
+        "/org/deputies/",
+        "/org/stations/",
+        "/org/units/",
+        "/org/bodies/",
+        "/org/groups/",
+        "/audit/",
+        "/regions/",
+    ]:
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
 
@@ -63,8 +73,16 @@ def test_register_a_deputy_through_the_form(client_as, scope_of):
     village = Region.objects.filter(path__startswith=township_root(scope_of), level=RegionLevel.VILLAGE).first()
     response = client_as("township").post(
         "/org/deputies/new/",
-        {"name": "新代表", "kind": "deputy", "region": village.pk, "term_5": 19, "constituency_5": "第1选区",
-         "term_4": 18, "phone": "13800001111", "reason": "补选"},
+        {
+            "name": "新代表",
+            "kind": "deputy",
+            "region": village.pk,
+            "term_5": 19,
+            "constituency_5": "第1选区",
+            "term_4": 18,
+            "phone": "13800001111",
+            "reason": "补选",
+        },
     )
     deputy = Deputy.objects.get(name="新代表")
     assert response.status_code == 302 and response["Location"].endswith(f"/org/deputies/{deputy.public_id}/")
@@ -99,7 +117,9 @@ def test_bad_form_input_shows_a_chinese_error_and_writes_nothing(client_as, scop
 def test_a_region_of_another_township_is_not_offered_nor_accepted(client_as, scope_of):
     other = Region.objects.filter(level=RegionLevel.VILLAGE).exclude(path__startswith=township_root(scope_of)).first()
     before = Deputy.objects.count()
-    response = client_as("township").post("/org/deputies/new/", {"name": "越界", "kind": "deputy", "region": other.pk, "term_5": 19})
+    response = client_as("township").post(
+        "/org/deputies/new/", {"name": "越界", "kind": "deputy", "region": other.pk, "term_5": 19}
+    )
     assert "请选择有效的选项" in response.content.decode()
     assert Deputy.objects.count() == before
 
@@ -110,8 +130,16 @@ def test_edit_station_officers_through_the_form(client_as, scope_of):
     client = client_as("township")
     form = client.get(f"/org/stations/{station.public_id}/edit/").context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update(head_name="新站长", head_phone="13900002222", liaison1_name="", liaison1_phone="", liaison2_name="",
-                liaison2_phone="", is_active="on", reason="人员调整")
+    data.update(
+        head_name="新站长",
+        head_phone="13900002222",
+        liaison1_name="",
+        liaison1_phone="",
+        liaison2_name="",
+        liaison2_phone="",
+        is_active="on",
+        reason="人员调整",
+    )
     response = client.post(f"/org/stations/{station.public_id}/edit/", data)
     assert response.status_code == 302
     assert list(station.officers.values_list("role", "name")) == [("head", "新站长")]

@@ -42,7 +42,9 @@ def test_subtree_range_selects_exactly_the_prefix_matches():
 
 @pytest.mark.django_db
 def test_subtree_of_an_all_nines_prefix_still_works(system):
-    region_create(scope=system, code="990000000000", name="测试省", level=RegionLevel.PROVINCE, kind=RegionKind.PROVINCE)
+    region_create(
+        scope=system, code="990000000000", name="测试省", level=RegionLevel.PROVINCE, kind=RegionKind.PROVINCE
+    )
     region_create(scope=system, code="999900000000", name="测试市", level=RegionLevel.CITY, kind=RegionKind.CITY)
     names = set(Region.objects.filter(subtree_q("9999")).values_list("name", flat=True))
     assert names == {"测试市"}
@@ -54,7 +56,9 @@ def test_township_staff_cannot_create_a_village_in_another_township(scope_of):
     other = Region.objects.filter(level=RegionLevel.TOWNSHIP).exclude(path__in=township.roots).first()
     before = (Region.objects.count(), AuditEvent.objects.count())
     with pytest.raises(NotFound):
-        region_create(scope=township, code=f"{other.path}299", name="新村", level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE)
+        region_create(
+            scope=township, code=f"{other.path}299", name="新村", level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE
+        )
     assert (Region.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -63,7 +67,12 @@ def test_township_staff_create_and_rename_a_village_with_audit(scope_of):
     township = scope_of("township")
     root = township.roots[0]
     village = region_create(
-        scope=township, code=f"{root}299", name="新建村", level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE, reason="村庄撤并"
+        scope=township,
+        code=f"{root}299",
+        name="新建村",
+        level=RegionLevel.VILLAGE,
+        kind=RegionKind.VILLAGE,
+        reason="村庄撤并",
     )
     assert village.parent.path == root
     region_update(scope=township, region=village, name="和美村", kind=RegionKind.VILLAGE, reason="更名")
@@ -80,6 +89,8 @@ def test_missing_parent_and_wrong_kind_are_refused(system):
     with pytest.raises(ValidationFailed, match="类型只能是"):
         region_create(scope=system, code="339901101299", name="错村", level=RegionLevel.VILLAGE, kind=RegionKind.STREET)
     with pytest.raises(ValidationFailed, match="不能超过 64"):
-        region_create(scope=system, code="339901101299", name="长" * 65, level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE)
+        region_create(
+            scope=system, code="339901101299", name="长" * 65, level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE
+        )
     with pytest.raises(ValidationFailed, match="不能为空"):
         region_create(scope=system, code="339901101299", name="  ", level=RegionLevel.VILLAGE, kind=RegionKind.VILLAGE)

@@ -30,8 +30,13 @@ class Command(BaseCommand):
         scope = system_scope("演示数据生成")
         with transaction.atomic():
             summary = build_demo(scope=scope, scale=options["scale"], seed=options["seed"])
-            audit_record(actor=scope.actor, action="demo.seed", target_type="system", target_id="demo",
-                         after={"scale": options["scale"], "deputies": summary.deputies})
+            audit_record(
+                actor=scope.actor,
+                action="demo.seed",
+                target_type="system",
+                target_id="demo",
+                after={"scale": options["scale"], "deputies": summary.deputies},
+            )
         self.stdout.write(
             f"演示数据已生成（{time.monotonic() - started:.1f} 秒）：{summary.counties} 个县，{summary.townships} 个乡镇/街道，"
             f"{summary.villages} 个村/社区，{summary.deputies} 名代表，{summary.stations} 个家站点，{summary.units} 个承办单位"
