@@ -31,6 +31,10 @@ class Route:
     method: str = "get"
     api: bool = False
     logged_in_redirect: bool = False  # e.g. the login page sends a logged-in user home
+    rename: tuple[tuple[str, str], ...] = ()  # URL kwarg names that differ from the target's
+    fixed: tuple[tuple[str, str], ...] = ()  # constant URL kwargs
+    body: str = ""  # a JSON body builder in BODIES, for API writes
+    public_status: int = 200  # what a public route answers everyone
 
 
 def all_route_names() -> set[str]:
@@ -71,7 +75,42 @@ MATRIX: dict[str, Route] = {
     "org:groups": Route(Perm.ORG_VIEW),
     "org:group": Route(Perm.ORG_VIEW, "group"),
     "audit:log": Route(Perm.AUDIT_VIEW),
+    # REST API (/api/v1/)
+    "api:api-root": Route(PUBLIC, api=True, public_status=404),  # ninja's bare prefix: nothing there
+    "api:openapi-json": Route(PUBLIC, api=True),
+    "api:openapi-view": Route(PUBLIC, api=True),
+    "api:docs_asset": Route(PUBLIC, api=True, fixed=(("name", "swagger-ui.css"),)),
+    "api:me": Route(LOGIN, api=True),
+    "api:list_regions": Route(Perm.ORG_VIEW, api=True),
+    "api:get_region": Route(Perm.ORG_VIEW, "region", api=True),
+    "api:list_region_children": Route(Perm.ORG_VIEW, "region", api=True),
+    "api:list_deputies": Route(Perm.ORG_VIEW, api=True),
+    "api:create_deputy": Route(Perm.ORG_MANAGE, "region", method="post", api=True, body="new_deputy", rename=(("code", ""),)),
+    "api:get_deputy": Route(Perm.ORG_VIEW, "deputy", api=True),
+    "api:update_deputy": Route(Perm.ORG_MANAGE, "deputy", method="patch", api=True, body="deputy_patch"),
+    "api:list_stations": Route(Perm.ORG_VIEW, api=True),
+    "api:get_station": Route(Perm.ORG_VIEW, "station", api=True),
+    "api:join_station": Route(Perm.ORG_MANAGE, "station", method="post", api=True, body="join_station"),
+    "api:list_units": Route(Perm.ORG_VIEW, api=True),
+    "api:get_unit": Route(Perm.ORG_VIEW, "unit", api=True, rename=(("pk", "unit_id"),)),
+    "api:list_bodies": Route(Perm.ORG_VIEW, api=True),
+    "api:list_groups": Route(Perm.ORG_VIEW, api=True),
 }
+
+
+def _new_deputy(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"name": "矩阵测试", "region": kwargs["code"], "mandates": [{"level": 5, "term": 19}]}
+
+
+def _deputy_patch(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"occupation": "矩阵测试"}
+
+
+def _join_station(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"deputy": side["deputy"][1]["public_id"]}
+
+
+BODIES = {"new_deputy": _new_deputy, "deputy_patch": _deputy_patch, "join_station": _join_station}
 ADMIN_PREFIX = "admin:"
 
 
@@ -113,15 +152,15 @@ def build_targets(township_root: str, street_root: str) -> Targets:
 
 def expected(route: Route, role: str, scope, target_path: str | None) -> set[int]:  # type: ignore[no-untyped-def]
     if route.perm == PUBLIC:
-        return {200, 302} if route.logged_in_redirect and role != "anonymous" else {200}
+        return {200, 302} if route.logged_in_redirect and role != "anonymous" else {route.public_status}
     if role == "anonymous":
         return {401} if route.api else {302}
     if route.perm != LOGIN and not scope.has(route.perm):
         return {403}
     if target_path is not None and not scope.covers_path(target_path):
         return {404}
-    if route.method == "post":
-        return {200, 204, 302, 400, 422}  # reached the handler: a form error or a redirect, never 403/404/500
+    if route.method in ("post", "patch"):
+        return {200, 201, 204, 302, 400, 409, 422}  # reached the handler: a form error or a redirect, never 403/404/500
     return {200}
 
 
@@ -146,19 +185,29 @@ def test_every_route_is_in_the_matrix():
 def test_route_answers_each_role_as_its_permissions_and_scope_say(name, clients, scope_of):
     route = MATRIX[name]
     targets = build_targets(scope_of("township").roots[0], scope_of("street").roots[0])
-    cases: list[tuple[str | None, dict[str, object]]] = []
+    cases: list[tuple[str | None, dict[str, object], dict[str, object]]] = []
     if route.target:
         for side in (targets.inside, targets.outside):
             path, kwargs = side[route.target]
-            cases.append((path, kwargs))
+            body = BODIES[route.body](kwargs, side) if route.body else {}
+            cases.append((path, kwargs, body))
     else:
-        cases.append((None, {}))
+        cases.append((None, {}, {}))
     failures = []
-    for path, kwargs in cases:
+    for path, target_kwargs, body in cases:
+        kwargs = dict(target_kwargs)
+        for old, new in route.rename:
+            value = kwargs.pop(old)
+            if new:
+                kwargs[new] = value
+        kwargs.update(dict(route.fixed))
         url = reverse(name, kwargs=kwargs or None)
         for role in ROLES:
             scope = scope_of(role) if role != "anonymous" else None
-            response = getattr(clients[role], route.method)(url)
+            if route.body:
+                response = getattr(clients[role], route.method)(url, data=body, content_type="application/json")
+            else:
+                response = getattr(clients[role], route.method)(url)
             want = expected(route, role, scope, path)
             if response.status_code not in want:
                 failures.append(

@@ -1,3 +1,35 @@
-from ninja import NinjaAPI
+"""The REST API under /api/v1/ (django-ninja). OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
 
-api = NinjaAPI(title="基层人大工作平台 API", version="1", urls_namespace="api")
+Authentication: a Django session (CSRF on unsafe methods) or ``Authorization: Bearer rd_...``.
+Every read goes through the scoping layer; a record outside the caller's scope answers 404.
+"""
+
+from __future__ import annotations
+
+from renda.api import deputies, docs, me, regions, registry, stations
+from renda.api.auth import API_AUTH
+from renda.api.errors import RendaNinjaAPI, register_handlers
+from renda.api.renderers import UnicodeJSONRenderer
+
+api = RendaNinjaAPI(
+    title="基层人大工作平台 API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "基层人大工作平台的接口。认证方式：已登录的浏览器会话（修改类请求需带 CSRF 令牌），"
+        "或请求头 `Authorization: Bearer rd_...`（API 令牌）。所有数据按您的管辖区划过滤，"
+        '范围外的记录一律返回 404。错误以 JSON 返回：`{"detail": "中文说明", "field": "字段"}`。'
+        '列表接口支持 limit/offset 分页（limit 最大 200），返回 `{"count": 总数, "items": [...]}`。'
+    ),
+    auth=API_AUTH,
+    docs=docs.LocalSwagger(),
+    renderer=UnicodeJSONRenderer(),
+)
+register_handlers(api)
+
+api.add_router("", me.router)
+api.add_router("", regions.router)
+api.add_router("", deputies.router)
+api.add_router("", stations.router)
+api.add_router("", registry.router)
+api.add_router("", docs.router)
