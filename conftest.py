@@ -22,6 +22,21 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         build_demo(scope=system_scope("测试数据"), scale=1)
 
 
+@pytest.fixture(autouse=True)
+def _notifications_to_outbox(settings):  # type: ignore[no-untyped-def]
+    """Nothing leaves the machine in tests: messages land in renda.notify.backends.outbox."""
+    from renda.notify import backends
+
+    settings.NOTIFY_BACKEND = "renda.notify.backends.LocmemBackend"
+    backends.outbox.clear()
+    yield backends.outbox
+
+
+@pytest.fixture
+def outbox(_notifications_to_outbox):  # type: ignore[no-untyped-def]
+    return _notifications_to_outbox
+
+
 @pytest.fixture
 def system() -> Scope:
     return system_scope("测试")

@@ -15,6 +15,8 @@ urlpatterns = [
     path("org/", include("renda.org.urls")),
     path("rosters/", include("renda.rosters.urls")),
     path("audit/", include("renda.audit.urls")),
+    path("opinions/", include("renda.opinions.urls")),
+    path("", include("renda.public.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -21,3 +21,53 @@ class TimeStampedModel(models.Model):
 def new_public_id() -> str:
     """A stable, unguessable public identifier (carried later by QR codes)."""
     return uuid.uuid4().hex[:16]
+
+
+class CalendarDay(TimeStampedModel):  # 节假日与调休（管理员录入）
+    """An administrator's entry for one date: a holiday on a weekday, or a make-up working
+    day (调休) on a weekend. Entries override the packaged official calendar; a year with at
+    least one entry counts as "entered" (see core/workdays.py)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("名称", max_length=50, help_text="如：春节、国庆节调休上班")
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}（{'上班' if self.is_workday else '放假'}）"
+
+
+class CalendarYear(TimeStampedModel):  # 已录入的年度日历
+    """Marks a year whose holidays an administrator has entered in full, so that its
+    deadlines are official even where no CalendarDay differs from the weekend rule."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    source = models.CharField("依据", max_length=200, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "已录入年度"
+        verbose_name_plural = "已录入年度"
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class RuleSetting(TimeStampedModel):  # 规则参数
+    """An override of one configurable rule (defaults and their legal sources: core/rules.py)."""
+
+    key = models.CharField("参数", max_length=64, unique=True)
+    value = models.JSONField("取值")
+    note = models.CharField("修改依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "规则参数"
+        verbose_name_plural = "规则参数"
+
+    def __str__(self) -> str:
+        return self.key

@@ -40,6 +40,9 @@ SCOPED_PATHS: dict[str, str] = {
     "org.handlingunit": "region__path",
     "accounts.roleassignment": "region__path",
     "audit.auditevent": "region_path",
+    "opinions.opinion": "region__path",
+    "opinions.receptionslot": "station__region__path",
+    "opinions.appointment": "slot__station__region__path",
 }
 
 
@@ -51,18 +54,25 @@ class Perm:
     ORG_EXPORT = "org.export"  # export rosters (personal data)
     PERSONAL_DATA = "personal.view"  # see phones unmasked
     AUDIT_VIEW = "audit.view"  # see timelines and the audit log
+    OPINION_VIEW = "opinion.view"  # see opinions of one's region (units: only their own)
+    OPINION_ENTER = "opinion.enter"  # enter offline opinions, manage reception slots
+    OPINION_TRIAGE = "opinion.triage"  # answer, route, merge, refer, handle escalations
+    OPINION_HANDLE = "opinion.handle"  # a handling unit accepts, returns, answers
     ADMIN = "admin"  # Django admin, users and roles
 
 
-STAFF_PERMS = {Perm.ORG_VIEW, Perm.ORG_MANAGE, Perm.ORG_EXPORT, Perm.PERSONAL_DATA, Perm.AUDIT_VIEW}
+STAFF_PERMS = {
+    Perm.ORG_VIEW, Perm.ORG_MANAGE, Perm.ORG_EXPORT, Perm.PERSONAL_DATA, Perm.AUDIT_VIEW,
+    Perm.OPINION_VIEW, Perm.OPINION_ENTER, Perm.OPINION_TRIAGE,
+}
 ROLE_PERMS: dict[str, set[str]] = {
     "admin": STAFF_PERMS | {Perm.ADMIN},
     "city_staff": set(STAFF_PERMS),
     "county_staff": set(STAFF_PERMS),
     "township_staff": set(STAFF_PERMS),
-    "station_staff": {Perm.ORG_VIEW},
-    "deputy": {Perm.ORG_VIEW},
-    "unit_clerk": {Perm.ORG_VIEW},
+    "station_staff": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_ENTER},
+    "deputy": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_ENTER},
+    "unit_clerk": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_HANDLE},
 }
 
 

@@ -69,6 +69,7 @@ class Deputy(TimeStampedModel):  # 人大代表 / 议政代表 (one person; leve
     party = models.CharField("政治面貌", max_length=20, blank=True)
     occupation = models.CharField("工作单位及职务", max_length=200, blank=True)
     phone = models.CharField("手机", max_length=20, blank=True)
+    photo = models.ImageField("照片", upload_to="deputies/", blank=True)
     region = models.ForeignKey(
         "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="deputies"
     )

@@ -1,5 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from renda.rosters import views
 
 app_name = "rosters"
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:kind>/template/", views.template, name="template"),
+    path("<slug:kind>/export/", views.export, name="export"),
+    path("<slug:kind>/import/", views.import_roster, name="import"),
+]

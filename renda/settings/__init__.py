@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "renda.accounts",
     "renda.org",
     "renda.audit",
+    "renda.notify",
+    "renda.opinions",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +218,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Notifications: console in the embedded default; HttpSmsBackend in production.
+NOTIFY_BACKEND = os.environ.get("NOTIFY_BACKEND", "renda.notify.backends.ConsoleBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "renda@localhost")
+
+# The county's grassroots governance platform (基层治理四平台): routed cases are pushed to
+# GOVERNANCE_WEBHOOK_URL; its status updates come back signed with GOVERNANCE_SECRET.
+GOVERNANCE_WEBHOOK_URL = os.environ.get("GOVERNANCE_WEBHOOK_URL", "")
+GOVERNANCE_SECRET = os.environ.get("GOVERNANCE_SECRET", "")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # The hash chain of audit events is keyed with this so that a copied database
 # cannot be re-chained by someone without the key.

@@ -1,0 +1,66 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from renda.audit.services import audit_record
+from renda.core.models import CalendarDay, CalendarYear, RuleSetting
+from renda.core.rules import DEFAULTS, rule_changed
+from renda.core.workdays import calendar_changed
+
+
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    action_name = ""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=f"{self.action_name}.{'update' if change else 'create'}", target=obj,
+                     after={k: str(v) for k, v in form.cleaned_data.items()})
+        self.changed(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit_record(actor=request.user, action=f"{self.action_name}.delete", target=obj)
+        super().delete_model(request, obj)
+        self.changed(obj)
+
+    def changed(self, obj: Any) -> None:
+        pass
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdmin):
+    action_name = "calendar_day"
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+    def changed(self, obj: Any) -> None:
+        calendar_changed()
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(AuditedAdmin):
+    action_name = "calendar_year"
+    list_display = ["year", "source"]
+
+    def changed(self, obj: Any) -> None:
+        calendar_changed()
+
+
+@admin.register(RuleSetting)
+class RuleSettingAdmin(AuditedAdmin):
+    action_name = "rule"
+    list_display = ["key", "label", "value", "default", "note"]
+
+    @admin.display(description="说明")
+    def label(self, obj: RuleSetting) -> str:
+        d = DEFAULTS.get(obj.key)
+        return f"{d.label}（{d.source}）" if d else "未定义的参数"
+
+    @admin.display(description="默认值")
+    def default(self, obj: RuleSetting) -> str:
+        d = DEFAULTS.get(obj.key)
+        return str(d.value) if d else ""
+
+    def changed(self, obj: Any) -> None:
+        rule_changed(obj.key)

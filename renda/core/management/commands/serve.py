@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from renda.core.schedule import PERIODIC, SweepThread
+
+
+class Command(BaseCommand):
+    help = "嵌入式运行：启动开发服务器，并在同一进程内按计划运行定时任务（无需 Redis/Celery）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.REDIS_URL:
+            self.stdout.write("已配置 REDIS_URL：定时任务由 Celery beat 负责，本进程不运行。")
+        else:
+            SweepThread().start()
+            for p in PERIODIC:
+                self.stdout.write(f"定时任务（进程内）：{p.label}，每 {p.every_seconds // 60} 分钟")
+        call_command("runserver", options["addrport"], use_reloader=False)

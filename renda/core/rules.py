@@ -1,0 +1,70 @@
+"""Configurable rules: statutory and local figures with their defaults and sources.
+
+A rule change is data (a RuleSetting row, edited in Django admin), never a code change.
+``rule("opinion.rating_days")`` answers the override if there is one, else the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    value: Any
+    label: str
+    source: str
+
+
+DEFAULTS: dict[str, RuleDefault] = {
+    # 民意处理
+    "opinion.route_workdays": RuleDefault(10, "分流后承办单位答复期限（工作日）", "本地工作规范（民生小事限时办结）"),
+    "opinion.direct_answer_workdays": RuleDefault(5, "乡镇直接答复期限（工作日）", "本地工作规范"),
+    "opinion.accept_workdays": RuleDefault(2, "承办单位受理或退回期限（工作日）", "本地工作规范"),
+    "opinion.due_soon_workdays": RuleDefault(2, "到期前提醒（工作日）", "本地工作规范"),
+    "opinion.rating_days": RuleDefault(15, "群众评价期限（自然日），逾期按未评价办结", "本地工作规范"),
+    "opinion.max_text": RuleDefault(2000, "意见正文最多字数", "系统设置"),
+    "opinion.max_photos": RuleDefault(4, "每件意见最多照片数", "系统设置"),
+    "opinion.rate_per_ip_hour": RuleDefault(20, "同一 IP 每小时最多提交意见数", "系统设置（防滥用）"),
+    "opinion.rate_per_phone_day": RuleDefault(5, "同一手机号每天最多提交意见数", "系统设置（防滥用）"),
+    "appointment.rate_per_phone_day": RuleDefault(3, "同一手机号每天最多预约次数", "系统设置（防滥用）"),
+    # 人代会与代表
+    "session.min_per_year": RuleDefault(1, "乡镇人代会每年至少举行次数（一般两次）", "地方组织法（2022）第十四条"),
+    "session.quorum_fraction": RuleDefault("2/3", "开会法定人数（出席代表占全体代表比例）", "地方组织法第十四条"),
+    "session.majority": RuleDefault("all_half", "表决通过：全体代表的过半数", "地方组织法第二十五条"),
+    "bill.min_joint_township": RuleDefault(5, "乡镇人代会议案联名代表数", "地方组织法第二十二条"),
+    "bill.min_joint_county": RuleDefault(10, "县级以上人代会议案联名代表数", "地方组织法第二十二条"),
+    # 代表建议
+    "suggestion.answer_months": RuleDefault(3, "建议自交办之日起答复期限（月）", "代表法（2025）第五十一条"),
+    "suggestion.answer_months_hard": RuleDefault(6, "涉及面广、处理难度大的建议答复期限（月）", "代表法（2025）第五十一条"),
+    "suggestion.assign_workdays": RuleDefault(7, "建议交办期限（工作日）", "上海市代表建议办理规定"),
+    "suggestion.object_workdays": RuleDefault(7, "承办单位对交办有异议的提出期限（工作日）", "上海市代表建议办理规定"),
+    "suggestion.co_unit_months": RuleDefault(1, "协办单位提出意见期限（月）", "上海市代表建议办理规定"),
+    "suggestion.reanswer_months": RuleDefault(1, "不满意后重新答复期限（月）", "地方规定（如上海；重庆为 2 个月）"),
+    "suggestion.answer_classes": RuleDefault("ABCD", "答复分类（A 已解决或基本解决 / B 正在解决或列入计划 / C 需以后解决 / D 留作参考）", "全国通行做法；部分省份仅 A/B/C"),
+    "deputy.absence_limit": RuleDefault(2, "未经批准两次不出席本级人代会，代表资格终止", "代表法第六十二条"),
+    "group.min_members": RuleDefault(3, "代表小组至少代表数", "地方组织法第四十三条"),
+}
+
+CACHE_PREFIX = "rule:"
+
+
+def rule(key: str) -> Any:
+    if key not in DEFAULTS:
+        raise KeyError(f"未定义的规则参数：{key}")
+    cached = cache.get(CACHE_PREFIX + key)
+    if cached is not None:
+        return cached[0]
+    from renda.core.models import RuleSetting
+
+    row = RuleSetting.objects.filter(key=key).only("value").first()
+    value = row.value if row is not None else DEFAULTS[key].value
+    cache.set(CACHE_PREFIX + key, (value,), 60)
+    return value
+
+
+def rule_changed(key: str) -> None:
+    cache.delete(CACHE_PREFIX + key)

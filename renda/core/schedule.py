@@ -1,0 +1,75 @@
+"""Scheduled sweeps (deadlines, reminders, reports), declared once for both modes.
+
+Production: Celery beat reads ``beat_schedule()`` (renda/celery.py) and a worker runs them.
+Embedded default (no REDIS_URL): ``manage.py serve`` starts ``SweepThread``, which runs the
+same tasks in-process on the same intervals; ``manage.py run_sweeps --once`` runs them once
+(for cron or a test).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    task: str  # a Celery task name
+    every_seconds: int
+    label: str
+
+
+PERIODIC: list[Periodic] = [
+    Periodic("opinions.sweep", 600, "意见建议：标记逾期、到期提醒、逾期未评价办结"),
+]
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    return {p.task: {"task": p.task, "schedule": float(p.every_seconds)} for p in PERIODIC}
+
+
+def run_task(name: str) -> None:
+    from renda.celery import app
+
+    task = app.tasks.get(name)
+    if task is None:
+        logger.warning("scheduled task %s is not registered", name)
+        return
+    task.apply().get(propagate=True)
+
+
+def run_all_once() -> list[str]:
+    done = []
+    for p in PERIODIC:
+        run_task(p.task)
+        done.append(p.task)
+    return done
+
+
+class SweepThread(threading.Thread):
+    """Runs every periodic task in-process on its interval until the process exits."""
+
+    def __init__(self, tick_seconds: float = 30.0) -> None:
+        super().__init__(name="renda-sweeps", daemon=True)
+        self.tick = tick_seconds
+        self.next_run: dict[str, float] = {p.task: 0.0 for p in PERIODIC}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        while not self.stopped.is_set():
+            now = time.monotonic()
+            for p in PERIODIC:
+                if now >= self.next_run[p.task]:
+                    try:
+                        close_old_connections()
+                        run_task(p.task)
+                    except Exception:  # a failed sweep must not stop the others
+                        logger.exception("scheduled task %s failed", p.task)
+                    self.next_run[p.task] = now + p.every_seconds
+            self.stopped.wait(self.tick)

@@ -1,0 +1,33 @@
+"""Sending notifications. Callers pass plain Chinese text; delivery happens after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+
+from renda.notify.models import Channel, Notification
+
+
+def notify_send(
+    *,
+    channel: str,
+    body: str,
+    to_address: str = "",
+    to_user: Any = None,
+    subject: str = "",
+    link: str = "",
+    target: models.Model | None = None,
+) -> Notification:
+    """Record a message and deliver it once the surrounding transaction commits."""
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel}")
+    notification = Notification.objects.create(
+        channel=channel, to_address=to_address, to_user=to_user, subject=subject[:200], body=body, link=link[:300],
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+    )
+    from renda.notify.tasks import deliver
+
+    transaction.on_commit(lambda: deliver.delay(notification.pk))
+    return notification

@@ -1,0 +1,292 @@
+"""民意处理: citizen opinions (意见建议), their answers and ratings, reception slots and
+appointments (预约见面), and the deliveries to the county's governance platform.
+
+The life of an opinion is in opinions/states.py (the transitions) and opinions/services.py
+(every write).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from renda.core.models import TimeStampedModel
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+def new_receipt_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+
+
+class Source(models.TextChoices):  # 来源
+    QR = "qr", "扫码反映"
+    WEB = "web", "网页反映"
+    RECEPTION = "reception", "接待日"
+    VISIT = "visit", "走访"
+    BOX = "box", "意见箱"
+    EVENT = "event", "代表夜聊/赶大集等活动"
+    API = "api", "接口导入"
+
+
+OFFLINE_SOURCES = [Source.RECEPTION, Source.VISIT, Source.BOX, Source.EVENT]
+
+
+class State(models.TextChoices):  # 办理状态
+    SUBMITTED = "submitted", "待分办"
+    ROUTED = "routed", "已交办待受理"
+    IN_PROGRESS = "in_progress", "办理中"
+    ANSWERED = "answered", "已答复待评价"
+    ESCALATED = "escalated", "已提级督办"
+    MERGED = "merged", "已合并"
+    CLOSED = "closed", "已办结"
+
+
+OPEN_STATES = [State.SUBMITTED, State.ROUTED, State.IN_PROGRESS, State.ESCALATED]
+DEADLINE_STATES = OPEN_STATES
+
+
+class Rating(models.TextChoices):  # 满意度
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Outcome(models.TextChoices):  # 办结方式
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+    UNRATED = "unrated", "未评价"
+
+
+class Opinion(TimeStampedModel):  # 意见建议
+    receipt_code = models.CharField("回执码", max_length=12, unique=True, default=new_receipt_code, editable=False)
+    idempotency_key = models.CharField("幂等键", max_length=64, unique=True, null=True, blank=True, editable=False)
+    source = models.CharField("来源", max_length=12, choices=Source.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所在村/社区", on_delete=models.PROTECT, related_name="opinions"
+    )
+    station = models.ForeignKey(
+        "org.Station", verbose_name="联络站", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
+    )
+    deputy = models.ForeignKey(
+        "org.Deputy", verbose_name="反映给代表", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
+    )
+    category = models.ForeignKey("org.Category", verbose_name="分类", on_delete=models.PROTECT, related_name="opinions")
+    suggested_category = models.ForeignKey(
+        "org.Category", verbose_name="系统建议分类", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField("摘要", max_length=60)
+    text = models.TextField("内容")
+    citizen_name = models.CharField("群众姓名", max_length=50, blank=True)
+    citizen_phone = models.CharField("群众电话", max_length=20, blank=True, db_index=True)
+    anonymous = models.BooleanField("匿名", default=False)
+    consent = models.BooleanField("同意用于联系", default=False)
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    unit = models.ForeignKey(
+        "org.HandlingUnit", verbose_name="承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="opinions"
+    )
+    deadline = models.DateField("办理期限", null=True, blank=True, db_index=True)
+    deadline_official = models.BooleanField("期限按法定节假日计算", default=True)
+    is_overdue = models.BooleanField("已逾期", default=False, db_index=True)
+    reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    outcome = models.CharField("办结方式", max_length=12, choices=Outcome.choices, blank=True)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    referred_to_deputies = models.BooleanField("已转代表形成建议", default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "意见建议"
+        verbose_name_plural = "意见建议"
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="opinion_state_deadline_idx"),
+            models.Index(fields=["region", "category", "state"], name="opinion_region_cat_idx"),
+            models.Index(fields=["unit", "state"], name="opinion_unit_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="merged") | Q(merged_into__isnull=False), name="opinion_merged_has_target"
+            ),
+            models.CheckConstraint(condition=~Q(state="closed") | ~Q(outcome=""), name="opinion_closed_has_outcome"),
+            models.CheckConstraint(condition=Q(anonymous=False) | Q(citizen_phone=""), name="opinion_anonymous_no_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class OpinionPhoto(TimeStampedModel):  # 照片（已去除拍摄信息）
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField("照片", upload_to="opinions/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "意见照片"
+        verbose_name_plural = "意见照片"
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Follower(TimeStampedModel):  # 附议：a citizen who reported the same thing follows an open case
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="followers")
+    phone = models.CharField("电话", max_length=20, blank=True)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    from_opinion = models.OneToOneField(
+        Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="followed_as",
+        help_text="合并时，被合并的意见",
+    )
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "附议"
+        verbose_name_plural = "附议"
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "phone"], condition=~Q(phone=""), name="follower_once_per_phone")
+        ]
+
+    def __str__(self) -> str:
+        return f"附议 {self.opinion_id}"
+
+
+class AnswerKind(models.TextChoices):
+    DIRECT = "direct", "乡镇直接答复"
+    UNIT = "unit", "承办单位答复"
+    REFERRAL = "referral", "转代表建议告知"
+    ESCALATED = "escalated", "提级督办答复"
+    PLATFORM = "platform", "基层治理平台答复"
+
+
+class Answer(TimeStampedModel):  # 答复
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="answers")
+    kind = models.CharField("答复方式", max_length=12, choices=AnswerKind.choices)
+    unit = models.ForeignKey("org.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("答复内容")
+    attachment = models.FileField("附件", upload_to="answers/%Y/%m/", blank=True)
+    round = models.PositiveSmallIntegerField("办理轮次", default=1)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by_label = models.CharField("答复人", max_length=100)
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "答复"
+        verbose_name_plural = "答复"
+
+    def __str__(self) -> str:
+        return f"答复 {self.opinion_id}#{self.round}"
+
+
+class RatingRecord(TimeStampedModel):  # 群众评价
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="ratings")
+    round = models.PositiveSmallIntegerField("办理轮次")
+    value = models.CharField("评价", max_length=12, choices=Rating.choices)
+    comment = models.CharField("评价意见", max_length=500, blank=True)
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "群众评价"
+        verbose_name_plural = "群众评价"
+        constraints = [models.UniqueConstraint(fields=["opinion", "round"], name="rating_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.get_value_display()} {self.opinion_id}"
+
+
+class ReceptionSlot(TimeStampedModel):  # 接待时段
+    station = models.ForeignKey("org.Station", on_delete=models.CASCADE, related_name="slots")
+    deputy = models.ForeignKey(
+        "org.Deputy", verbose_name="值班代表", null=True, blank=True, on_delete=models.SET_NULL, related_name="slots"
+    )
+    starts_at = models.DateTimeField("开始时间", db_index=True)
+    ends_at = models.DateTimeField("结束时间")
+    capacity = models.PositiveSmallIntegerField("可预约人数", default=3)
+    booked = models.PositiveSmallIntegerField("已预约人数", default=0)
+    cancelled = models.BooleanField("已取消", default=False)
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "接待时段"
+        verbose_name_plural = "接待时段"
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(condition=Q(booked__lte=models.F("capacity")), name="slot_not_overbooked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class AppointmentState(models.TextChoices):
+    BOOKED = "booked", "已预约"
+    CANCELLED = "cancelled", "已取消"
+    MET = "met", "已见面"
+    NO_SHOW = "no_show", "未到"
+
+
+class Appointment(TimeStampedModel):  # 预约见面
+    code = models.CharField("预约码", max_length=12, unique=True, default=new_receipt_code, editable=False)
+    idempotency_key = models.CharField("幂等键", max_length=64, unique=True, null=True, blank=True, editable=False)
+    slot = models.ForeignKey(ReceptionSlot, on_delete=models.PROTECT, related_name="appointments")
+    citizen_name = models.CharField("姓名", max_length=50)
+    citizen_phone = models.CharField("手机", max_length=20)
+    topic = models.CharField("想谈的事", max_length=300)
+    state = models.CharField("状态", max_length=12, choices=AppointmentState.choices, default=AppointmentState.BOOKED)
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "预约见面"
+        verbose_name_plural = "预约见面"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "citizen_phone"], condition=Q(state="booked"), name="appointment_once_per_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.slot}"
+
+
+class WebhookDelivery(TimeStampedModel):  # 推送到基层治理四平台
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="webhooks")
+    event = models.CharField("事件", max_length=32)
+    payload = models.JSONField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "平台推送"
+        verbose_name_plural = "平台推送"
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.opinion_id}"
+
+
+class InboundEvent(TimeStampedModel):  # 基层治理四平台回传（按事件编号去重）
+    event_id = models.CharField("事件编号", max_length=64, unique=True)
+    opinion = models.ForeignKey(Opinion, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.JSONField()
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "平台回传"
+        verbose_name_plural = "平台回传"
+
+    def __str__(self) -> str:
+        return self.event_id

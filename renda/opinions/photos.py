@@ -1,0 +1,50 @@
+"""Photo uploads: only real JPEG/PNG/WebP images, bounded in size, re-encoded so that no
+EXIF (GPS position, phone model, time) survives."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+from renda.core.errors import ValidationFailed
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2560
+ALLOWED = {"JPEG": "jpg", "PNG": "png", "WEBP": "jpg"}
+
+
+def clean_photo(upload: UploadedFile, *, index: int = 1) -> tuple[ContentFile[bytes], int, int]:
+    """A metadata-free copy of the upload, or ValidationFailed naming the photo."""
+    label = f"第 {index} 张照片"
+    if upload.size is None or upload.size == 0:
+        raise ValidationFailed(f"{label}是空文件", field="photos")
+    if upload.size > MAX_BYTES:
+        raise ValidationFailed(f"{label}超过 5MB，请压缩后再上传", field="photos")
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        fmt = image.format or ""
+        if fmt not in ALLOWED:
+            raise ValidationFailed(f"{label}格式不支持：只能上传 JPG、PNG 或 WebP 图片", field="photos")
+        if image.width * image.height > MAX_PIXELS:
+            raise ValidationFailed(f"{label}像素过大", field="photos")
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise ValidationFailed(f"{label}不是有效的图片文件（只能上传 JPG、PNG 或 WebP 图片）", field="photos") from None
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    out = io.BytesIO()
+    ext = ALLOWED[fmt]
+    if ext == "png":
+        clean = Image.new(image.mode if image.mode in ("RGB", "RGBA", "L", "P") else "RGBA", image.size)
+        clean.paste(image)
+        clean.save(out, format="PNG", optimize=True)
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=85)  # a fresh file: no EXIF block is written
+    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(12)}.{ext}"), image.width, image.height

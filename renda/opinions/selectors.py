@@ -1,0 +1,180 @@
+"""Every read of opinions a page or API needs, scoped, plus the citizen-facing reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from renda.audit.models import AuditEvent
+from renda.core.scoping import Perm, Scope
+from renda.core.workdays import add_workdays
+from renda.core.rules import rule
+from renda.opinions.models import OPEN_STATES, Answer, Opinion, ReceptionSlot, State
+from renda.opinions.services import visible_opinions_q
+from renda.opinions.text import similar
+from renda.org.models import Category, Deputy, Station
+from renda.regions.models import Region, RegionLevel
+from renda.regions.paths import subtree_q
+
+
+def opinion_base(*, scope: Scope) -> QuerySet[Opinion]:
+    return scope.filter(Opinion.objects.all(), perm=Perm.OPINION_VIEW).filter(visible_opinions_q(scope))
+
+
+@dataclass
+class OpinionFilter:
+    state: str = ""
+    queue: str = ""  # "overdue", "due_soon", "new", "mine"
+    q: str = ""
+    category_id: int | None = None
+    region_id: int | None = None
+    unit_id: int | None = None
+    source: str = ""
+
+
+def opinion_list(*, scope: Scope, filters: OpinionFilter | None = None) -> QuerySet[Opinion]:
+    f = filters or OpinionFilter()
+    qs = opinion_base(scope=scope)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.queue == "overdue":
+        qs = qs.filter(is_overdue=True, state__in=OPEN_STATES)
+    elif f.queue == "due_soon":
+        soon = add_workdays(timezone.localdate(), int(rule("opinion.due_soon_workdays"))).date
+        qs = qs.filter(state__in=OPEN_STATES, is_overdue=False, deadline__lte=soon)
+    elif f.queue == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    if f.q.strip():
+        term = f.q.strip()
+        qs = qs.filter(Q(receipt_code__iexact=term) | Q(title__contains=term) | Q(text__contains=term))
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    if f.region_id:
+        region = scope.get(Region.objects.all(), pk=f.region_id)
+        qs = qs.filter(subtree_q(region.path, "region__path"))
+    if f.unit_id:
+        qs = qs.filter(unit_id=f.unit_id)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    # Overdue first, then the nearest deadline, then the newest.
+    return qs.select_related("region", "category__parent", "unit", "station").order_by(
+        "-is_overdue", F("deadline").asc(nulls_last=True), "-id"
+    )
+
+
+def opinion_detail(*, scope: Scope, pk: int) -> Opinion:
+    return scope.get(
+        opinion_base(scope=scope)
+        .select_related("region", "category__parent", "suggested_category", "unit", "station", "deputy", "merged_into")
+        .prefetch_related(
+            "photos",
+            Prefetch("answers", queryset=Answer.objects.select_related("unit").order_by("id")),
+            "ratings",
+            "followers",
+            Prefetch("merged_cases", queryset=Opinion.objects.only("id", "receipt_code", "title", "merged_into_id")),
+        ),
+        perm=Perm.OPINION_VIEW,
+        pk=pk,
+    )
+
+
+def duplicate_candidates(*, opinion: Opinion, limit: int = 3) -> list[tuple[Opinion, float]]:
+    """Open cases in the same township and first-level category that read alike."""
+    top = opinion.category.parent_id or opinion.category_id
+    pool = list(
+        Opinion.objects.filter(subtree_q(opinion.region.path[:9], "region__path"), state__in=OPEN_STATES)
+        .filter(Q(category_id=top) | Q(category__parent_id=top))
+        .exclude(pk=opinion.pk)
+        .order_by("-id")
+        .values_list("id", "text")[:200]
+    )
+    ranked = similar(opinion.text, pool, limit=limit)
+    found = Opinion.objects.in_bulk([pk for pk, _ in ranked])
+    return [(found[pk], score) for pk, score in ranked if pk in found]
+
+
+def public_similar(*, text: str, region: Region, category: Category | None, limit: int = 3) -> list[Opinion]:
+    """For a citizen about to submit: open cases from the same village and category."""
+    qs = Opinion.objects.filter(region=region, state__in=OPEN_STATES)
+    if category is not None:
+        top = category.parent_id or category.pk
+        qs = qs.filter(Q(category_id=top) | Q(category__parent_id=top))
+    pool = list(qs.order_by("-id").values_list("id", "text")[:200])
+    ranked = similar(text, pool, limit=limit, threshold=0.3)
+    found = Opinion.objects.in_bulk([pk for pk, _ in ranked])
+    return [found[pk] for pk, _ in ranked if pk in found]
+
+
+def opinion_timeline(*, opinion: Opinion) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type="opinions.opinion", target_id=str(opinion.pk)).order_by("seq")
+
+
+CITIZEN_STEPS = {
+    "opinion.submit": "已收到您的反映",
+    "opinion.route": "已交由承办单位办理",
+    "opinion.accept": "承办单位已受理",
+    "opinion.progress": "承办单位正在办理",
+    "opinion.return": "重新分派承办单位",
+    "opinion.answer": "已答复",
+    "opinion.merge": "与同类问题合并办理",
+    "opinion.reopen": "您不满意，已重新办理",
+    "opinion.escalate": "已提级由人大主席团/工委督办",
+    "opinion.close": "已办结",
+    "opinion.close_unrated": "已办结（未评价）",
+    "opinion.overdue": "已超过办理期限，正在督办",
+    "opinion.follow": "有群众附议",
+}
+
+
+def citizen_steps(*, opinion: Opinion) -> list[tuple[dt.datetime, str]]:
+    """The timeline in plain Chinese for the tracking page (no staff names, no notes)."""
+    steps = []
+    for event in opinion_timeline(opinion=opinion).only("created_at", "action"):
+        label = CITIZEN_STEPS.get(event.action)
+        if label:
+            steps.append((event.created_at, label))
+    return steps
+
+
+def free_slots(*, station: Station | None = None, deputy: Deputy | None = None, days: int = 28) -> QuerySet[ReceptionSlot]:
+    now = timezone.now()
+    qs = ReceptionSlot.objects.filter(cancelled=False, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+    if deputy is not None:
+        qs = qs.filter(deputy=deputy)
+    if station is not None:
+        qs = qs.filter(station=station)
+    return qs.select_related("station", "deputy").order_by("starts_at")
+
+
+@dataclass
+class DutySummary:
+    opinions_year: int
+    answered_year: int
+    receptions_year: int
+
+
+def duty_summary(*, deputy: Deputy | None = None, station: Station | None = None) -> DutySummary:
+    year_start = timezone.make_aware(dt.datetime(timezone.localdate().year, 1, 1))
+    qs = Opinion.objects.filter(created_at__gte=year_start)
+    slots = ReceptionSlot.objects.filter(starts_at__gte=year_start, starts_at__lte=timezone.now(), cancelled=False)
+    if deputy is not None:
+        qs = qs.filter(deputy=deputy)
+        slots = slots.filter(deputy=deputy)
+    if station is not None:
+        qs = qs.filter(station=station)
+        slots = slots.filter(station=station)
+    counts = qs.aggregate(n=Count("id"), answered=Count("id", filter=Q(state__in=[State.ANSWERED, State.CLOSED])))
+    return DutySummary(counts["n"], counts["answered"], slots.count())
+
+
+def category_tree() -> list[tuple[Category, list[Category]]]:
+    parents = list(Category.objects.filter(parent__isnull=True).prefetch_related("children").order_by("sort_order"))
+    return [(p, list(p.children.all())) for p in parents]
+
+
+def villages_for(region_path: str) -> QuerySet[Region]:
+    """The villages/communities of a township, for the citizen form."""
+    return Region.objects.filter(subtree_q(region_path[:9]), level=RegionLevel.VILLAGE).order_by("path")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from renda.opinions import views
+
+app_name = "opinions"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.enter, name="enter"),
+    path("slots/", views.slots, name="slots"),
+    path("appointments/<int:pk>/state/", views.appointment_state, name="appointment_state"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/<str:action>/", views.act, name="act"),
+]

@@ -1,0 +1,271 @@
+"""Staff pages of 民意处理: queues, offline entry, the case page and its actions, reception slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.paging import int_param, paginate
+from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.core.validation import mask_name, mask_phone
+from renda.opinions import selectors, services, states
+from renda.opinions.forms import OfflineOpinionForm
+from renda.opinions.models import OPEN_STATES, Appointment, AppointmentState, Opinion, ReceptionSlot, Source, State
+from renda.opinions.routing import suggested_unit, unit_choices
+from renda.org.models import Category, Deputy, HandlingUnit, Station
+from renda.regions.selectors import region_choices
+
+QUEUES = [("", "全部"), ("open", "办理中"), ("overdue", "已逾期"), ("due_soon", "即将到期")]
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.OPINION_VIEW)
+    state = request.GET.get("state", "")
+    queue_name = request.GET.get("queue", "")
+    filters = selectors.OpinionFilter(
+        state=state if state in State.values else "",
+        queue=queue_name if queue_name in dict(QUEUES) else "",
+        q=request.GET.get("q", "")[:50],
+        category_id=int_param(request, "category"),
+        region_id=int_param(request, "region"),
+        unit_id=int_param(request, "unit"),
+        source=request.GET.get("source", "") if request.GET.get("source") in Source.values else "",
+    )
+    page, querystring = paginate(request, selectors.opinion_list(scope=scope, filters=filters))
+    base = selectors.opinion_base(scope=scope)
+    counts = {
+        "submitted": base.filter(state=State.SUBMITTED).count(),
+        "overdue": base.filter(is_overdue=True, state__in=OPEN_STATES).count(),
+        "escalated": base.filter(state=State.ESCALATED).count(),
+    }
+    context = {
+        "page": page, "querystring": querystring, "filters": filters, "states": State.choices, "queues": QUEUES,
+        "sources": Source.choices, "counts": counts, "today": timezone.localdate(),
+        "categories": Category.objects.filter(parent__isnull=True).order_by("sort_order"),
+        "regions": region_choices(scope=scope, max_level=4).order_by("path"),
+    }
+    return render(request, "opinions/queue.html", context)
+
+
+def _can_see_person(scope: Scope, opinion: Opinion) -> bool:
+    """Those who handle the case see the citizen's name and phone: staff of the region and the assigned unit."""
+    return scope.has(Perm.PERSONAL_DATA) or (opinion.unit_id is not None and opinion.unit_id in scope.unit_ids)
+
+
+def _detail_context(request: HttpRequest, scope: Scope, opinion: Opinion, **extra: Any) -> dict[str, Any]:
+    actions = {t.name for t in states.allowed(opinion.state, scope.perms)}
+    if Perm.OPINION_HANDLE in scope.perms and opinion.unit_id not in scope.unit_ids:
+        actions -= {"accept", "return", "progress", "unit_answer"}
+    show_person = _can_see_person(scope, opinion)
+    context: dict[str, Any] = {
+        "opinion": opinion,
+        "actions": actions,
+        "citizen_name": opinion.citizen_name if show_person else mask_name(opinion.citizen_name),
+        "citizen_phone": opinion.citizen_phone if show_person else mask_phone(opinion.citizen_phone),
+        "timeline": selectors.opinion_timeline(opinion=opinion),
+        "today": timezone.localdate(),
+    }
+    if "route" in actions:
+        context["units"] = unit_choices(scope=scope, opinion=opinion)
+        suggested = suggested_unit(opinion=opinion)
+        context["suggested_unit_id"] = suggested.pk if suggested else None
+        from renda.core.rules import rule
+
+        context["default_workdays"] = rule("opinion.route_workdays")
+    if "merge" in actions:
+        context["duplicates"] = selectors.duplicate_candidates(opinion=opinion)
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    opinion = selectors.opinion_detail(scope=scope, pk=pk)
+    return render(request, "opinions/detail.html", _detail_context(request, scope, opinion))
+
+
+ACTION_MESSAGES = {
+    "answer_directly": "已答复，答复已通知群众",
+    "refer": "已转代表形成建议，并告知群众",
+    "merge": "已合并",
+    "route": "已分流交办",
+    "accept": "已受理",
+    "return": "已退回乡镇/街道重新分办",
+    "progress": "已记录办理进展",
+    "unit_answer": "已答复，答复已通知群众",
+    "escalated_answer": "已答复，答复已通知群众",
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one transition on a case. Errors re-show the case page; nothing is half-written."""
+    scope = scope_for_user(request.user)
+    opinion = selectors.opinion_detail(scope=scope, pk=pk)
+    data = request.POST
+    try:
+        if action == "answer_directly":
+            services.opinion_answer_directly(scope=scope, opinion=opinion, text=data.get("text", ""))
+        elif action == "refer":
+            services.opinion_refer(scope=scope, opinion=opinion, text=data.get("text", ""))
+        elif action == "merge":
+            code = data.get("into", "").strip().upper()[:12]
+            into = selectors.opinion_base(scope=scope).filter(receipt_code=code).first()
+            if into is None:
+                raise ValidationFailed(f"找不到回执码为“{code}”的意见", field="into")
+            services.opinion_merge(scope=scope, opinion=opinion, into=into, reason=data.get("reason", ""))
+        elif action == "route":
+            unit_id = data.get("unit", "")
+            unit = unit_choices(scope=scope, opinion=opinion).filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+            if unit is None:
+                raise ValidationFailed("请选择承办单位", field="unit")
+            days = data.get("workdays", "")
+            if not days.isdigit() or len(days) > 3:
+                raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
+            services.opinion_route(scope=scope, opinion=opinion, unit=unit, workdays=int(days), note=data.get("note", ""))
+        elif action == "accept":
+            services.opinion_accept(scope=scope, opinion=opinion)
+        elif action == "return":
+            services.opinion_return(scope=scope, opinion=opinion, reason=data.get("reason", ""))
+        elif action == "progress":
+            services.opinion_progress(scope=scope, opinion=opinion, note=data.get("note", ""))
+        elif action == "unit_answer":
+            services.opinion_unit_answer(scope=scope, opinion=opinion, text=data.get("text", ""),
+                                         attachment=request.FILES.get("attachment"))
+        elif action == "escalated_answer":
+            services.opinion_escalated_answer(scope=scope, opinion=opinion, text=data.get("text", ""))
+        else:
+            raise NotFound("没有这个操作")
+    except ValidationFailed as exc:
+        context = _detail_context(request, scope, selectors.opinion_detail(scope=scope, pk=pk),
+                                  error=exc.message, error_action=action, posted=data)
+        return render(request, "opinions/detail.html", context, status=400)
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        context = _detail_context(request, scope, selectors.opinion_detail(scope=scope, pk=pk),
+                                  error=exc.message, error_action=action, posted=data)
+        return render(request, "opinions/detail.html", context, status=exc.status_code)
+    messages.success(request, ACTION_MESSAGES.get(action, "已保存"))
+    return redirect("opinions:detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enter(request: HttpRequest) -> HttpResponse:
+    """录入: several offline opinions in a row; source, village and station stay for the next one."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.OPINION_ENTER)
+    form = OfflineOpinionForm(request.POST or None, scope=scope, initial=request.session.get("enter_defaults", {}))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        deputy = Deputy.objects.filter(pk__in=scope.deputy_ids).first() if scope.deputy_ids else None
+        try:
+            opinion, _ = services.opinion_submit(
+                scope=scope,
+                data=services.OpinionInput(
+                    text=data["text"], region=data["region"], category=data["category"], source=data["source"],
+                    station=data["station"], deputy=deputy, citizen_name=data["citizen_name"],
+                    citizen_phone=data["citizen_phone"], anonymous=data["anonymous"] or not data["citizen_phone"],
+                    consent=bool(data["citizen_phone"]),
+                ),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            request.session["enter_defaults"] = {
+                "source": data["source"], "region": data["region"].pk, "station": data["station"].pk if data["station"] else None,
+            }
+            messages.success(request, f"已录入，回执码 {opinion.receipt_code}。可继续录入下一件。")
+            return redirect("opinions:enter")
+    import secrets
+
+    return render(request, "opinions/enter.html", {"form": form, "idempotency_key": secrets.token_urlsafe(16)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slots(request: HttpRequest) -> HttpResponse:
+    """Reception slots (接待时段) and the appointments booked in them."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.OPINION_ENTER)
+    stations = scope.filter(Station.objects.filter(is_active=True)).order_by("region__path", "code")
+    if scope.station_ids and not scope.has(Perm.OPINION_TRIAGE):
+        stations = stations.filter(pk__in=scope.station_ids)
+    error = ""
+    if request.method == "POST":
+        try:
+            station = stations.filter(pk=int(request.POST.get("station", "0") or 0)).first()
+            if station is None:
+                raise ValidationFailed("请选择站点", field="station")
+            deputy_id = request.POST.get("deputy", "")
+            deputy = Deputy.objects.filter(pk=int(deputy_id)).first() if deputy_id.isdigit() else None
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+                start = dt.time.fromisoformat(request.POST.get("start", ""))
+                end = dt.time.fromisoformat(request.POST.get("end", ""))
+            except ValueError:
+                raise ValidationFailed("请填写正确的日期和时间", field="date") from None
+            tz = timezone.get_current_timezone()
+            created = services.slot_create(
+                scope=scope, station=station, deputy=deputy,
+                starts_at=dt.datetime.combine(day, start, tzinfo=tz), ends_at=dt.datetime.combine(day, end, tzinfo=tz),
+                capacity=_int(request.POST.get("capacity"), 3), repeat_weeks=_int(request.POST.get("weeks"), 1),
+            )
+            messages.success(request, f"已安排 {len(created)} 个接待时段")
+            return redirect("opinions:slots")
+        except RendaError as exc:
+            if exc.status_code == 404:
+                raise
+            error = exc.message
+    upcoming = (
+        scope.filter(ReceptionSlot.objects.filter(station__in=stations, starts_at__gte=timezone.now() - dt.timedelta(days=1)),
+                     perm=Perm.OPINION_ENTER)
+        .select_related("station", "deputy")
+        .prefetch_related("appointments")
+        .order_by("starts_at")[:100]
+    )
+    deputies = Deputy.objects.filter(memberships__station__in=stations, memberships__end_date__isnull=True).distinct().order_by("name")
+    return render(request, "opinions/slots.html",
+                  {"slots": upcoming, "stations": stations, "deputies": deputies[:500], "error": error,
+                   "show_phone": scope.has(Perm.PERSONAL_DATA), "posted": request.POST}, status=400 if error else 200)
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 4 else default
+
+
+@login_required
+@require_POST
+def appointment_state(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    appointment = scope.get(Appointment.objects.all(), perm=Perm.OPINION_ENTER, pk=pk)
+    state = request.POST.get("state", "")
+    try:
+        services.appointment_set_state(scope=scope, appointment=appointment, state=state)
+    except RendaError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"预约 {appointment.code} 已标记为“{AppointmentState(state).label}”")
+    return redirect("opinions:slots")
+
+
+def units_for_filter(scope: Scope) -> Any:
+    return scope.filter(HandlingUnit.objects.filter(is_active=True)).order_by("region__path", "code")

@@ -1,0 +1,263 @@
+"""Citizen pages (no account): a deputy's or station's public page (亮身份), leaving an
+opinion, booking a meeting, tracking a case with its receipt code and rating the answer."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from renda.core.errors import RendaError, ValidationFailed
+from renda.core.ratelimit import RateLimited, check_rate
+from renda.core.validation import mask_name
+from renda.opinions import selectors, services
+from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
+from renda.org.models import Category, Deputy, Station
+from renda.regions.models import Region
+
+SESSION_TRACKED = "tracked_receipts"
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind nginx, REMOTE_ADDR is set from X-Real-IP by the proxy (docs/deploy.md).
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:
+    if kind == "deputy":
+        deputy = get_object_or_404(Deputy.objects.select_related("region"), public_id=public_id, is_active=True)
+        return deputy, services._deputy_home(deputy)
+    station = get_object_or_404(Station.objects.select_related("region"), public_id=public_id, is_active=True)
+    return None, station
+
+
+@require_GET
+def deputy_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    deputy = get_object_or_404(
+        Deputy.objects.select_related("region").prefetch_related("mandates"), public_id=public_id, is_active=True
+    )
+    stations = [m.station for m in deputy.memberships.filter(end_date__isnull=True).select_related("station")]
+    context = {
+        "deputy": deputy,
+        "stations": stations,
+        "summary": selectors.duty_summary(deputy=deputy),
+        "slots": selectors.free_slots(deputy=deputy)[:5],
+    }
+    return render(request, "public/deputy.html", context)
+
+
+@require_GET
+def station_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    station = get_object_or_404(
+        Station.objects.select_related("region").prefetch_related("officers"), public_id=public_id, is_active=True
+    )
+    deputies = Deputy.objects.filter(memberships__station=station, memberships__end_date__isnull=True, is_active=True)
+    context = {
+        "station": station,
+        "deputies": deputies.order_by("name")[:60],
+        "summary": selectors.duty_summary(station=station),
+        "slots": selectors.free_slots(station=station)[:8],
+    }
+    return render(request, "public/station.html", context)
+
+
+def _form_context(deputy: Deputy | None, station: Station | None, data: dict[str, Any]) -> dict[str, Any]:
+    home_path = (station.region.path if station else deputy.region.path if deputy else "")[:9]
+    return {
+        "deputy": deputy,
+        "station": station,
+        "villages": selectors.villages_for(home_path) if home_path else Region.objects.none(),
+        "categories": selectors.category_tree(),
+        "data": data,
+        "idempotency_key": data.get("idempotency_key") or secrets.token_urlsafe(16),
+        "max_text": 2000,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
+    deputy, station = _owner(kind, public_id)
+    if request.method == "GET":
+        return render(request, "public/opinion_form.html", _form_context(deputy, station, {}))
+    data = request.POST
+    errors: dict[str, str] = {}
+    region = _pick(Region, data.get("region"))
+    category = _pick(Category, data.get("category"))
+    if region is None:
+        errors["region"] = "请选择事情发生的村/社区"
+    try:
+        if errors:
+            raise ValidationFailed(errors["region"], field="region")
+        assert region is not None
+        opinion, _created = services.opinion_submit(
+            data=services.OpinionInput(
+                text=data.get("text", ""), region=region, category=category,
+                source=Source.QR, station=station, deputy=deputy,
+                citizen_name=data.get("citizen_name", ""), citizen_phone=data.get("citizen_phone", ""),
+                anonymous=data.get("anonymous") == "on", consent=data.get("consent") == "on",
+                photos=request.FILES.getlist("photos"),
+            ),
+            idempotency_key=data.get("idempotency_key", ""),
+            client_ip=client_ip(request),
+        )
+    except RendaError as exc:
+        errors[exc.field or "general"] = exc.message
+        context = _form_context(deputy, station, data.dict())
+        context["errors"] = errors
+        status = 429 if isinstance(exc, RateLimited) else 400 if exc.status_code != 409 else 409
+        return render(request, "public/opinion_form.html", context, status=status)
+    _remember(request, opinion.receipt_code)
+    return redirect("public:receipt", receipt_code=opinion.receipt_code)
+
+
+def _pick(model: Any, value: str | None) -> Any:
+    if not value or not str(value).isdigit() or len(str(value)) > 12:
+        return None
+    return model.objects.filter(pk=int(value)).first()
+
+
+def _remember(request: HttpRequest, code: str) -> None:
+    tracked = list(request.session.get(SESSION_TRACKED, []))
+    if code not in tracked:
+        tracked = (tracked + [code])[-20:]
+    request.session[SESSION_TRACKED] = tracked
+
+
+@require_GET
+def receipt(request: HttpRequest, receipt_code: str) -> HttpResponse:
+    if receipt_code not in request.session.get(SESSION_TRACKED, []):
+        return redirect(f"{reverse('public:track')}?code={receipt_code[:12]}")
+    opinion = get_object_or_404(Opinion, receipt_code=receipt_code)
+    return render(request, "public/receipt.html", {"opinion": opinion})
+
+
+@require_GET
+def similar_cases(request: HttpRequest) -> HttpResponse:
+    """htmx partial on the opinion form: "这件事已有人反映" with a follow button each."""
+    text = request.GET.get("text", "")[:2000]
+    region = _pick(Region, request.GET.get("region"))
+    category = _pick(Category, request.GET.get("category"))
+    cases = selectors.public_similar(text=text, region=region, category=category) if region and len(text) >= 5 else []
+    return render(request, "public/_similar.html", {"cases": cases})
+
+
+@require_http_methods(["GET", "POST"])
+def suggest_category(request: HttpRequest) -> HttpResponse:
+    """htmx partial: the category select, pre-set to the category the text suggests (unless chosen)."""
+    from renda.opinions.text import suggest_category_id
+
+    params = request.POST if request.method == "POST" else request.GET
+    chosen = params.get("category", "")
+    suggested = None
+    if not chosen:
+        suggested = suggest_category_id(params.get("text", "")[:2000])
+    selected = int(chosen) if chosen.isdigit() else suggested
+    return render(
+        request, "public/_category.html",
+        {"categories": selectors.category_tree(), "selected": selected, "suggested": suggested is not None and not chosen},
+    )
+
+
+@require_POST
+def follow(request: HttpRequest, receipt_code: str) -> HttpResponse:
+    opinion = get_object_or_404(Opinion, receipt_code=receipt_code)
+    try:
+        services.opinion_follow(opinion=opinion, phone=request.POST.get("phone", ""), name=request.POST.get("name", ""),
+                                client_ip=client_ip(request))
+    except RendaError as exc:
+        return render(request, "public/_follow_result.html", {"error": exc.message, "opinion": opinion}, status=exc.status_code)
+    return render(request, "public/_follow_result.html", {"opinion": opinion})
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Enter the receipt code (and the last four digits of the phone, unless anonymous)."""
+    context: dict[str, Any] = {"code": request.GET.get("code", "")[:12]}
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip().upper()[:12]
+        digits = request.POST.get("digits", "").strip()[:4]
+        context["code"] = code
+        try:
+            check_rate(bucket="track-ip", subject=client_ip(request), limit=30, window_seconds=3600,
+                       message="查询过于频繁，请一小时后再试")
+        except RateLimited as exc:
+            context["error"] = exc.message
+            return render(request, "public/track.html", context, status=429)
+        opinion = Opinion.objects.filter(receipt_code=code).first()
+        ok = opinion is not None and (
+            (opinion.anonymous and not opinion.citizen_phone) or (len(digits) == 4 and opinion.citizen_phone.endswith(digits))
+        )
+        if not ok:
+            context["error"] = "回执码或手机尾号不正确（匿名反映只需回执码）"
+            return render(request, "public/track.html", context, status=400)
+        assert opinion is not None
+        _remember(request, opinion.receipt_code)
+        return redirect("public:track_detail", receipt_code=opinion.receipt_code)
+    return render(request, "public/track.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def track_detail(request: HttpRequest, receipt_code: str) -> HttpResponse:
+    if receipt_code not in request.session.get(SESSION_TRACKED, []):
+        return HttpResponseRedirect(f"{reverse('public:track')}?code={receipt_code[:12]}")
+    opinion = get_object_or_404(Opinion.objects.select_related("region", "category", "merged_into"), receipt_code=receipt_code)
+    shown = opinion.merged_into if opinion.state == State.MERGED and opinion.merged_into else opinion
+    error = ""
+    if request.method == "POST":
+        try:
+            services.opinion_rate(opinion=opinion, value=request.POST.get("value", ""), comment=request.POST.get("comment", ""))
+        except RendaError as exc:
+            error = exc.message
+        else:
+            return redirect("public:track_detail", receipt_code=receipt_code)
+    context = {
+        "opinion": opinion,
+        "shown": shown,
+        "steps": selectors.citizen_steps(opinion=opinion) + (selectors.citizen_steps(opinion=shown) if shown != opinion else []),
+        "answers": list(shown.answers.order_by("id")),
+        "ratings": list(opinion.ratings.order_by("round")),
+        "can_rate": opinion.state == State.ANSWERED,
+        "rating_choices": Rating.choices,
+        "error": error,
+        "citizen": mask_name(opinion.citizen_name) if opinion.citizen_name else "匿名",
+    }
+    return render(request, "public/track_detail.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
+    deputy, station = _owner(kind, public_id)
+    slots = selectors.free_slots(deputy=deputy) if deputy else selectors.free_slots(station=station)
+    context: dict[str, Any] = {"deputy": deputy, "station": station, "slots": [s for s in slots if s.free > 0],
+                               "data": {}, "idempotency_key": secrets.token_urlsafe(16)}
+    if request.method == "POST":
+        slot = _pick(ReceptionSlot, request.POST.get("slot"))
+        context["data"] = request.POST.dict()
+        context["idempotency_key"] = request.POST.get("idempotency_key", context["idempotency_key"])
+        if slot is None or (deputy and slot.deputy_id != deputy.pk) or (station and not deputy and slot.station_id != station.pk):
+            context["error"] = "请选择一个可预约的时段"
+            return render(request, "public/book.html", context, status=400)
+        try:
+            appointment, _ = services.appointment_book(
+                slot=slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
+                topic=request.POST.get("topic", ""), idempotency_key=request.POST.get("idempotency_key", ""),
+                client_ip=client_ip(request),
+            )
+        except RendaError as exc:
+            context["error"] = exc.message
+            return render(request, "public/book.html", context, status=exc.status_code)
+        request.session["booked"] = appointment.code
+        return redirect("public:booked", code=appointment.code)
+    return render(request, "public/book.html", context)
+
+
+@require_GET
+def booked(request: HttpRequest, code: str) -> HttpResponse:
+    if request.session.get("booked") != code:
+        return redirect("public:track")
+    appointment = get_object_or_404(Appointment.objects.select_related("slot__station", "slot__deputy"), code=code)
+    return render(request, "public/booked.html", {"appointment": appointment})
