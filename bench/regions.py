@@ -6,7 +6,9 @@ For each backend it builds a fresh database through the real migrations, loads a
 tree shaped like China's (31 provinces, ~340 cities, ~2,850 counties, ~38,000 townships,
 ~660,000 villages) and times, for random township, county and city roots:
 
-- subtree:    ``Region.objects.filter(subtree_q(path))``, the query the app runs
+- subtree:    ``Region.objects.filter(subtree_q(path))``, the query the app runs; also the same
+              fetch with ``.defer("created_at", "updated_at")``, and the same SQL sent through a
+              bare cursor (what the database and driver cost without the ORM)
 - walk:       a naive level-by-level walk over ``parent`` (one query per level)
 - cte:        one ``WITH RECURSIVE`` query over ``parent_id`` (raw SQL)
 - full scan:  ``Region.objects.annotate(p=Substr("path", 1, n)).filter(p=path)``, the same
@@ -21,6 +23,7 @@ public schema is dropped and recreated, so the name must contain "bench".
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import random
@@ -40,7 +43,7 @@ BENCH_VAR = ROOT / "var" / "bench"
 SQLITE_FILE = BENCH_VAR / "regions.sqlite3"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench"
 
-# Level -> (path length, digits added at this level, real count in China, children-per-parent spread).
+# Level -> (path length, digits added at this level, how many China has).
 PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE = 1, 2, 3, 4, 5
 LEVELS = {
     PROVINCE: (2, 2, 31),
@@ -53,6 +56,7 @@ REAL_TOTAL = sum(count for _, _, count in LEVELS.values())
 # The real province codes (11 北京 … 65 新疆); more provinces than this only for --regions far above 700k.
 PROVINCE_CODES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53]
 PROVINCE_CODES += [54, 61, 62, 63, 64, 65]
+PROVINCE_CODES += [c for c in range(10, 99) if c not in PROVINCE_CODES]
 SPREAD_SIGMA = 0.5  # lognormal spread of children per parent: a township has 5 to 50 villages, most 10 to 30
 NAME_CHARS = "东南西北中新安平和兴华阳山河湖江海林石桥口城镇庄家王李张刘陈杨黄赵周吴徐孙马朱胡高"
 SUFFIX = {
@@ -79,16 +83,13 @@ def level_counts(total: int) -> dict[int, int]:
     """Regions per level for a tree of about ``total`` regions, keeping China's proportions."""
     scale = total / REAL_TOTAL
     counts: dict[int, int] = {}
-    previous = 1
+    parents = 1
     for level, (_, digits, real) in LEVELS.items():
-        n = max(previous, round(real * scale))
-        capacity = (len(PROVINCE_CODES) if level == PROVINCE else previous * (10**digits - 1))
-        if level == PROVINCE:
-            n = min(n, 89)  # two-digit codes 10..98
-            capacity = 89
+        n = max(parents, round(real * scale))  # every parent gets at least one child
+        capacity = len(PROVINCE_CODES) if level == PROVINCE else parents * (10**digits - 1)
         if n > capacity:
             raise SystemExit(f"--regions {total} does not fit the code scheme at level {level}")
-        counts[level] = previous = n
+        counts[level] = parents = n
     return counts
 
 
@@ -132,7 +133,6 @@ def build_tree(total: int, seed: int) -> list[list[Row]]:
     for level, (length, digits, _) in LEVELS.items():
         rows: list[Row] = []
         if level == PROVINCE:
-            codes = PROVINCE_CODES + [c for c in range(10, 99) if c not in PROVINCE_CODES]
             plan: list[tuple[Row | None, int]] = [(None, counts[level])]
         else:
             cap = 10**digits - 1
@@ -140,7 +140,7 @@ def build_tree(total: int, seed: int) -> list[list[Row]]:
         for parent, n in plan:
             for k in range(1, n + 1):
                 if parent is None:
-                    path, parent_id, parent_kind = str(codes[k - 1]), None, ""
+                    path, parent_id, parent_kind = str(PROVINCE_CODES[k - 1]), None, ""
                 else:
                     path, parent_id, parent_kind = parent[2] + str(k).zfill(digits), parent[0], parent[5]
                 kind = pick_kind(level, parent_kind, rng)
@@ -226,8 +226,11 @@ def load(levels: list[list[Row]]) -> None:
                 for rows in levels:
                     for rid, code, path, name, level, kind, parent_id in rows:
                         copy.write_row((rid, now, now, code, path, name, level, kind, parent_id))
-            cursor.execute("SELECT setval(pg_get_serial_sequence('regions_region', 'id'), (SELECT max(id) FROM regions_region))")
-        # What autovacuum does shortly after a bulk load; without it the planner has no statistics.
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('regions_region', 'id'), (SELECT max(id) FROM regions_region))"
+            )
+        # What autovacuum does shortly after a bulk load: statistics for the planner and a visibility
+        # map, without which a count could not be answered from the index alone.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE regions_region")
         return
@@ -263,8 +266,9 @@ class Series:
     samples_ms: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
 
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.samples_ms)
+    def pct(self, p: float, values: list[float] | None = None) -> float:
+        """Nearest-rank percentile of the timings (or of ``values``)."""
+        ordered = sorted(self.samples_ms if values is None else values)
         return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
@@ -280,6 +284,41 @@ def subtree_fetch(root: Root) -> int:
     from renda.regions.paths import subtree_q
 
     return len(list(Region.objects.filter(subtree_q(root.path))))
+
+
+SUBTREE_SQL = "FROM regions_region WHERE path >= %s AND path < %s"
+
+
+def _bounds(root: Root) -> list[str]:
+    from renda.regions.paths import subtree_q
+
+    bounds = dict(subtree_q(root.path).children)  # type: ignore[arg-type]
+    return [bounds["path__gte"], bounds["path__lt"]]
+
+
+def sql_count(root: Root) -> int:
+    """The subtree count with Django's query building taken out: what the database itself costs."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) " + SUBTREE_SQL, _bounds(root))
+        return int(cursor.fetchone()[0])
+
+
+def sql_fetch(root: Root) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * " + SUBTREE_SQL + " ORDER BY path", _bounds(root))
+        return len(cursor.fetchall())
+
+
+def subtree_fetch_defer(root: Root) -> int:
+    """The same fetch without the two timestamps, which the psycopg 3 backend decodes slowly."""
+    from renda.regions.models import Region
+    from renda.regions.paths import subtree_q
+
+    return len(list(Region.objects.filter(subtree_q(root.path)).defer("created_at", "updated_at")))
 
 
 def _scan_qs(root: Root) -> Any:
@@ -340,24 +379,37 @@ def cte_fetch(root: Root) -> int:
     return len(list(Region.objects.raw(sql, [root.id])))
 
 
-METHODS: dict[str, tuple[Callable[[Root], int], Callable[[Root], int]]] = {
+METHODS: dict[str, tuple[Callable[[Root], int] | None, Callable[[Root], int]]] = {
     "subtree": (subtree_count, subtree_fetch),
+    "subtree, .defer(timestamps)": (None, subtree_fetch_defer),
+    "subtree, raw SQL": (sql_count, sql_fetch),
     "walk": (walk_count, walk_fetch),
     "cte": (cte_count, cte_fetch),
     "full scan": (scan_count, scan_fetch),
 }
 
 
-def measure(fn: Callable[[Root], int], roots: list[Root], warmup: int, series: Series) -> None:
-    for root in roots[:warmup]:
-        fn(root)
-    for root in roots:
-        t0 = time.perf_counter_ns()
-        n = fn(root)
-        series.samples_ms.append((time.perf_counter_ns() - t0) / 1e6)
-        series.rows.append(n)
-        if n != root.size:
-            raise AssertionError(f"{series.method} {series.op} of {root.path}: {n} rows, expected {root.size}")
+def measure(kind: str, roots: list[Root], args: argparse.Namespace) -> list[Series]:
+    """Time every method on every root, interleaved root by root so that load from elsewhere on
+    the machine falls on all methods alike. The full scan runs on the first ``--scan-samples``."""
+    plan = [(method, op, fn) for method, fns in METHODS.items() for op, fn in zip(("count", "fetch"), fns, strict=True)]
+    plan = [(method, op, fn) for method, op, fn in plan if fn is not None]
+    for method, _, fn in plan:
+        for root in roots[: min(args.warmup, args.scan_samples if method == "full scan" else len(roots))]:
+            fn(root)
+    series = {(method, op): Series(kind, op, method) for method, op, _ in plan}
+    for i, root in enumerate(roots):
+        for method, op, fn in plan:
+            if method == "full scan" and i >= args.scan_samples:
+                continue
+            t0 = time.perf_counter_ns()
+            n = fn(root)
+            elapsed = (time.perf_counter_ns() - t0) / 1e6
+            if n != root.size:
+                raise AssertionError(f"{method} {op} of {root.path}: {n} rows, expected {root.size}")
+            series[(method, op)].samples_ms.append(elapsed)
+            series[(method, op)].rows.append(n)
+    return list(series.values())
 
 
 def pick_roots(levels: list[list[Row]], sizes: Counter[str], level: int, n: int, rng: random.Random) -> list[Root]:
@@ -386,9 +438,10 @@ def explain(fn: Callable[[Root], int], root: Root) -> str:
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             lines = [r[3] for r in cursor.fetchall()]
-    text = connection.ops.last_executed_query(cursor, sql, params) if connection.vendor == "sqlite" else sql % tuple(
-        repr(p) for p in params
-    )
+    if connection.vendor == "postgresql":
+        text = connection.ops.compose_sql(sql, params)
+    else:
+        text = connection.ops.last_executed_query(cursor, sql, params)
     return "\n".join([f"  {text}", *(f"    {line}" for line in lines)])
 
 
@@ -430,28 +483,41 @@ def run_backend(args: argparse.Namespace) -> None:
     version = connection.Database.sqlite_version if vendor == "sqlite" else connection.pg_version
     per_level = ", ".join(f"{len(rows):,}" for rows in levels)
     print(f"\n## {vendor} {version}: {total:,} regions ({per_level} per level)", flush=True)
-    print(f"generated in {t_gen:.1f} s, loaded in {t_load:.1f} s ({'COPY' if vendor == 'postgresql' else 'bulk_create'})")
+    print(
+        f"generated in {t_gen:.1f} s, loaded in {t_load:.1f} s ({'COPY' if vendor == 'postgresql' else 'bulk_create'})"
+    )
+    load_before = os.getloadavg()
 
     rng = random.Random(args.seed + 1)
     kinds = {"township": TOWNSHIP, "county": COUNTY, "city": CITY}
-    results: list[Series] = []
-    for kind, level in kinds.items():
-        roots = pick_roots(levels, sizes, level, args.samples, rng)
-        for method, (count_fn, fetch_fn) in METHODS.items():
-            use = roots[: args.scan_samples] if method == "full scan" else roots
-            for op, fn in (("count", count_fn), ("fetch", fetch_fn)):
-                series = Series(kind, op, method)
-                measure(fn, use, min(args.warmup, len(use)), series)
-                results.append(series)
-                print(f"  {kind} {op} {method}: p50 {series.pct(0.5):.2f} ms", file=sys.stderr, flush=True)
+    roots = {kind: pick_roots(levels, sizes, level, args.samples, rng) for kind, level in kinds.items()}
+    county = pick_roots(levels, sizes, COUNTY, 1, random.Random(args.seed + 2))[0]
+    # Keep the generator's 700k tuples out of the timings: left to the cyclic GC they would make
+    # every full collection walk them, a pause the app's processes never have.
+    del levels, sizes
+    gc.collect()
+    gc.freeze()
 
+    results: list[Series] = []
+    for kind in kinds:
+        t2 = time.perf_counter()
+        order = list(METHODS)
+        results += sorted(measure(kind, roots[kind], args), key=lambda s: (s.op, order.index(s.method)))
+        print(f"  measured {kind} roots in {time.perf_counter() - t2:.0f} s", file=sys.stderr, flush=True)
+
+    load_after = os.getloadavg()
+    print(
+        f"load average (1/5/15 min) {'/'.join(f'{x:.1f}' for x in load_before)} before the timings, "
+        f"{'/'.join(f'{x:.1f}' for x in load_after)} after, on {os.cpu_count()} cores"
+    )
     baseline = {(s.kind, s.op): s.pct(0.5) for s in results if s.method == "full scan"}
-    print("\n| query | method | samples | rows (mean) | p50 ms | p95 ms | p50 vs full scan |")
+    print("\n| query | method | roots | rows p50/p95 | p50 ms | p95 ms | p50 vs full scan |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for s in results:
         ratio = s.pct(0.5) / baseline[(s.kind, s.op)]
         print(
-            f"| {s.kind} subtree {s.op} | {s.method} | {len(s.samples_ms)} | {sum(s.rows) / len(s.rows):,.0f} "
+            f"| {s.kind} subtree {s.op} | {s.method} | {len(s.samples_ms)} "
+            f"| {s.pct(0.5, s.rows):,.0f}/{s.pct(0.95, s.rows):,.0f} "
             f"| {s.pct(0.5):.2f} | {s.pct(0.95):.2f} | {ratio:.4f}× |"
         )
     print("\nsummary (the app's query, p50/p95 against the full-scan p50 of the same question):")
@@ -463,9 +529,12 @@ def run_backend(args: argparse.Namespace) -> None:
                 f"= {ratio:.4f}× full scan ({baseline[(s.kind, s.op)]:.1f} ms)"
             )
 
-    county = pick_roots(levels, sizes, COUNTY, 1, random.Random(args.seed + 2))[0]
     print(f"\nplans for county {county.path} ({county.size} rows):")
-    for label, fn in (("subtree count", subtree_count), ("subtree fetch", subtree_fetch), ("full scan count", scan_count)):
+    for label, fn in (
+        ("subtree count", subtree_count),
+        ("subtree fetch", subtree_fetch),
+        ("full scan count", scan_count),
+    ):
         print(f" {label}:")
         print(explain(fn, county))
     print("\nstorage:")
@@ -488,12 +557,9 @@ def main() -> None:
     # Django reads DATABASE_URL once per process, so each backend runs in its own.
     print(f"# bench/regions.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
     for backend in ("sqlite", "postgres"):
-        argv = [sys.executable, __file__, *sys.argv[1:]]
-        argv = [a for a in argv if not a.startswith("--backend")]
-        if "--backend" in sys.argv:
-            i = argv.index("both")
-            del argv[i]
-        subprocess.run([*argv, "--backend", backend], check=True)  # noqa: S603
+        options = ["--regions", args.regions, "--samples", args.samples, "--scan-samples", args.scan_samples]
+        options += ["--warmup", args.warmup, "--seed", args.seed, "--backend", backend]
+        subprocess.run([sys.executable, __file__, *map(str, options)], check=True)  # noqa: S603
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pypinyin import Style, lazy_pinyin
 from renda.audit.services import audit_record, diff, snapshot
 from renda.core.errors import ValidationFailed
 from renda.core.scoping import Perm, Scope
-from renda.core.validation import clean_int, clean_phone, clean_text
+from renda.core.validation import clean_int, clean_phone, clean_text, mask_phone
 from renda.org.models import (
     Body,
     BodyKind,
@@ -106,7 +106,8 @@ class DeputyInput:
     mandates: tuple[MandateInput, ...] = ()
 
 
-def _clean_deputy(data: DeputyInput) -> dict[str, object]:
+def deputy_validate(data: DeputyInput) -> dict[str, object]:
+    """Check a deputy's fields without writing (importers call it to report every bad row first)."""
     if data.kind not in DeputyKind.values:
         raise ValidationFailed("代表类别只能是“人大代表”或“议政代表”", field="kind")
     if data.gender and data.gender not in Gender.values:
@@ -186,7 +187,7 @@ def mandates_snapshot(deputy: Deputy) -> list[str]:
 def deputy_create(*, scope: Scope, data: DeputyInput, reason: str = "") -> Deputy:
     """Register a deputy (or a street 议政代表) with every level they hold."""
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
-    fields = _clean_deputy(data)
+    fields = deputy_validate(data)
     initials, full = pinyin_of(str(fields["name"]))
     deputy = Deputy.objects.create(**fields, name_initials=initials, name_pinyin=full)  # type: ignore[arg-type]
     _write_mandates(deputy, data.mandates)
@@ -210,7 +211,7 @@ def deputy_update(*, scope: Scope, deputy: Deputy, data: DeputyInput, reason: st
     scope.check_path(deputy.region.path, perm=Perm.ORG_MANAGE)
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
     deputy = Deputy.objects.select_for_update().select_related("region").get(pk=deputy.pk)
-    fields = _clean_deputy(data)
+    fields = deputy_validate(data)
     before = {**snapshot(deputy), "mandates": mandates_snapshot(deputy)}
     for key, value in fields.items():
         setattr(deputy, key, value)
@@ -311,7 +312,7 @@ class StationInput:
     is_active: bool = True
 
 
-def _clean_station(data: StationInput) -> dict[str, object]:
+def station_validate(data: StationInput) -> dict[str, object]:
     if data.kind not in StationKind.values:
         raise ValidationFailed("站点类型只能是代表之家、代表联络站或代表联系点", field="kind")
     if data.region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
@@ -337,7 +338,7 @@ def _clean_station(data: StationInput) -> dict[str, object]:
 def station_create(*, scope: Scope, data: StationInput, reason: str = "") -> Station:
     """Open a station (代表之家/联络站/联系点) with a stable public id for its QR code."""
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
-    fields = _clean_station(data)
+    fields = station_validate(data)
     if Station.objects.filter(code=fields["code"]).exists():
         raise ValidationFailed(f"站点编码 {fields['code']} 已被使用", field="code")
     station = Station.objects.create(**fields)  # type: ignore[arg-type]
@@ -357,7 +358,7 @@ def station_update(*, scope: Scope, station: Station, data: StationInput, reason
     scope.check_path(station.region.path, perm=Perm.ORG_MANAGE)
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
     station = Station.objects.select_for_update().get(pk=station.pk)
-    fields = _clean_station(data)
+    fields = station_validate(data)
     if Station.objects.filter(code=fields["code"]).exclude(pk=station.pk).exists():
         raise ValidationFailed(f"站点编码 {fields['code']} 已被使用", field="code")
     before = snapshot(station, list(fields))
@@ -390,7 +391,11 @@ MAX_LIAISONS = 2  # one head and one or two liaisons per station
 
 @transaction.atomic
 def station_set_officers(*, scope: Scope, station: Station, officers: Sequence[OfficerInput], reason: str = "") -> None:
-    """Replace the station's head and liaisons (one head, at most two liaisons)."""
+    """Set the station's head and liaisons (one head, at most two liaisons).
+
+    Officers are matched by role and name and updated in place, so a linked user account
+    survives a phone change; every change (names and phones, masked) is audited.
+    """
     scope.check_path(station.region.path, perm=Perm.ORG_MANAGE)
     heads = [o for o in officers if o.role == OfficerRole.HEAD]
     liaisons = [o for o in officers if o.role == OfficerRole.LIAISON]
@@ -408,13 +413,25 @@ def station_set_officers(*, scope: Scope, station: Station, officers: Sequence[O
         )
         for o in officers
     ]
-    before = [f"{OfficerRole(r).label}:{n}" for r, n in station.officers.values_list("role", "name")]
-    StationOfficer.objects.filter(station=station).delete()
-    StationOfficer.objects.bulk_create(
-        [StationOfficer(station=station, role=r, name=n, phone=p) for r, n, p in cleaned]
-    )
-    after = [f"{OfficerRole(r).label}:{n}" for r, n, _ in cleaned]
-    if sorted(before) != sorted(after):
+    existing = list(StationOfficer.objects.select_for_update().filter(station=station))
+
+    def label(role: str, name: str, phone: str) -> str:
+        return f"{OfficerRole(role).label}:{name}{(' ' + mask_phone(phone)) if phone else ''}"
+
+    before = sorted(label(o.role, o.name, o.phone) for o in existing)
+    unmatched = {(o.role, o.name): o for o in existing}
+    kept = {(r, n): unmatched.pop((r, n)) for r, n, _ in cleaned if (r, n) in unmatched}
+    # Leavers go first: the one-head constraint must hold after every statement.
+    StationOfficer.objects.filter(pk__in=[o.pk for o in unmatched.values()]).delete()
+    for role, name, phone in cleaned:
+        officer = kept.get((role, name))
+        if officer is None:
+            StationOfficer.objects.create(station=station, role=role, name=name, phone=phone)
+        elif officer.phone != phone:
+            officer.phone = phone
+            officer.save(update_fields=["phone", "updated_at"])
+    after = sorted(label(r, n, p) for r, n, p in cleaned)
+    if before != after:
         audit_record(
             actor=scope.actor,
             action="station.set_officers",
@@ -423,6 +440,37 @@ def station_set_officers(*, scope: Scope, station: Station, officers: Sequence[O
             reason=reason,
             before={"officers": before},
             after={"officers": after},
+        )
+
+
+@transaction.atomic
+def station_set_served_regions(
+    *, scope: Scope, station: Station, add: Sequence[Region], remove: Sequence[Region], reason: str = ""
+) -> None:
+    """Change which villages/communities a station serves (several small villages may share one).
+
+    Only the named villages change; villages outside the user's scope stay as they are.
+    """
+    scope.check_path(station.region.path, perm=Perm.ORG_MANAGE)
+    for region in [*add, *remove]:
+        scope.check_path(region.path, perm=Perm.ORG_MANAGE)
+        if region.level != RegionLevel.VILLAGE:
+            raise ValidationFailed(f"{region.name}不是村/社区，站点只能联系村/社区", field="served")
+    if not add and not remove:
+        return
+    before = sorted(station.served_regions.values_list("code", flat=True))
+    station.served_regions.remove(*remove)
+    station.served_regions.add(*add)
+    after = sorted(station.served_regions.values_list("code", flat=True))
+    if before != after:
+        audit_record(
+            actor=scope.actor,
+            action="station.set_served_regions",
+            target=station,
+            region_path=station.region.path,
+            reason=reason,
+            before={"served_regions": before},
+            after={"served_regions": after},
         )
 
 
@@ -498,7 +546,7 @@ class UnitInput:
     is_active: bool = True
 
 
-def _clean_unit(data: UnitInput) -> dict[str, object]:
+def unit_validate(data: UnitInput) -> dict[str, object]:
     if data.kind not in UnitKind.values:
         raise ValidationFailed("单位类型无效", field="kind")
     if data.region.level not in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP):
@@ -524,7 +572,7 @@ def _clean_unit(data: UnitInput) -> dict[str, object]:
 def unit_create(*, scope: Scope, data: UnitInput, reason: str = "") -> HandlingUnit:
     """Register a handling unit with the opinion categories it handles (its routing rule)."""
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
-    fields = _clean_unit(data)
+    fields = unit_validate(data)
     if HandlingUnit.objects.filter(code=fields["code"]).exists():
         raise ValidationFailed(f"单位编码 {fields['code']} 已被使用", field="code")
     if HandlingUnit.objects.filter(region=data.region, name=fields["name"]).exists():
@@ -547,7 +595,7 @@ def unit_update(*, scope: Scope, unit: HandlingUnit, data: UnitInput, reason: st
     scope.check_path(unit.region.path, perm=Perm.ORG_MANAGE)
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
     unit = HandlingUnit.objects.select_for_update().get(pk=unit.pk)
-    fields = _clean_unit(data)
+    fields = unit_validate(data)
     if HandlingUnit.objects.filter(code=fields["code"]).exclude(pk=unit.pk).exists():
         raise ValidationFailed(f"单位编码 {fields['code']} 已被使用", field="code")
     if HandlingUnit.objects.filter(region=data.region, name=fields["name"]).exclude(pk=unit.pk).exists():

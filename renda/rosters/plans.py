@@ -33,9 +33,9 @@ from renda.org.services import (
     OfficerInput,
     StationInput,
     UnitInput,
-    _clean_deputy,
-    _clean_station,
-    _clean_unit,
+    deputy_validate,
+    station_validate,
+    unit_validate,
 )
 from renda.regions.models import Region, RegionLevel
 from renda.regions.paths import parent_path
@@ -299,7 +299,7 @@ def plan_deputies(scope: Scope, rows: list[SheetRow], problems: Problems) -> Dep
         details_changed = deputy is None or _deputy_differs(deputy, data)
         if details_changed:
             try:
-                _clean_deputy(data)
+                deputy_validate(data)
             except ValidationFailed as error:
                 problems.add_error(row, error, default_key="name")
                 continue
@@ -469,7 +469,7 @@ def plan_stations(scope: Scope, rows: list[SheetRow], problems: Problems) -> lis
         fields_changed = mine != theirs
         if fields_changed:
             try:
-                _clean_station(data)
+                station_validate(data)
             except ValidationFailed as error:
                 problems.add_error(row, error, default_key="code")
                 continue
@@ -614,7 +614,7 @@ def plan_units(scope: Scope, rows: list[SheetRow], problems: Problems) -> list[U
         changed = unit is None or _unit_differs(unit, step.data, step.parent_code)
         if changed:
             try:
-                _clean_unit(_with_file_parent(step.data, step))
+                unit_validate(_with_file_parent(step.data, step))
             except ValidationFailed as error:
                 problems.add_error(step.row, error, default_key="code")
                 continue

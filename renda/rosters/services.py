@@ -23,9 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from renda.audit.services import audit_record
-from renda.core.errors import RendaError, ValidationFailed
+from renda.core.errors import RendaError
 from renda.core.scoping import Perm, Scope
-from renda.org.models import Deputy, Station
+from renda.org.models import Deputy
 from renda.org.services import (
     UnitInput,
     deputy_create,
@@ -35,11 +35,12 @@ from renda.org.services import (
     group_set_members,
     station_create,
     station_set_officers,
+    station_set_served_regions,
     station_update,
     unit_create,
     unit_update,
 )
-from renda.regions.models import PATH_LENGTH, Region, RegionLevel
+from renda.regions.models import PATH_LENGTH
 from renda.regions.services import region_create, region_update
 from renda.rosters import plans
 from renda.rosters.cells import Problems, RowError
@@ -310,41 +311,10 @@ def _plan(
 # ---------------------------------------------------------------- served villages (联系的村/社区)
 
 
-@transaction.atomic
-def station_set_served_regions(
-    *, scope: Scope, station: Station, add: Sequence[Region], remove: Sequence[Region], reason: str = ""
-) -> None:
-    """Change which villages/communities a station serves (several small villages may share one station).
-
-    Only the named villages change; villages outside the user's scope stay as they are.
-    """
-    scope.check_path(station.region.path, perm=Perm.ORG_MANAGE)
-    for region in [*add, *remove]:
-        scope.check_path(region.path, perm=Perm.ORG_MANAGE)
-        if region.level != RegionLevel.VILLAGE:
-            raise ValidationFailed(f"{region.name}不是村/社区，站点只能联系村/社区", field="served")
-    if not add and not remove:
-        return
-    before = sorted(station.served_regions.values_list("code", flat=True))
-    station.served_regions.remove(*remove)
-    station.served_regions.add(*add)
-    after = sorted(station.served_regions.values_list("code", flat=True))
-    audit_record(
-        actor=scope.actor,
-        action="station.set_served_regions",
-        target=station,
-        region_path=station.region.path,
-        reason=reason,
-        before={"served_regions": before},
-        after={"served_regions": after},
-    )
-
-
 __all__ = [
     "ImportResult",
     "RosterFile",
     "roster_export",
     "roster_import",
     "roster_template",
-    "station_set_served_regions",
 ]
