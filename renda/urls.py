@@ -16,6 +16,7 @@ urlpatterns = [
     path("rosters/", include("renda.rosters.urls")),
     path("audit/", include("renda.audit.urls")),
     path("opinions/", include("renda.opinions.urls")),
+    path("messages/", include("renda.notify.urls")),
     path("", include("renda.public.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

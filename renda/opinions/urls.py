@@ -6,6 +6,7 @@ app_name = "opinions"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.enter, name="enter"),
+    path("export.xlsx", views.export, name="export"),
     path("slots/", views.slots, name="slots"),
     path("appointments/<int:pk>/state/", views.appointment_state, name="appointment_state"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -26,14 +26,10 @@ from renda.regions.selectors import region_choices
 QUEUES = [("", "全部"), ("open", "办理中"), ("overdue", "已逾期"), ("due_soon", "即将到期")]
 
 
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    scope = scope_for_user(request.user)
-    scope.require(Perm.OPINION_VIEW)
+def _filters(request: HttpRequest) -> selectors.OpinionFilter:
     state = request.GET.get("state", "")
     queue_name = request.GET.get("queue", "")
-    filters = selectors.OpinionFilter(
+    return selectors.OpinionFilter(
         state=state if state in State.values else "",
         queue=queue_name if queue_name in dict(QUEUES) else "",
         q=request.GET.get("q", "")[:50],
@@ -42,6 +38,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         unit_id=int_param(request, "unit"),
         source=request.GET.get("source", "") if request.GET.get("source") in Source.values else "",
     )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.OPINION_VIEW)
+    filters = _filters(request)
     page, querystring = paginate(request, selectors.opinion_list(scope=scope, filters=filters))
     base = selectors.opinion_base(scope=scope)
     counts = {
@@ -162,6 +166,23 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return render(request, "opinions/detail.html", context, status=exc.status_code)
     messages.success(request, ACTION_MESSAGES.get(action, "已保存"))
     return redirect("opinions:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The current list as Excel; personal data only for those who may see it; audited."""
+    from renda.opinions.exports import opinions_export
+
+    scope = scope_for_user(request.user)
+    scope.require(Perm.OPINION_VIEW)
+    qs = selectors.opinion_list(scope=scope, filters=_filters(request))
+    data = opinions_export(scope=scope, qs=qs, description=request.GET.urlencode()[:500] or "全部")
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f"attachment; filename=\"opinions-{stamp}.xlsx\""
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "renda.accounts.context_processors.scope",
+                "renda.notify.context_processors.unread",
             ],
         },
     },

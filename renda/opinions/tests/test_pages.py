@@ -1,0 +1,89 @@
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from renda.audit.models import AuditEvent
+from renda.notify.models import Notification
+from renda.opinions import services
+from renda.opinions.models import Opinion
+
+
+@pytest.fixture
+def case(liaison_station, village, lamp_category):
+    opinion, _ = services.opinion_submit(data=services.OpinionInput(
+        text="村口路灯不亮，晚上很黑。", region=village, category=lamp_category, citizen_name="李四",
+        citizen_phone="13700001111", consent=True, station=liaison_station))
+    return opinion
+
+
+@pytest.mark.django_db
+def test_export_masks_for_liaisons_and_is_audited(client_as, case):
+    response = client_as("liaison").get("/opinions/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [r for r in sheet.iter_rows(values_only=True) if r[0] == case.receipt_code]
+    assert rows and rows[0][9] == "137****1111" and rows[0][8] == "李*"
+    staff = load_workbook(io.BytesIO(client_as("township").get("/opinions/export.xlsx").content)).active
+    assert any(r[9] == "13700001111" for r in staff.iter_rows(values_only=True))
+    events = AuditEvent.objects.filter(action="opinion.export").order_by("seq")
+    assert [e.after["personal_data"] for e in events] == [False, True]
+
+
+@pytest.mark.django_db
+def test_staff_are_told_in_their_inbox(client_as, case):
+    assert Notification.objects.filter(to_user__username="township", target_id=str(case.pk)).exists()
+    page = client_as("township").get("/messages/").content.decode()
+    assert "新意见待分办" in page
+    client_as("township").post("/messages/read/")
+    assert not Notification.objects.filter(to_user__username="township", read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_offline_entry_keeps_source_and_village_for_the_next_one(client_as, village, lamp_category, liaison_station):
+    client = client_as("liaison")
+    data = {"source": "reception", "region": village.pk, "category": lamp_category.pk, "station": liaison_station.pk,
+            "text": "接待日群众反映：村道坑洼需要修补。", "citizen_name": "", "citizen_phone": "", "idempotency_key": "e1"}
+    assert client.post("/opinions/new/", data).status_code == 302
+    form = client.get("/opinions/new/").context["form"]
+    assert form.initial["source"] == "reception" and form.initial["region"] == village.pk
+    created = Opinion.objects.get(idempotency_key="e1")
+    assert created.source == "reception" and created.anonymous and created.created_by.username == "liaison"
+    bad = client.post("/opinions/new/", data | {"text": "", "idempotency_key": "e2"})
+    assert bad.status_code == 200 and "此项不能为空" in bad.content.decode()
+    assert not Opinion.objects.filter(idempotency_key="e2").exists()
+
+
+@pytest.mark.django_db
+def test_queue_lists_overdue_first_without_n_plus_one(client_as, case, django_assert_max_num_queries):
+    client = client_as("township")
+    with django_assert_max_num_queries(16):
+        response = client.get("/opinions/")
+    assert case.receipt_code in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
+    client_as, scope_of, liaison_station, outbox, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    start = timezone.now() + dt.timedelta(days=3)
+    (slot,) = services.slot_create(scope=scope_of("liaison"), station=liaison_station, starts_at=start,
+                                   ends_at=start + dt.timedelta(hours=2), capacity=1)
+    citizen = Client()
+    page = citizen.get(f"/s/{liaison_station.public_id}/book/")
+    assert slot in page.context["slots"]
+    data = {"slot": slot.pk, "name": "赵六", "phone": "13600002222", "topic": "想谈谈村里修路的事", "idempotency_key": "b1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert citizen.post(f"/s/{liaison_station.public_id}/book/", data).status_code == 302
+    assert citizen.post(f"/s/{liaison_station.public_id}/book/", data).status_code == 302  # replay: same booking
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    full = Client().post(f"/s/{liaison_station.public_id}/book/", data | {"phone": "13600003333", "idempotency_key": "b2"})
+    assert full.status_code == 400 and "请选择一个可预约的时段" in full.content.decode()  # a full slot is no longer offered
+    sms = [m for m in outbox if m["to"] == "13600002222"]
+    assert len(sms) == 1 and "预约成功" in sms[0]["body"]
