@@ -84,6 +84,6 @@ def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
     slot.refresh_from_db()
     assert slot.booked == 1
     full = Client().post(f"/s/{liaison_station.public_id}/book/", data | {"phone": "13600003333", "idempotency_key": "b2"})
-    assert full.status_code == 400 and "请选择一个可预约的时段" in full.content.decode()  # a full slot is no longer offered
+    assert full.status_code == 400 and "该时段已约满" in full.content.decode()
     sms = [m for m in outbox if m["to"] == "13600002222"]
     assert len(sms) == 1 and "预约成功" in sms[0]["body"]
