@@ -14,8 +14,12 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=f"{self.action_name}.{'update' if change else 'create'}", target=obj,
-                     after={k: str(v) for k, v in form.cleaned_data.items()})
+        audit_record(
+            actor=request.user,
+            action=f"{self.action_name}.{'update' if change else 'create'}",
+            target=obj,
+            after={k: str(v) for k, v in form.cleaned_data.items()},
+        )
         self.changed(obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:

@@ -39,12 +39,18 @@ DEFAULTS: dict[str, RuleDefault] = {
     "bill.min_joint_county": RuleDefault(10, "县级以上人代会议案联名代表数", "地方组织法第二十二条"),
     # 代表建议
     "suggestion.answer_months": RuleDefault(3, "建议自交办之日起答复期限（月）", "代表法（2025）第五十一条"),
-    "suggestion.answer_months_hard": RuleDefault(6, "涉及面广、处理难度大的建议答复期限（月）", "代表法（2025）第五十一条"),
+    "suggestion.answer_months_hard": RuleDefault(
+        6, "涉及面广、处理难度大的建议答复期限（月）", "代表法（2025）第五十一条"
+    ),
     "suggestion.assign_workdays": RuleDefault(7, "建议交办期限（工作日）", "上海市代表建议办理规定"),
     "suggestion.object_workdays": RuleDefault(7, "承办单位对交办有异议的提出期限（工作日）", "上海市代表建议办理规定"),
     "suggestion.co_unit_months": RuleDefault(1, "协办单位提出意见期限（月）", "上海市代表建议办理规定"),
     "suggestion.reanswer_months": RuleDefault(1, "不满意后重新答复期限（月）", "地方规定（如上海；重庆为 2 个月）"),
-    "suggestion.answer_classes": RuleDefault("ABCD", "答复分类（A 已解决或基本解决 / B 正在解决或列入计划 / C 需以后解决 / D 留作参考）", "全国通行做法；部分省份仅 A/B/C"),
+    "suggestion.answer_classes": RuleDefault(
+        "ABCD",
+        "答复分类（A 已解决或基本解决 / B 正在解决或列入计划 / C 需以后解决 / D 留作参考）",
+        "全国通行做法；部分省份仅 A/B/C",
+    ),
     "deputy.absence_limit": RuleDefault(2, "未经批准两次不出席本级人代会，代表资格终止", "代表法第六十二条"),
     "group.min_members": RuleDefault(3, "代表小组至少代表数", "地方组织法第四十三条"),
 }

@@ -62,8 +62,14 @@ class Perm:
 
 
 STAFF_PERMS = {
-    Perm.ORG_VIEW, Perm.ORG_MANAGE, Perm.ORG_EXPORT, Perm.PERSONAL_DATA, Perm.AUDIT_VIEW,
-    Perm.OPINION_VIEW, Perm.OPINION_ENTER, Perm.OPINION_TRIAGE,
+    Perm.ORG_VIEW,
+    Perm.ORG_MANAGE,
+    Perm.ORG_EXPORT,
+    Perm.PERSONAL_DATA,
+    Perm.AUDIT_VIEW,
+    Perm.OPINION_VIEW,
+    Perm.OPINION_ENTER,
+    Perm.OPINION_TRIAGE,
 }
 ROLE_PERMS: dict[str, set[str]] = {
     "admin": STAFF_PERMS | {Perm.ADMIN},

@@ -43,8 +43,12 @@ class FileBackend(BaseBackend):
     def send(self, notification: Notification) -> None:
         path = settings.VAR_DIR / "notifications.log"
         record = {
-            "id": notification.pk, "channel": notification.channel, "to": notification.to_address,
-            "user": notification.to_user_id, "body": notification.body, "at": time.time(),
+            "id": notification.pk,
+            "channel": notification.channel,
+            "to": notification.to_address,
+            "user": notification.to_user_id,
+            "body": notification.body,
+            "at": time.time(),
         }
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -58,8 +62,13 @@ class LocmemBackend(BaseBackend):
 
     def send(self, notification: Notification) -> None:
         outbox.append(
-            {"channel": notification.channel, "to": notification.to_address, "user": notification.to_user_id,
-             "body": notification.body, "target": (notification.target_type, notification.target_id)}
+            {
+                "channel": notification.channel,
+                "to": notification.to_address,
+                "user": notification.to_user_id,
+                "body": notification.body,
+                "target": (notification.target_type, notification.target_id),
+            }
         )
 
 
@@ -77,8 +86,14 @@ class HttpSmsBackend(BaseBackend):
         ).encode()
         signature = hmac.new(settings.SMS_GATEWAY_SECRET.encode(), payload, hashlib.sha256).hexdigest()
         request = urllib.request.Request(  # noqa: S310 - the URL is an operator setting
-            settings.SMS_GATEWAY_URL, data=payload, method="POST",
-            headers={"Content-Type": "application/json", "X-Signature": signature, "Idempotency-Key": f"notify-{notification.pk}"},
+            settings.SMS_GATEWAY_URL,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Signature": signature,
+                "Idempotency-Key": f"notify-{notification.pk}",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310

@@ -28,7 +28,11 @@ class Notification(TimeStampedModel):  # 通知
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     to_address = models.CharField("接收号码/地址", max_length=200, blank=True)
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     subject = models.CharField("标题", max_length=200, blank=True)

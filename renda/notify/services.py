@@ -23,7 +23,12 @@ def notify_send(
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel}")
     notification = Notification.objects.create(
-        channel=channel, to_address=to_address, to_user=to_user, subject=subject[:200], body=body, link=link[:300],
+        channel=channel,
+        to_address=to_address,
+        to_user=to_user,
+        subject=subject[:200],
+        body=body,
+        link=link[:300],
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
     )

@@ -15,7 +15,7 @@ from renda.notify.models import Channel, Notification
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(to_user=request.user, channel=Channel.IN_APP).order_by("-id")
+    qs = Notification.objects.filter(to_user_id=request.user.pk, channel=Channel.IN_APP).order_by("-id")
     page, querystring = paginate(request, qs)
     return render(request, "notify/inbox.html", {"page": page, "querystring": querystring})
 
@@ -23,5 +23,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(to_user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(to_user_id=request.user.pk, read_at__isnull=True).update(read_at=timezone.now())
     return redirect("notify:inbox")

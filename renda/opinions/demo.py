@@ -35,6 +35,7 @@ to the day of the run; receipt codes are random secrets).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import re
 import time
@@ -56,13 +57,11 @@ from renda.opinions import services
 from renda.opinions.models import (
     OPEN_STATES,
     Answer,
-    Appointment,
     Follower,
     Opinion,
     Outcome,
     Rating,
     RatingRecord,
-    ReceptionSlot,
     Source,
 )
 from renda.opinions.routing import suggested_unit
@@ -83,7 +82,7 @@ SOURCE_WEIGHTS: list[tuple[str, float]] = [
     (Source.EVENT, 7),
     (Source.WEB, 5),
 ]
-ANONYMOUS_SHARE = {Source.BOX: 0.5, Source.QR: 0.14, Source.WEB: 0.14}  # others 0.10
+ANONYMOUS_SHARE: dict[str, float] = {Source.BOX: 0.5, Source.QR: 0.14, Source.WEB: 0.14}  # others 0.10
 
 # First-level category weights: (in a village, in a community).
 CATEGORY_WEIGHTS: dict[str, tuple[float, float]] = {
@@ -118,8 +117,8 @@ RATING_WEIGHTS: list[list[tuple[str, float]]] = [
     [(Rating.SATISFIED, 15), (Rating.BASIC, 65), (Rating.UNSATISFIED, 12), ("", 8)],
     [(Rating.SATISFIED, 25), (Rating.BASIC, 50), (Rating.UNSATISFIED, 10), ("", 15)],
 ]
-CLUSTER_SHARE = 0.04  # share of problems reported by 2–4 people
-MERGE_SHARE = 0.65  # of older duplicates, merged by the township (the rest handled on their own)
+CLUSTER_SHARE = 0.035  # share of problems reported by 2–4 people
+MERGE_SHARE = 0.5  # of older duplicates, merged by the township (the rest handled on their own)
 FOLLOW_SHARE = 0.3  # of clusters, one more citizen follows (附议) the first case
 RECENT_DAYS = 14  # duplicates this recent still wait for triage
 
@@ -456,6 +455,7 @@ class Plan:
     citizen_name: str
     citizen_phone: str
     anonymous: bool
+    core: str = ""  # the problem itself, shared by near-duplicates
     steps: list[Step] = field(default_factory=list)
     # filled in while executing
     opinion: Opinion | None = None
@@ -525,12 +525,8 @@ def _after(previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
 
 
 def _load_county(county: Region) -> County:
-    villages = list(
-        Region.objects.filter(path__startswith=county.path, level=RegionLevel.VILLAGE).order_by("path")
-    )
-    townships = {
-        r.path: r for r in Region.objects.filter(path__startswith=county.path, level=RegionLevel.TOWNSHIP)
-    }
+    villages = list(Region.objects.filter(path__startswith=county.path, level=RegionLevel.VILLAGE).order_by("path"))
+    townships = {r.path: r for r in Region.objects.filter(path__startswith=county.path, level=RegionLevel.TOWNSHIP)}
     others: dict[str, list[Region]] = {}
     for v in villages:
         others.setdefault(v.path[:9], []).append(v)
@@ -664,12 +660,7 @@ class _Planner:
         rng = self.rng
         source = _weighted(rng, SOURCE_WEIGHTS)
         if like is not None:
-            village = like.region
-            category, core = like.category, like.text.split("\n")[0]
-            for prefix in DUP_OPENERS + QR_OPENERS:
-                if prefix and core.startswith(prefix.format(v=village.name, who="居民" if "居民" in core else "村民")):
-                    core = core[len(prefix.format(v=village.name, who="居民" if "居民" in core else "村民")) :]
-                    break
+            village, category, core = like.region, like.category, like.core
         else:
             village = village or rng.choices(self.c.villages, weights=self.c.village_weights)[0]
             category, core = self._issue(village)
@@ -690,6 +681,7 @@ class _Planner:
             citizen_name=name,
             citizen_phone=phone,
             anonymous=anonymous,
+            core=core,
         )
         plan.steps.append(Step(self._created(days_ago, source), "submit"))
         return plan
@@ -757,7 +749,9 @@ class _Planner:
     def _rating_at(self, answered: dt.datetime) -> dt.datetime:
         rng = self.rng
         bucket = rng.random()
-        hours = rng.uniform(0.3, 24) if bucket < 0.6 else rng.uniform(24, 120) if bucket < 0.9 else rng.uniform(120, 300)
+        hours = (
+            rng.uniform(0.3, 24) if bucket < 0.6 else rng.uniform(24, 120) if bucket < 0.9 else rng.uniform(120, 300)
+        )
         return answered + dt.timedelta(hours=hours)
 
     def _ratings(self, plan: Plan, answered: dt.datetime, *, unit: bool) -> None:
@@ -826,14 +820,15 @@ class _Planner:
                     not_before = max(not_before, merge.at)
                 else:
                     self.handle(dup, _weighted(rng, PATH_WEIGHTS[:-1]))
+            follow: Step | None = None
             if not recent and rng.random() < FOLLOW_SHARE:
                 follow_at = first.steps[0].at + dt.timedelta(hours=rng.uniform(20, 70))
-                follow = Step(follow_at, "follow", target=first.index, name=self.names.person(), phone=self.names.mobile())
+                follow = Step(follow_at, "follow", name=self.names.person(), phone=self.names.mobile())
                 not_before = max(not_before, follow.at)
-                first.steps.append(follow)
             self.handle(first, "route", answer_not_before=not_before)
-            # The follow step is first.steps[1]; keep the case's steps in time order.
-            first.steps[1:] = sorted(first.steps[1:], key=lambda s: s.at)
+            if follow is not None:  # 附议 while the case is open, before its answer
+                first.steps.append(follow)
+                first.steps[1:] = sorted(first.steps[1:], key=lambda s: s.at)
         return plans
 
 
@@ -1167,11 +1162,15 @@ def quiet_notifications() -> Iterator[None]:
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    trace_log = logging.getLogger("celery.app.trace")  # "Task notify.deliver[…] succeeded" per message
+    level = trace_log.level
+    trace_log.setLevel(logging.WARNING)
     try:
         with override_settings(NOTIFY_BACKEND=NOTIFY_BACKEND, GOVERNANCE_WEBHOOK_URL=""):
             yield
     finally:
         app.conf.task_always_eager = eager
+        trace_log.setLevel(level)
         backends.outbox.clear()
 
 
@@ -1208,12 +1207,16 @@ def build_opinions(*, scope: Scope, seed: int = 2026, per_county: int = DEFAULT_
             summary.appointments += appointments
         _sweep_and_date_unrated(started)
         # The demo users' inboxes: messages about finished cases count as read.
-        open_ids = [str(pk) for pk in Opinion.objects.filter(pk__in=all_ids, state__in=OPEN_STATES).values_list("pk", flat=True)]
+        open_ids = [
+            str(pk) for pk in Opinion.objects.filter(pk__in=all_ids, state__in=OPEN_STATES).values_list("pk", flat=True)
+        ]
         Notification.objects.filter(
             channel=Channel.IN_APP, created_at__gte=started, read_at__isnull=True, target_type="opinions.opinion"
         ).exclude(target_id__in=open_ids).update(read_at=timezone.now())
     rows = Opinion.objects.filter(pk__in=all_ids)
     summary.opinions = len(all_ids)
-    summary.by_state = Counter(dict(rows.values_list("state").annotate_count()))  # type: ignore[attr-defined]
+    summary.by_state = Counter(rows.values_list("state", flat=True))
+    summary.by_outcome = Counter(rows.exclude(outcome="").values_list("outcome", flat=True))
+    summary.by_source = Counter(rows.values_list("source", flat=True))
     summary.seconds = time.monotonic() - clock
     return summary

@@ -16,8 +16,24 @@ from renda.core.validation import mask_name, mask_phone
 from renda.opinions.models import Opinion
 
 MAX_ROWS = 50_000
-HEADERS = ["回执码", "提交时间", "来源", "乡镇/街道", "村/社区", "分类", "摘要", "内容", "反映人", "电话",
-           "状态", "承办单位", "办理期限", "是否逾期", "答复时间", "办结方式"]
+HEADERS = [
+    "回执码",
+    "提交时间",
+    "来源",
+    "乡镇/街道",
+    "村/社区",
+    "分类",
+    "摘要",
+    "内容",
+    "反映人",
+    "电话",
+    "状态",
+    "承办单位",
+    "办理期限",
+    "是否逾期",
+    "答复时间",
+    "办结方式",
+]
 
 
 def _text(value: object) -> str:
@@ -43,23 +59,40 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for o in rows:
-        ws.append([
-            o.receipt_code, timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"), o.get_source_display(),
-            names.get(o.region.path[:9], ""), o.region.name, str(o.category), _text(o.title), _text(o.text),
-            "匿名" if o.anonymous else _text(o.citizen_name if personal else mask_name(o.citizen_name)),
-            "" if o.anonymous else (o.citizen_phone if personal else mask_phone(o.citizen_phone)),
-            o.get_state_display(), o.unit.name if o.unit else "", o.deadline.isoformat() if o.deadline else "",
-            "是" if o.is_overdue and o.is_open else "", 
-            timezone.localtime(o.answered_at).strftime("%Y-%m-%d") if o.answered_at else "",
-            o.get_outcome_display() if o.outcome else "",
-        ])
-    for column, width in zip("ABCDEFGHIJKLMNOP", [11, 17, 10, 12, 12, 18, 30, 50, 10, 14, 12, 20, 12, 8, 12, 10], strict=True):
+        ws.append(
+            [
+                o.receipt_code,
+                timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
+                o.get_source_display(),
+                names.get(o.region.path[:9], ""),
+                o.region.name,
+                str(o.category),
+                _text(o.title),
+                _text(o.text),
+                "匿名" if o.anonymous else _text(o.citizen_name if personal else mask_name(o.citizen_name)),
+                "" if o.anonymous else (o.citizen_phone if personal else mask_phone(o.citizen_phone)),
+                o.get_state_display(),
+                o.unit.name if o.unit else "",
+                o.deadline.isoformat() if o.deadline else "",
+                "是" if o.is_overdue and o.is_open else "",
+                timezone.localtime(o.answered_at).strftime("%Y-%m-%d") if o.answered_at else "",
+                o.get_outcome_display() if o.outcome else "",
+            ]
+        )
+    for column, width in zip(
+        "ABCDEFGHIJKLMNOP", [11, 17, 10, 12, 12, 18, 30, 50, 10, 14, 12, 20, 12, 8, 12, 10], strict=True
+    ):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)
     audit_record(
-        actor=scope.actor, action="opinion.export", target_type="opinions.opinion", target_id="export",
-        target_label=f"意见建议清单（{len(rows)} 条）", region_path=scope.roots[0] if len(scope.roots) == 1 else "",
-        reason=description, after={"rows": len(rows), "personal_data": personal, "truncated": truncated},
+        actor=scope.actor,
+        action="opinion.export",
+        target_type="opinions.opinion",
+        target_id="export",
+        target_label=f"意见建议清单（{len(rows)} 条）",
+        region_path=scope.roots[0] if len(scope.roots) == 1 else "",
+        reason=description,
+        after={"rows": len(rows), "personal_data": personal, "truncated": truncated},
     )
     return out.getvalue()

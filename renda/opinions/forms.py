@@ -20,8 +20,12 @@ class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class OfflineOpinionForm(forms.Form):
     """A liaison or deputy enters what was gathered at a reception day, visit, box or event."""
 
-    source = forms.ChoiceField(label="来源", choices=[(s.value, s.label) for s in OFFLINE_SOURCES], error_messages=ERRORS)
-    text = forms.CharField(label="反映内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, error_messages=ERRORS)
+    source = forms.ChoiceField(
+        label="来源", choices=[(s.value, s.label) for s in OFFLINE_SOURCES], error_messages=ERRORS
+    )
+    text = forms.CharField(
+        label="反映内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, error_messages=ERRORS
+    )
     citizen_name = forms.CharField(label="群众姓名", max_length=50, required=False, error_messages=ERRORS)
     citizen_phone = forms.CharField(label="群众电话", max_length=20, required=False, error_messages=ERRORS)
     anonymous = forms.BooleanField(label="未留联系方式（匿名）", required=False)
@@ -29,12 +33,16 @@ class OfflineOpinionForm(forms.Form):
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"] = RegionChoiceField(
-            queryset=region_choices(scope=scope, max_level=RegionLevel.VILLAGE).filter(level__gte=RegionLevel.VILLAGE).order_by("path"),
-            label="所在村/社区", error_messages=ERRORS,
+            queryset=region_choices(scope=scope, max_level=RegionLevel.VILLAGE)
+            .filter(level__gte=RegionLevel.VILLAGE)
+            .order_by("path"),
+            label="所在村/社区",
+            error_messages=ERRORS,
         )
         self.fields["category"] = CategoryField(
             queryset=Category.objects.select_related("parent").order_by("parent__sort_order", "sort_order", "code"),
-            label="分类", error_messages=ERRORS,
+            label="分类",
+            error_messages=ERRORS,
         )
         stations = scope.filter(Station.objects.filter(is_active=True)).order_by("region__path", "code")
         if scope.station_ids:

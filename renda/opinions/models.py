@@ -73,7 +73,12 @@ class Opinion(TimeStampedModel):  # 意见建议
         "org.Station", verbose_name="联络站", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
     )
     deputy = models.ForeignKey(
-        "org.Deputy", verbose_name="反映给代表", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
+        "org.Deputy",
+        verbose_name="反映给代表",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opinions",
     )
     category = models.ForeignKey("org.Category", verbose_name="分类", on_delete=models.PROTECT, related_name="opinions")
     suggested_category = models.ForeignKey(
@@ -87,7 +92,12 @@ class Opinion(TimeStampedModel):  # 意见建议
     consent = models.BooleanField("同意用于联系", default=False)
     state = models.CharField("状态", max_length=12, choices=State.choices, default=State.SUBMITTED, db_index=True)
     unit = models.ForeignKey(
-        "org.HandlingUnit", verbose_name="承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="opinions"
+        "org.HandlingUnit",
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="opinions",
     )
     deadline = models.DateField("办理期限", null=True, blank=True, db_index=True)
     deadline_official = models.BooleanField("期限按法定节假日计算", default=True)
@@ -102,7 +112,12 @@ class Opinion(TimeStampedModel):  # 意见建议
         "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta(TimeStampedModel.Meta):
@@ -118,7 +133,9 @@ class Opinion(TimeStampedModel):  # 意见建议
                 condition=~Q(state="merged") | Q(merged_into__isnull=False), name="opinion_merged_has_target"
             ),
             models.CheckConstraint(condition=~Q(state="closed") | ~Q(outcome=""), name="opinion_closed_has_outcome"),
-            models.CheckConstraint(condition=Q(anonymous=False) | Q(citizen_phone=""), name="opinion_anonymous_no_phone"),
+            models.CheckConstraint(
+                condition=Q(anonymous=False) | Q(citizen_phone=""), name="opinion_anonymous_no_phone"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +157,7 @@ class OpinionPhoto(TimeStampedModel):  # 照片（已去除拍摄信息）
         verbose_name_plural = "意见照片"
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)
 
 
 class Follower(TimeStampedModel):  # 附议：a citizen who reported the same thing follows an open case
@@ -148,7 +165,11 @@ class Follower(TimeStampedModel):  # 附议：a citizen who reported the same th
     phone = models.CharField("电话", max_length=20, blank=True)
     name = models.CharField("姓名", max_length=50, blank=True)
     from_opinion = models.OneToOneField(
-        Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="followed_as",
+        Opinion,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followed_as",
         help_text="合并时，被合并的意见",
     )
 

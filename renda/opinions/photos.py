@@ -18,7 +18,7 @@ MAX_SIDE = 2560
 ALLOWED = {"JPEG": "jpg", "PNG": "png", "WEBP": "jpg"}
 
 
-def clean_photo(upload: UploadedFile, *, index: int = 1) -> tuple[ContentFile[bytes], int, int]:
+def clean_photo(upload: UploadedFile[bytes], *, index: int = 1) -> tuple[ContentFile[bytes], int, int]:
     """A metadata-free copy of the upload, or ValidationFailed naming the photo."""
     label = f"第 {index} 张照片"
     if upload.size is None or upload.size == 0:

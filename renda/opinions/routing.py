@@ -30,9 +30,7 @@ def suggested_unit(*, opinion: Opinion) -> HandlingUnit | None:
     county = opinion.region.path[:6]
     for path in (township, county):
         unit = (
-            HandlingUnit.objects.filter(region__path=path, is_active=True, categories__id=top)
-            .order_by("code")
-            .first()
+            HandlingUnit.objects.filter(region__path=path, is_active=True, categories__id=top).order_by("code").first()
         )
         if unit is not None:
             return unit

@@ -9,9 +9,9 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from renda.audit.models import AuditEvent
+from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.workdays import add_workdays
-from renda.core.rules import rule
 from renda.opinions.models import OPEN_STATES, Answer, Opinion, ReceptionSlot, State
 from renda.opinions.services import visible_opinions_q
 from renda.opinions.text import similar
@@ -139,7 +139,9 @@ def citizen_steps(*, opinion: Opinion) -> list[tuple[dt.datetime, str]]:
     return steps
 
 
-def free_slots(*, station: Station | None = None, deputy: Deputy | None = None, days: int = 28) -> QuerySet[ReceptionSlot]:
+def free_slots(
+    *, station: Station | None = None, deputy: Deputy | None = None, days: int = 28
+) -> QuerySet[ReceptionSlot]:
     now = timezone.now()
     qs = ReceptionSlot.objects.filter(cancelled=False, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
     if deputy is not None:

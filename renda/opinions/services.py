@@ -85,11 +85,19 @@ def _snapshot(opinion: Opinion) -> dict[str, Any]:
     }
 
 
-def _audit(opinion: Opinion, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any) -> None:
+def _audit(
+    opinion: Opinion, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any
+) -> None:
     after = {**_snapshot(opinion), **extra}
     audit_record(
-        actor=actor, action=f"opinion.{action}", target=opinion, target_label=f"{opinion.receipt_code} {opinion.title}",
-        region_path=opinion.region.path, reason=reason, before=before, after=after,
+        actor=actor,
+        action=f"opinion.{action}",
+        target=opinion,
+        target_label=f"{opinion.receipt_code} {opinion.title}",
+        region_path=opinion.region.path,
+        reason=reason,
+        before=before,
+        after=after,
     )
 
 
@@ -99,7 +107,9 @@ def _lock(opinion: Opinion) -> Opinion:
 
 def _staff_users(region: Region, roles: Sequence[str] = (Role.TOWNSHIP_STAFF,)) -> list[Any]:
     paths = region.ancestor_paths(include_self=True)
-    return [a.user for a in RoleAssignment.objects.filter(role__in=roles, region__path__in=paths).select_related("user")]
+    return [
+        a.user for a in RoleAssignment.objects.filter(role__in=roles, region__path__in=paths).select_related("user")
+    ]
 
 
 def _unit_users(unit: HandlingUnit) -> list[Any]:
@@ -108,14 +118,26 @@ def _unit_users(unit: HandlingUnit) -> list[Any]:
 
 def _tell_staff(opinion: Opinion, body: str) -> None:
     for user in _staff_users(opinion.region):
-        notify_send(channel=Channel.IN_APP, to_user=user, body=body, link=reverse("opinions:detail", args=[opinion.pk]), target=opinion)
+        notify_send(
+            channel=Channel.IN_APP,
+            to_user=user,
+            body=body,
+            link=reverse("opinions:detail", args=[opinion.pk]),
+            target=opinion,
+        )
 
 
 def _tell_unit(opinion: Opinion, body: str) -> None:
     if opinion.unit is None:
         return
     for user in _unit_users(opinion.unit):
-        notify_send(channel=Channel.IN_APP, to_user=user, body=body, link=reverse("opinions:detail", args=[opinion.pk]), target=opinion)
+        notify_send(
+            channel=Channel.IN_APP,
+            to_user=user,
+            body=body,
+            link=reverse("opinions:detail", args=[opinion.pk]),
+            target=opinion,
+        )
 
 
 def _tell_citizen(opinion: Opinion, body: str) -> None:
@@ -154,13 +176,19 @@ class OpinionInput:
     citizen_phone: str = ""
     anonymous: bool = False
     consent: bool = False
-    photos: Sequence[UploadedFile] = field(default_factory=list)
+    photos: Sequence[UploadedFile[bytes]] = field(default_factory=list)
 
 
 def _fingerprint(data: OpinionInput) -> str:
     raw = json.dumps(
-        [data.text.strip(), data.region.pk, data.category.pk if data.category else None, data.citizen_phone.strip(),
-         data.station.pk if data.station else None, data.deputy.pk if data.deputy else None],
+        [
+            data.text.strip(),
+            data.region.pk,
+            data.category.pk if data.category else None,
+            data.citizen_phone.strip(),
+            data.station.pk if data.station else None,
+            data.deputy.pk if data.deputy else None,
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
@@ -228,11 +256,22 @@ def opinion_submit(
         if existing is not None:
             return _replayed(existing, data), False
     cleaned = _validate_intake(data)
+    assert data.category is not None  # _validate_intake refuses a missing category
     if scope is None:
-        check_rate(bucket="opinion-ip", subject=client_ip, limit=int(rule("opinion.rate_per_ip_hour")), window_seconds=3600,
-                   message="提交过于频繁，请稍后再试")
-        check_rate(bucket="opinion-phone", subject=cleaned["phone"], limit=int(rule("opinion.rate_per_phone_day")),
-                   window_seconds=86400, message="该手机号今日提交次数已达上限，请明天再试或到联络站当面反映")
+        check_rate(
+            bucket="opinion-ip",
+            subject=client_ip,
+            limit=int(rule("opinion.rate_per_ip_hour")),
+            window_seconds=3600,
+            message="提交过于频繁，请稍后再试",
+        )
+        check_rate(
+            bucket="opinion-phone",
+            subject=cleaned["phone"],
+            limit=int(rule("opinion.rate_per_phone_day")),
+            window_seconds=86400,
+            message="该手机号今日提交次数已达上限，请明天再试或到联络站当面反映",
+        )
     photos = [clean_photo(p, index=i + 1) for i, p in enumerate(data.photos)]
     deadline = add_workdays(today(), int(rule("opinion.direct_answer_workdays")))
     from renda.opinions.text import suggest_category_id
@@ -241,20 +280,37 @@ def opinion_submit(
     try:
         with transaction.atomic():
             opinion = Opinion.objects.create(
-                idempotency_key=key or None, source=data.source, region=data.region, station=data.station,
-                deputy=data.deputy, category=data.category, suggested_category_id=suggested,
-                title=_title(cleaned["text"]), text=cleaned["text"], citizen_name=cleaned["name"],
-                citizen_phone=cleaned["phone"], anonymous=data.anonymous, consent=data.consent,
-                deadline=deadline.date, deadline_official=deadline.official,
+                idempotency_key=key or None,
+                source=data.source,
+                region=data.region,
+                station=data.station,
+                deputy=data.deputy,
+                category=data.category,
+                suggested_category_id=suggested,
+                title=_title(cleaned["text"]),
+                text=cleaned["text"],
+                citizen_name=cleaned["name"],
+                citizen_phone=cleaned["phone"],
+                anonymous=data.anonymous,
+                consent=data.consent,
+                deadline=deadline.date,
+                deadline_official=deadline.official,
                 created_by=scope.user if scope is not None else None,
             )
             opinion.fingerprint = _fingerprint(data)  # type: ignore[attr-defined]
             for content, width, height in photos:
                 OpinionPhoto.objects.create(opinion=opinion, image=content, width=width, height=height)
             actor = scope.actor if scope is not None else citizen_label(opinion)
-            _audit(opinion, actor=actor, action="submit", before=None, source=data.source,
-                   citizen=mask_name(cleaned["name"]) or "匿名", phone=mask_phone(cleaned["phone"]),
-                   fingerprint=_fingerprint(data))
+            _audit(
+                opinion,
+                actor=actor,
+                action="submit",
+                before=None,
+                source=data.source,
+                citizen=mask_name(cleaned["name"]) or "匿名",
+                phone=mask_phone(cleaned["phone"]),
+                fingerprint=_fingerprint(data),
+            )
             _tell_staff(opinion, f"新意见待分办：{opinion.title}（{opinion.region.name}）")
             if cleaned["phone"]:
                 _tell_citizen(
@@ -274,7 +330,9 @@ def opinion_submit(
 def _replayed(existing: Opinion, data: OpinionInput) -> Opinion:
     from renda.audit.models import AuditEvent
 
-    event = AuditEvent.objects.filter(target_type="opinions.opinion", target_id=str(existing.pk), action="opinion.submit").first()
+    event = AuditEvent.objects.filter(
+        target_type="opinions.opinion", target_id=str(existing.pk), action="opinion.submit"
+    ).first()
     first_fingerprint = (event.after or {}).get("fingerprint") if event else None
     if first_fingerprint != _fingerprint(data):
         raise Conflict("该提交编号已使用过且内容不同：请刷新页面后重新填写")
@@ -285,18 +343,32 @@ def opinion_follow(*, opinion: Opinion, phone: str, name: str = "", client_ip: s
     """附议: a citizen with the same problem follows an open case instead of filing a new one."""
     phone = clean_phone(phone, label="手机", field="phone", required=True)
     name = clean_text(name, label="姓名", field="name", max_length=50, required=False)
-    check_rate(bucket="follow-ip", subject=client_ip, limit=int(rule("opinion.rate_per_ip_hour")), window_seconds=3600,
-               message="操作过于频繁，请稍后再试")
+    check_rate(
+        bucket="follow-ip",
+        subject=client_ip,
+        limit=int(rule("opinion.rate_per_ip_hour")),
+        window_seconds=3600,
+        message="操作过于频繁，请稍后再试",
+    )
     with transaction.atomic():
         opinion = _lock(opinion)
         states.check("follow", opinion.state)
         if opinion.citizen_phone == phone or opinion.followers.filter(phone=phone).exists():
             raise Conflict("您已经在关注这件事，答复后会短信通知您")
         follower = Follower.objects.create(opinion=opinion, phone=phone, name=name)
-        _audit(opinion, actor=f"群众（{mask_phone(phone)}）", action="follow", before=None,
-               followers=opinion.followers.count())
-        notify_send(channel=Channel.SMS, to_address=phone, target=opinion,
-                    body=f"您已附议“{opinion.title}”（回执码 {opinion.receipt_code}），答复后将短信通知您。")
+        _audit(
+            opinion,
+            actor=f"群众（{mask_phone(phone)}）",
+            action="follow",
+            before=None,
+            followers=opinion.followers.count(),
+        )
+        notify_send(
+            channel=Channel.SMS,
+            to_address=phone,
+            target=opinion,
+            body=f"您已附议“{opinion.title}”（回执码 {opinion.receipt_code}），答复后将短信通知您。",
+        )
     return follower
 
 
@@ -336,7 +408,9 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     if not scope.covers_path(into.region.path):
         raise NotFound("目标意见不存在或不在您的管辖范围内")
     if into.state not in states.TRANSITIONS["follow"].sources:
-        raise ValidationFailed(f"目标意见“{into.receipt_code}”已{into.get_state_display()}，只能合并到尚在办理的意见", field="into")
+        raise ValidationFailed(
+            f"目标意见“{into.receipt_code}”已{into.get_state_display()}，只能合并到尚在办理的意见", field="into"
+        )
     before = _snapshot(opinion)
     opinion.state = State.MERGED
     opinion.merged_into = into
@@ -344,18 +418,32 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     opinion.is_overdue = False
     opinion.save()
     Follower.objects.get_or_create(
-        from_opinion=opinion, defaults={"opinion": into, "phone": opinion.citizen_phone if not into.followers.filter(phone=opinion.citizen_phone).exists() and into.citizen_phone != opinion.citizen_phone else "", "name": opinion.citizen_name},
+        from_opinion=opinion,
+        defaults={
+            "opinion": into,
+            "phone": opinion.citizen_phone
+            if not into.followers.filter(phone=opinion.citizen_phone).exists()
+            and into.citizen_phone != opinion.citizen_phone
+            else "",
+            "name": opinion.citizen_name,
+        },
     )
     _audit(opinion, actor=scope.actor, action="merge", before=before, reason=reason, merged_into=into.receipt_code)
     _audit(into, actor=scope.actor, action="absorb", before=None, reason=reason, absorbed=opinion.receipt_code)
     if opinion.citizen_phone:
-        notify_send(channel=Channel.SMS, to_address=opinion.citizen_phone, target=opinion,
-                    body=f"您反映的问题（回执码 {opinion.receipt_code}）与已受理的同类问题合并办理（回执码 {into.receipt_code}），答复后将通知您。")
+        notify_send(
+            channel=Channel.SMS,
+            to_address=opinion.citizen_phone,
+            target=opinion,
+            body=f"您反映的问题（回执码 {opinion.receipt_code}）与已受理的同类问题合并办理（回执码 {into.receipt_code}），答复后将通知您。",
+        )
     return opinion
 
 
 @transaction.atomic
-def opinion_route(*, scope: Scope, opinion: Opinion, unit: HandlingUnit, workdays: int | None = None, note: str = "") -> Opinion:
+def opinion_route(
+    *, scope: Scope, opinion: Opinion, unit: HandlingUnit, workdays: int | None = None, note: str = ""
+) -> Opinion:
     """分流: hand a small matter to a handling unit with a working-day deadline."""
     opinion = _lock(opinion)
     _require(scope, opinion, states.check("route", opinion.state))
@@ -412,9 +500,17 @@ def opinion_return(*, scope: Scope, opinion: Opinion, reason: str) -> Opinion:
     opinion.deadline, opinion.deadline_official = deadline.date, deadline.official
     opinion.is_overdue = False
     opinion.save()
-    _audit(opinion, actor=scope.actor, action="return", before=before, reason=reason,
-           returned_by=returned_by.name if returned_by else None)
-    _tell_staff(opinion, f"意见被{returned_by.name if returned_by else '承办单位'}退回：{opinion.title}。理由：{reason}")
+    _audit(
+        opinion,
+        actor=scope.actor,
+        action="return",
+        before=before,
+        reason=reason,
+        returned_by=returned_by.name if returned_by else None,
+    )
+    _tell_staff(
+        opinion, f"意见被{returned_by.name if returned_by else '承办单位'}退回：{opinion.title}。理由：{reason}"
+    )
     return opinion
 
 
@@ -428,7 +524,9 @@ def opinion_progress(*, scope: Scope, opinion: Opinion, note: str) -> Opinion:
 
 
 @transaction.atomic
-def opinion_unit_answer(*, scope: Scope, opinion: Opinion, text: str, attachment: UploadedFile | None = None) -> Opinion:
+def opinion_unit_answer(
+    *, scope: Scope, opinion: Opinion, text: str, attachment: UploadedFile[bytes] | None = None
+) -> Opinion:
     opinion = _lock(opinion)
     _require(scope, opinion, states.check("unit_answer", opinion.state))
     return _answered(scope, opinion, kind=AnswerKind.UNIT, text=text, unit=opinion.unit, attachment=attachment)
@@ -446,8 +544,14 @@ ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".
 
 
 def _answered(
-    scope: Scope | None, opinion: Opinion, *, kind: str, text: str, unit: HandlingUnit | None,
-    attachment: UploadedFile | None = None, actor_label: str = "",
+    scope: Scope | None,
+    opinion: Opinion,
+    *,
+    kind: str,
+    text: str,
+    unit: HandlingUnit | None,
+    attachment: UploadedFile[bytes] | None = None,
+    actor_label: str = "",
 ) -> Opinion:
     text = clean_text(text, label="答复内容", field="text", max_length=MAX_ANSWER)
     if len(text) < 5:
@@ -461,15 +565,28 @@ def _answered(
     user = scope.user if scope is not None else None
     label = actor_label or (str(user) if user is not None else "系统")
     Answer.objects.create(
-        opinion=opinion, kind=kind, unit=unit, text=text, attachment=attachment or "", round=round_no,
-        answered_by=user, answered_by_label=f"{unit.name} {label}" if unit and kind == AnswerKind.UNIT else label,
+        opinion=opinion,
+        kind=kind,
+        unit=unit,
+        text=text,
+        attachment=attachment or "",
+        round=round_no,
+        answered_by=user,
+        answered_by_label=f"{unit.name} {label}" if unit and kind == AnswerKind.UNIT else label,
     )
     opinion.state = State.ANSWERED
     opinion.answered_at = timezone.now()
     opinion.deadline = None
     opinion.is_overdue = False
     opinion.save()
-    _audit(opinion, actor=scope.actor if scope is not None else label, action="answer", before=before, kind=kind, round=round_no)
+    _audit(
+        opinion,
+        actor=scope.actor if scope is not None else label,
+        action="answer",
+        before=before,
+        kind=kind,
+        round=round_no,
+    )
     _tell_citizen(
         opinion,
         f"您反映的“{opinion.title}”已答复，请凭回执码 {opinion.receipt_code} 查看并评价："
@@ -550,7 +667,9 @@ def opinions_sweep(*, on: dt.date | None = None) -> SweepReport:
     """Mark overdue cases, remind before deadlines, close answers nobody rated in time."""
     day = on or today()
     report = SweepReport()
-    newly_overdue = Opinion.objects.filter(state__in=states.TRANSITIONS["follow"].sources, deadline__lt=day, is_overdue=False)
+    newly_overdue = Opinion.objects.filter(
+        state__in=states.TRANSITIONS["follow"].sources, deadline__lt=day, is_overdue=False
+    )
     for opinion in newly_overdue.select_related("region", "unit")[:5000]:
         with transaction.atomic():
             locked = _lock(opinion)
@@ -575,7 +694,9 @@ def opinions_sweep(*, on: dt.date | None = None) -> SweepReport:
                 report.reminded += 1
     cutoff = timezone.now() - dt.timedelta(days=int(rule("opinion.rating_days")))
     if on is not None:
-        cutoff = timezone.make_aware(dt.datetime.combine(on, dt.time())) - dt.timedelta(days=int(rule("opinion.rating_days")))
+        cutoff = timezone.make_aware(dt.datetime.combine(on, dt.time())) - dt.timedelta(
+            days=int(rule("opinion.rating_days"))
+        )
     for opinion in Opinion.objects.filter(state=State.ANSWERED, answered_at__lt=cutoff).select_related("region")[:5000]:
         with transaction.atomic():
             locked = _lock(opinion)
@@ -658,14 +779,25 @@ def platform_event_apply(*, event_id: str, receipt_code: str, kind: str, text: s
 
 @transaction.atomic
 def slot_create(
-    *, scope: Scope, station: Station, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int = 3,
-    deputy: Deputy | None = None, repeat_weeks: int = 1,
+    *,
+    scope: Scope,
+    station: Station,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int = 3,
+    deputy: Deputy | None = None,
+    repeat_weeks: int = 1,
 ) -> list[ReceptionSlot]:
     """Open reception slots at a station (optionally with a deputy on duty), weekly for N weeks."""
     scope.require(Perm.OPINION_ENTER)
     if not scope.covers_path(station.region.path):
         raise NotFound("站点不存在或不在您的管辖范围内")
-    if scope.station_ids and not scope.has(Perm.OPINION_TRIAGE) and station.pk not in scope.station_ids and not scope.deputy_ids:
+    if (
+        scope.station_ids
+        and not scope.has(Perm.OPINION_TRIAGE)
+        and station.pk not in scope.station_ids
+        and not scope.deputy_ids
+    ):
         raise PermissionDenied("只能为本站安排接待时段")
     if ends_at <= starts_at:
         raise ValidationFailed("结束时间应晚于开始时间", field="ends_at")
@@ -684,9 +816,18 @@ def slot_create(
             station=station, deputy=deputy, starts_at=starts_at + shift, ends_at=ends_at + shift, capacity=capacity
         )
         slots.append(slot)
-    audit_record(actor=scope.actor, action="slot.create", target=station, region_path=station.region.path,
-                 after={"starts_at": starts_at, "weeks": repeat_weeks, "capacity": capacity,
-                        "deputy": deputy.name if deputy else None})
+    audit_record(
+        actor=scope.actor,
+        action="slot.create",
+        target=station,
+        region_path=station.region.path,
+        after={
+            "starts_at": starts_at,
+            "weeks": repeat_weeks,
+            "capacity": capacity,
+            "deputy": deputy.name if deputy else None,
+        },
+    )
     return slots
 
 
@@ -704,13 +845,25 @@ def appointment_book(
     name = clean_text(name, label="姓名", field="name", max_length=50)
     phone = clean_phone(phone, label="手机", field="phone", required=True)
     topic = clean_text(topic, label="想谈的事", field="topic", max_length=300)
-    check_rate(bucket="book-ip", subject=client_ip, limit=int(rule("opinion.rate_per_ip_hour")), window_seconds=3600,
-               message="操作过于频繁，请稍后再试")
-    check_rate(bucket="book-phone", subject=phone, limit=int(rule("appointment.rate_per_phone_day")), window_seconds=86400,
-               message="该手机号今日预约次数已达上限")
+    check_rate(
+        bucket="book-ip",
+        subject=client_ip,
+        limit=int(rule("opinion.rate_per_ip_hour")),
+        window_seconds=3600,
+        message="操作过于频繁，请稍后再试",
+    )
+    check_rate(
+        bucket="book-phone",
+        subject=phone,
+        limit=int(rule("appointment.rate_per_phone_day")),
+        window_seconds=86400,
+        message="该手机号今日预约次数已达上限",
+    )
     try:
         with transaction.atomic():
-            locked = ReceptionSlot.objects.select_for_update().select_related("station__region", "deputy").get(pk=slot.pk)
+            locked = (
+                ReceptionSlot.objects.select_for_update().select_related("station__region", "deputy").get(pk=slot.pk)
+            )
             if locked.cancelled or locked.starts_at <= timezone.now():
                 raise ValidationFailed("该时段已不可预约，请选择其他时段", field="slot")
             if locked.booked >= locked.capacity:
@@ -721,13 +874,20 @@ def appointment_book(
                 slot=locked, citizen_name=name, citizen_phone=phone, topic=topic, idempotency_key=key or None
             )
             ReceptionSlot.objects.filter(pk=locked.pk).update(booked=F("booked") + 1)
-            audit_record(actor=f"群众（{mask_phone(phone)}）", action="appointment.book", target=appointment,
-                         target_label=f"{appointment.code} {locked}", region_path=locked.station.region.path,
-                         after={"slot": locked.pk, "name": mask_name(name), "phone": mask_phone(phone)})
+            audit_record(
+                actor=f"群众（{mask_phone(phone)}）",
+                action="appointment.book",
+                target=appointment,
+                target_label=f"{appointment.code} {locked}",
+                region_path=locked.station.region.path,
+                after={"slot": locked.pk, "name": mask_name(name), "phone": mask_phone(phone)},
+            )
             who = f"{locked.deputy.name}代表" if locked.deputy else locked.station.name
             local = timezone.localtime(locked.starts_at)
             notify_send(
-                channel=Channel.SMS, to_address=phone, target=appointment,
+                channel=Channel.SMS,
+                to_address=phone,
+                target=appointment,
                 body=f"预约成功：{local:%m月%d日 %H:%M} 在{locked.station.name}（{locked.station.address}）与{who}见面，预约码 {appointment.code}。",
             )
     except IntegrityError:
@@ -752,8 +912,13 @@ def appointment_set_state(*, scope: Scope, appointment: Appointment, state: str)
     appointment.save(update_fields=["state", "updated_at"])
     if state == AppointmentState.CANCELLED:
         ReceptionSlot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") - 1)
-    audit_record(actor=scope.actor, action=f"appointment.{state}", target=appointment,
-                 region_path=appointment.slot.station.region.path, after={"state": state})
+    audit_record(
+        actor=scope.actor,
+        action=f"appointment.{state}",
+        target=appointment,
+        region_path=appointment.slot.station.region.path,
+        after={"state": state},
+    )
     return appointment
 
 
@@ -768,6 +933,8 @@ def visible_opinions_q(scope: Scope) -> Q:
     if scope.station_ids:
         q |= Q(station_id__in=scope.station_ids)
     if scope.deputy_ids:
-        stations = Station.objects.filter(memberships__deputy_id__in=scope.deputy_ids, memberships__end_date__isnull=True)
+        stations = Station.objects.filter(
+            memberships__deputy_id__in=scope.deputy_ids, memberships__end_date__isnull=True
+        )
         q |= Q(deputy_id__in=scope.deputy_ids) | Q(station__in=stations)
     return q

@@ -38,9 +38,14 @@ def deliver_webhook(self, delivery_id: int) -> None:  # type: ignore[no-untyped-
             return
         body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
         request = urllib.request.Request(  # noqa: S310 - operator-configured URL
-            settings.GOVERNANCE_WEBHOOK_URL, data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Renda-Signature": sign(body),
-                     "Idempotency-Key": f"renda-{delivery.pk}"},
+            settings.GOVERNANCE_WEBHOOK_URL,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Renda-Signature": sign(body),
+                "Idempotency-Key": f"renda-{delivery.pk}",
+            },
         )
         delivery.attempts += 1
         try:

@@ -71,9 +71,7 @@ def _train() -> _Model:
 
     from renda.opinions.models import Opinion
 
-    rows = list(
-        Opinion.objects.exclude(source="qr").order_by("-id").values_list("text", "category_id")[:5000]
-    )
+    rows = list(Opinion.objects.exclude(source="qr").order_by("-id").values_list("text", "category_id")[:5000])
     if len(rows) < MIN_TRAINING:
         return _Model(time.monotonic(), None)
     pipeline = make_pipeline(TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False), ComplementNB())
@@ -112,7 +110,9 @@ def reset_model() -> None:
         _model = None
 
 
-def similar(text: str, candidates: Sequence[tuple[int, str]], *, threshold: float = 0.35, limit: int = 3) -> list[tuple[int, float]]:
+def similar(
+    text: str, candidates: Sequence[tuple[int, str]], *, threshold: float = 0.35, limit: int = 3
+) -> list[tuple[int, float]]:
     """(id, score) of the candidates most like ``text``, best first, above ``threshold``."""
     if not candidates or not text.strip():
         return []

@@ -54,8 +54,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         "escalated": base.filter(state=State.ESCALATED).count(),
     }
     context = {
-        "page": page, "querystring": querystring, "filters": filters, "states": State.choices, "queues": QUEUES,
-        "sources": Source.choices, "counts": counts, "today": timezone.localdate(),
+        "page": page,
+        "querystring": querystring,
+        "filters": filters,
+        "states": State.choices,
+        "queues": QUEUES,
+        "sources": Source.choices,
+        "counts": counts,
+        "today": timezone.localdate(),
         "categories": Category.objects.filter(parent__isnull=True).order_by("sort_order"),
         "regions": region_choices(scope=scope, max_level=4).order_by("path"),
     }
@@ -134,13 +140,19 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.opinion_merge(scope=scope, opinion=opinion, into=into, reason=data.get("reason", ""))
         elif action == "route":
             unit_id = data.get("unit", "")
-            unit = unit_choices(scope=scope, opinion=opinion).filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+            unit = (
+                unit_choices(scope=scope, opinion=opinion).filter(pk=int(unit_id)).first()
+                if unit_id.isdigit()
+                else None
+            )
             if unit is None:
                 raise ValidationFailed("请选择承办单位", field="unit")
             days = data.get("workdays", "")
             if not days.isdigit() or len(days) > 3:
                 raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
-            services.opinion_route(scope=scope, opinion=opinion, unit=unit, workdays=int(days), note=data.get("note", ""))
+            services.opinion_route(
+                scope=scope, opinion=opinion, unit=unit, workdays=int(days), note=data.get("note", "")
+            )
         elif action == "accept":
             services.opinion_accept(scope=scope, opinion=opinion)
         elif action == "return":
@@ -148,21 +160,34 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "progress":
             services.opinion_progress(scope=scope, opinion=opinion, note=data.get("note", ""))
         elif action == "unit_answer":
-            services.opinion_unit_answer(scope=scope, opinion=opinion, text=data.get("text", ""),
-                                         attachment=request.FILES.get("attachment"))
+            services.opinion_unit_answer(
+                scope=scope, opinion=opinion, text=data.get("text", ""), attachment=request.FILES.get("attachment")
+            )
         elif action == "escalated_answer":
             services.opinion_escalated_answer(scope=scope, opinion=opinion, text=data.get("text", ""))
         else:
             raise NotFound("没有这个操作")
     except ValidationFailed as exc:
-        context = _detail_context(request, scope, selectors.opinion_detail(scope=scope, pk=pk),
-                                  error=exc.message, error_action=action, posted=data)
+        context = _detail_context(
+            request,
+            scope,
+            selectors.opinion_detail(scope=scope, pk=pk),
+            error=exc.message,
+            error_action=action,
+            posted=data,
+        )
         return render(request, "opinions/detail.html", context, status=400)
     except RendaError as exc:
         if exc.status_code in (403, 404):
             raise
-        context = _detail_context(request, scope, selectors.opinion_detail(scope=scope, pk=pk),
-                                  error=exc.message, error_action=action, posted=data)
+        context = _detail_context(
+            request,
+            scope,
+            selectors.opinion_detail(scope=scope, pk=pk),
+            error=exc.message,
+            error_action=action,
+            posted=data,
+        )
         return render(request, "opinions/detail.html", context, status=exc.status_code)
     messages.success(request, ACTION_MESSAGES.get(action, "已保存"))
     return redirect("opinions:detail", pk=pk)
@@ -180,7 +205,7 @@ def export(request: HttpRequest) -> HttpResponse:
     data = opinions_export(scope=scope, qs=qs, description=request.GET.urlencode()[:500] or "全部")
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename=\"opinions-{stamp}.xlsx\""
+    response["Content-Disposition"] = f'attachment; filename="opinions-{stamp}.xlsx"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -199,9 +224,15 @@ def enter(request: HttpRequest) -> HttpResponse:
             opinion, _ = services.opinion_submit(
                 scope=scope,
                 data=services.OpinionInput(
-                    text=data["text"], region=data["region"], category=data["category"], source=data["source"],
-                    station=data["station"], deputy=deputy, citizen_name=data["citizen_name"],
-                    citizen_phone=data["citizen_phone"], anonymous=data["anonymous"] or not data["citizen_phone"],
+                    text=data["text"],
+                    region=data["region"],
+                    category=data["category"],
+                    source=data["source"],
+                    station=data["station"],
+                    deputy=deputy,
+                    citizen_name=data["citizen_name"],
+                    citizen_phone=data["citizen_phone"],
+                    anonymous=data["anonymous"] or not data["citizen_phone"],
                     consent=bool(data["citizen_phone"]),
                 ),
                 idempotency_key=request.POST.get("idempotency_key", ""),
@@ -210,7 +241,9 @@ def enter(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             request.session["enter_defaults"] = {
-                "source": data["source"], "region": data["region"].pk, "station": data["station"].pk if data["station"] else None,
+                "source": data["source"],
+                "region": data["region"].pk,
+                "station": data["station"].pk if data["station"] else None,
             }
             messages.success(request, f"已录入，回执码 {opinion.receipt_code}。可继续录入下一件。")
             return redirect("opinions:enter")
@@ -244,9 +277,13 @@ def slots(request: HttpRequest) -> HttpResponse:
                 raise ValidationFailed("请填写正确的日期和时间", field="date") from None
             tz = timezone.get_current_timezone()
             created = services.slot_create(
-                scope=scope, station=station, deputy=deputy,
-                starts_at=dt.datetime.combine(day, start, tzinfo=tz), ends_at=dt.datetime.combine(day, end, tzinfo=tz),
-                capacity=_int(request.POST.get("capacity"), 3), repeat_weeks=_int(request.POST.get("weeks"), 1),
+                scope=scope,
+                station=station,
+                deputy=deputy,
+                starts_at=dt.datetime.combine(day, start, tzinfo=tz),
+                ends_at=dt.datetime.combine(day, end, tzinfo=tz),
+                capacity=_int(request.POST.get("capacity"), 3),
+                repeat_weeks=_int(request.POST.get("weeks"), 1),
             )
             messages.success(request, f"已安排 {len(created)} 个接待时段")
             return redirect("opinions:slots")
@@ -255,16 +292,32 @@ def slots(request: HttpRequest) -> HttpResponse:
                 raise
             error = exc.message
     upcoming = (
-        scope.filter(ReceptionSlot.objects.filter(station__in=stations, starts_at__gte=timezone.now() - dt.timedelta(days=1)),
-                     perm=Perm.OPINION_ENTER)
+        scope.filter(
+            ReceptionSlot.objects.filter(station__in=stations, starts_at__gte=timezone.now() - dt.timedelta(days=1)),
+            perm=Perm.OPINION_ENTER,
+        )
         .select_related("station", "deputy")
         .prefetch_related("appointments")
         .order_by("starts_at")[:100]
     )
-    deputies = Deputy.objects.filter(memberships__station__in=stations, memberships__end_date__isnull=True).distinct().order_by("name")
-    return render(request, "opinions/slots.html",
-                  {"slots": upcoming, "stations": stations, "deputies": deputies[:500], "error": error,
-                   "show_phone": scope.has(Perm.PERSONAL_DATA), "posted": request.POST}, status=400 if error else 200)
+    deputies = (
+        Deputy.objects.filter(memberships__station__in=stations, memberships__end_date__isnull=True)
+        .distinct()
+        .order_by("name")
+    )
+    return render(
+        request,
+        "opinions/slots.html",
+        {
+            "slots": upcoming,
+            "stations": stations,
+            "deputies": deputies[:500],
+            "error": error,
+            "show_phone": scope.has(Perm.PERSONAL_DATA),
+            "posted": request.POST,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _int(value: str | None, default: int) -> int:

@@ -24,7 +24,7 @@ SESSION_TRACKED = "tracked_receipts"
 
 def client_ip(request: HttpRequest) -> str:
     # Behind nginx, REMOTE_ADDR is set from X-Real-IP by the proxy (docs/deploy.md).
-    return request.META.get("REMOTE_ADDR", "")
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:
@@ -95,10 +95,16 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
         assert region is not None
         opinion, _created = services.opinion_submit(
             data=services.OpinionInput(
-                text=data.get("text", ""), region=region, category=category,
-                source=Source.QR, station=station, deputy=deputy,
-                citizen_name=data.get("citizen_name", ""), citizen_phone=data.get("citizen_phone", ""),
-                anonymous=data.get("anonymous") == "on", consent=data.get("consent") == "on",
+                text=data.get("text", ""),
+                region=region,
+                category=category,
+                source=Source.QR,
+                station=station,
+                deputy=deputy,
+                citizen_name=data.get("citizen_name", ""),
+                citizen_phone=data.get("citizen_phone", ""),
+                anonymous=data.get("anonymous") == "on",
+                consent=data.get("consent") == "on",
                 photos=request.FILES.getlist("photos"),
             ),
             idempotency_key=data.get("idempotency_key", ""),
@@ -157,8 +163,13 @@ def suggest_category(request: HttpRequest) -> HttpResponse:
         suggested = suggest_category_id(params.get("text", "")[:2000])
     selected = int(chosen) if chosen.isdigit() else suggested
     return render(
-        request, "public/_category.html",
-        {"categories": selectors.category_tree(), "selected": selected, "suggested": suggested is not None and not chosen},
+        request,
+        "public/_category.html",
+        {
+            "categories": selectors.category_tree(),
+            "selected": selected,
+            "suggested": suggested is not None and not chosen,
+        },
     )
 
 
@@ -166,10 +177,16 @@ def suggest_category(request: HttpRequest) -> HttpResponse:
 def follow(request: HttpRequest, receipt_code: str) -> HttpResponse:
     opinion = get_object_or_404(Opinion, receipt_code=receipt_code)
     try:
-        services.opinion_follow(opinion=opinion, phone=request.POST.get("phone", ""), name=request.POST.get("name", ""),
-                                client_ip=client_ip(request))
+        services.opinion_follow(
+            opinion=opinion,
+            phone=request.POST.get("phone", ""),
+            name=request.POST.get("name", ""),
+            client_ip=client_ip(request),
+        )
     except RendaError as exc:
-        return render(request, "public/_follow_result.html", {"error": exc.message, "opinion": opinion}, status=exc.status_code)
+        return render(
+            request, "public/_follow_result.html", {"error": exc.message, "opinion": opinion}, status=exc.status_code
+        )
     return render(request, "public/_follow_result.html", {"opinion": opinion})
 
 
@@ -182,14 +199,20 @@ def track(request: HttpRequest) -> HttpResponse:
         digits = request.POST.get("digits", "").strip()[:4]
         context["code"] = code
         try:
-            check_rate(bucket="track-ip", subject=client_ip(request), limit=30, window_seconds=3600,
-                       message="查询过于频繁，请一小时后再试")
+            check_rate(
+                bucket="track-ip",
+                subject=client_ip(request),
+                limit=30,
+                window_seconds=3600,
+                message="查询过于频繁，请一小时后再试",
+            )
         except RateLimited as exc:
             context["error"] = exc.message
             return render(request, "public/track.html", context, status=429)
         opinion = Opinion.objects.filter(receipt_code=code).first()
         ok = opinion is not None and (
-            (opinion.anonymous and not opinion.citizen_phone) or (len(digits) == 4 and opinion.citizen_phone.endswith(digits))
+            (opinion.anonymous and not opinion.citizen_phone)
+            or (len(digits) == 4 and opinion.citizen_phone.endswith(digits))
         )
         if not ok:
             context["error"] = "回执码或手机尾号不正确（匿名反映只需回执码）"
@@ -204,12 +227,16 @@ def track(request: HttpRequest) -> HttpResponse:
 def track_detail(request: HttpRequest, receipt_code: str) -> HttpResponse:
     if receipt_code not in request.session.get(SESSION_TRACKED, []):
         return HttpResponseRedirect(f"{reverse('public:track')}?code={receipt_code[:12]}")
-    opinion = get_object_or_404(Opinion.objects.select_related("region", "category", "merged_into"), receipt_code=receipt_code)
+    opinion = get_object_or_404(
+        Opinion.objects.select_related("region", "category", "merged_into"), receipt_code=receipt_code
+    )
     shown = opinion.merged_into if opinion.state == State.MERGED and opinion.merged_into else opinion
     error = ""
     if request.method == "POST":
         try:
-            services.opinion_rate(opinion=opinion, value=request.POST.get("value", ""), comment=request.POST.get("comment", ""))
+            services.opinion_rate(
+                opinion=opinion, value=request.POST.get("value", ""), comment=request.POST.get("comment", "")
+            )
         except RendaError as exc:
             error = exc.message
         else:
@@ -217,7 +244,8 @@ def track_detail(request: HttpRequest, receipt_code: str) -> HttpResponse:
     context = {
         "opinion": opinion,
         "shown": shown,
-        "steps": selectors.citizen_steps(opinion=opinion) + (selectors.citizen_steps(opinion=shown) if shown != opinion else []),
+        "steps": selectors.citizen_steps(opinion=opinion)
+        + (selectors.citizen_steps(opinion=shown) if shown != opinion else []),
         "answers": list(shown.answers.order_by("id")),
         "ratings": list(opinion.ratings.order_by("round")),
         "can_rate": opinion.state == State.ANSWERED,
@@ -232,19 +260,31 @@ def track_detail(request: HttpRequest, receipt_code: str) -> HttpResponse:
 def book(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
     deputy, station = _owner(kind, public_id)
     slots = selectors.free_slots(deputy=deputy) if deputy else selectors.free_slots(station=station)
-    context: dict[str, Any] = {"deputy": deputy, "station": station, "slots": [s for s in slots if s.free > 0],
-                               "data": {}, "idempotency_key": secrets.token_urlsafe(16)}
+    context: dict[str, Any] = {
+        "deputy": deputy,
+        "station": station,
+        "slots": [s for s in slots if s.free > 0],
+        "data": {},
+        "idempotency_key": secrets.token_urlsafe(16),
+    }
     if request.method == "POST":
         slot = _pick(ReceptionSlot, request.POST.get("slot"))
         context["data"] = request.POST.dict()
         context["idempotency_key"] = request.POST.get("idempotency_key", context["idempotency_key"])
-        if slot is None or (deputy and slot.deputy_id != deputy.pk) or (station and not deputy and slot.station_id != station.pk):
+        if (
+            slot is None
+            or (deputy and slot.deputy_id != deputy.pk)
+            or (station and not deputy and slot.station_id != station.pk)
+        ):
             context["error"] = "请选择一个可预约的时段"
             return render(request, "public/book.html", context, status=400)
         try:
             appointment, _ = services.appointment_book(
-                slot=slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
-                topic=request.POST.get("topic", ""), idempotency_key=request.POST.get("idempotency_key", ""),
+                slot=slot,
+                name=request.POST.get("name", ""),
+                phone=request.POST.get("phone", ""),
+                topic=request.POST.get("topic", ""),
+                idempotency_key=request.POST.get("idempotency_key", ""),
                 client_ip=client_ip(request),
             )
         except RendaError as exc:

@@ -4,7 +4,7 @@ import pytest
 
 from renda.core.models import CalendarDay, CalendarYear, RuleSetting
 from renda.core.rules import rule, rule_changed
-from renda.core.workdays import add_workdays, add_months, calendar_changed, workday_status, workdays_between
+from renda.core.workdays import add_months, add_workdays, calendar_changed, workday_status, workdays_between
 
 
 @pytest.fixture(autouse=True)

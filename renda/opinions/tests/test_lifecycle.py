@@ -16,14 +16,20 @@ from renda.opinions.tests.conftest import jpeg_bytes
 def submit(client, station, village, cat, **extra):
     data = {
         "text": "村口路灯坏了半个月，晚上出行很不安全，希望尽快修好。",
-        "category": cat.pk, "region": village.pk, "citizen_name": "张三", "citizen_phone": "13912345678",
-        "consent": "on", "idempotency_key": "k-" + str(extra.pop("key", "1")),
+        "category": cat.pk,
+        "region": village.pk,
+        "citizen_name": "张三",
+        "citizen_phone": "13912345678",
+        "consent": "on",
+        "idempotency_key": "k-" + str(extra.pop("key", "1")),
     } | extra
     return client.post(f"/s/{station.public_id}/opinion/", data)
 
 
 @pytest.mark.django_db
-def test_the_whole_closed_loop(client_as, liaison_station, village, lamp_category, outbox, django_capture_on_commit_callbacks):
+def test_the_whole_closed_loop(
+    client_as, liaison_station, village, lamp_category, outbox, django_capture_on_commit_callbacks
+):
     citizen = Client()
     page = citizen.get(f"/s/{liaison_station.public_id}/")
     assert "反映意见建议" in page.content.decode()
@@ -68,16 +74,34 @@ def test_the_whole_closed_loop(client_as, liaison_station, village, lamp_categor
     citizen.post(f"/track/{opinion.receipt_code}/", {"value": "satisfied", "comment": ""})
     opinion.refresh_from_db()
     assert opinion.state == State.CLOSED and opinion.outcome == "satisfied"
-    actions = list(AuditEvent.objects.filter(target_type="opinions.opinion", target_id=str(opinion.pk)).values_list("action", flat=True))
-    assert actions == ["opinion.submit", "opinion.route", "opinion.accept", "opinion.answer", "opinion.reopen",
-                       "opinion.answer", "opinion.close"]
+    actions = list(
+        AuditEvent.objects.filter(target_type="opinions.opinion", target_id=str(opinion.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == [
+        "opinion.submit",
+        "opinion.route",
+        "opinion.accept",
+        "opinion.answer",
+        "opinion.reopen",
+        "opinion.answer",
+        "opinion.close",
+    ]
 
 
 @pytest.mark.django_db
 def test_second_unsatisfied_escalates_and_the_presidium_answers(scope_of, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(data=services.OpinionInput(
-        text="垃圾清运不及时，夏天臭气熏天。", region=village, category=lamp_category, citizen_phone="13800001234",
-        consent=True, station=liaison_station))
+    opinion, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="垃圾清运不及时，夏天臭气熏天。",
+            region=village,
+            category=lamp_category,
+            citizen_phone="13800001234",
+            consent=True,
+            station=liaison_station,
+        )
+    )
     staff = scope_of("township")
     services.opinion_answer_directly(scope=staff, opinion=opinion, text="已通知保洁公司每日清运。")
     services.opinion_rate(opinion=opinion, value="unsatisfied", comment="没有变化")
@@ -96,11 +120,21 @@ def test_second_unsatisfied_escalates_and_the_presidium_answers(scope_of, liaiso
 @pytest.mark.django_db
 def test_unrated_answers_close_apart_and_overdue_cases_are_marked(scope_of, liaison_station, village, lamp_category):
     staff = scope_of("township")
-    answered, _ = services.opinion_submit(data=services.OpinionInput(
-        text="希望增加一班公交车。", region=village, category=lamp_category, anonymous=True, station=liaison_station))
+    answered, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="希望增加一班公交车。", region=village, category=lamp_category, anonymous=True, station=liaison_station
+        )
+    )
     services.opinion_answer_directly(scope=staff, opinion=answered, text="已向交通局反映，将调整班次。")
-    waiting, _ = services.opinion_submit(data=services.OpinionInput(
-        text="桥面有裂缝，存在安全隐患。", region=village, category=lamp_category, anonymous=True, station=liaison_station))
+    waiting, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="桥面有裂缝，存在安全隐患。",
+            region=village,
+            category=lamp_category,
+            anonymous=True,
+            station=liaison_station,
+        )
+    )
     later = timezone.localdate() + dt.timedelta(days=40)
     report = services.opinions_sweep(on=later)
     answered.refresh_from_db()
@@ -117,7 +151,10 @@ def test_unrated_answers_close_apart_and_overdue_cases_are_marked(scope_of, liai
     [
         ({"text": ""}, "反映内容不能为空"),
         ({"text": "长" * 10000}, "不能超过 2000 个字"),
-        ({"photos": SimpleUploadedFile("x.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")}, "不是有效的图片"),
+        (
+            {"photos": SimpleUploadedFile("x.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")},
+            "不是有效的图片",
+        ),
         ({"citizen_phone": "12"}, "手机格式不正确"),
         ({"consent": ""}, "请勾选同意"),
         ({"category": ""}, "请选择问题分类"),
@@ -139,7 +176,9 @@ def test_a_replayed_submission_does_not_create_a_second_case(liaison_station, vi
     second = submit(citizen, liaison_station, village, lamp_category, key="replay")
     assert first["Location"] == second["Location"]
     assert Opinion.objects.filter(idempotency_key="k-replay").count() == 1
-    different = submit(citizen, liaison_station, village, lamp_category, key="replay", text="完全不同的另一件事情需要反映")
+    different = submit(
+        citizen, liaison_station, village, lamp_category, key="replay", text="完全不同的另一件事情需要反映"
+    )
     assert different.status_code == 409 and "内容不同" in different.content.decode()
 
 
@@ -148,11 +187,17 @@ def test_another_townships_case_is_not_found_for_staff_and_units(client_as, scop
     from renda.regions.models import Region
 
     elsewhere = Region.objects.filter(level=5).exclude(path__startswith=scope_of("township").roots[0]).first()
-    opinion, _ = services.opinion_submit(data=services.OpinionInput(
-        text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True))
+    opinion, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True
+        )
+    )
     for user in ["township", "clerk", "liaison", "deputy"]:
         assert client_as(user).get(f"/opinions/{opinion.pk}/").status_code == 404
-        assert client_as(user).post(f"/opinions/{opinion.pk}/act/route/", {"unit": 1, "workdays": 5}).status_code in (403, 404)
+        assert client_as(user).post(f"/opinions/{opinion.pk}/act/route/", {"unit": 1, "workdays": 5}).status_code in (
+            403,
+            404,
+        )
     opinion.refresh_from_db()
     assert opinion.state == State.SUBMITTED
     assert client_as("county").get(f"/opinions/{opinion.pk}/").status_code == 200
@@ -160,18 +205,35 @@ def test_another_townships_case_is_not_found_for_staff_and_units(client_as, scop
 
 @pytest.mark.django_db
 def test_a_unit_only_sees_what_was_routed_to_it(client_as, scope_of, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(data=services.OpinionInput(
-        text="路灯不亮需要维修一下。", region=village, category=lamp_category, anonymous=True, station=liaison_station))
+    opinion, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="路灯不亮需要维修一下。",
+            region=village,
+            category=lamp_category,
+            anonymous=True,
+            station=liaison_station,
+        )
+    )
     clerk = client_as("clerk")
     assert clerk.get(f"/opinions/{opinion.pk}/").status_code == 404
     assert opinion.receipt_code not in clerk.get("/opinions/").content.decode()
 
 
 @pytest.mark.django_db
-def test_names_and_phones_are_masked_for_those_not_handling_the_case(client_as, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(data=services.OpinionInput(
-        text="路灯不亮需要维修一下。", region=village, category=lamp_category, citizen_name="王小明",
-        citizen_phone="13912340000", consent=True, station=liaison_station))
+def test_names_and_phones_are_masked_for_those_not_handling_the_case(
+    client_as, liaison_station, village, lamp_category
+):
+    opinion, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="路灯不亮需要维修一下。",
+            region=village,
+            category=lamp_category,
+            citizen_name="王小明",
+            citizen_phone="13912340000",
+            consent=True,
+            station=liaison_station,
+        )
+    )
     page = client_as("liaison").get(f"/opinions/{opinion.pk}/").content.decode()
     assert "139****0000" in page and "13912340000" not in page and "王小明" not in page
     event = AuditEvent.objects.get(action="opinion.submit", target_id=str(opinion.pk))

@@ -11,9 +11,17 @@ from renda.opinions.models import Opinion
 
 @pytest.fixture
 def case(liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(data=services.OpinionInput(
-        text="村口路灯不亮，晚上很黑。", region=village, category=lamp_category, citizen_name="李四",
-        citizen_phone="13700001111", consent=True, station=liaison_station))
+    opinion, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="村口路灯不亮，晚上很黑。",
+            region=village,
+            category=lamp_category,
+            citizen_name="李四",
+            citizen_phone="13700001111",
+            consent=True,
+            station=liaison_station,
+        )
+    )
     return opinion
 
 
@@ -42,8 +50,16 @@ def test_staff_are_told_in_their_inbox(client_as, case):
 @pytest.mark.django_db
 def test_offline_entry_keeps_source_and_village_for_the_next_one(client_as, village, lamp_category, liaison_station):
     client = client_as("liaison")
-    data = {"source": "reception", "region": village.pk, "category": lamp_category.pk, "station": liaison_station.pk,
-            "text": "接待日群众反映：村道坑洼需要修补。", "citizen_name": "", "citizen_phone": "", "idempotency_key": "e1"}
+    data = {
+        "source": "reception",
+        "region": village.pk,
+        "category": lamp_category.pk,
+        "station": liaison_station.pk,
+        "text": "接待日群众反映：村道坑洼需要修补。",
+        "citizen_name": "",
+        "citizen_phone": "",
+        "idempotency_key": "e1",
+    }
     assert client.post("/opinions/new/", data).status_code == 302
     form = client.get("/opinions/new/").context["form"]
     assert form.initial["source"] == "reception" and form.initial["region"] == village.pk
@@ -72,18 +88,31 @@ def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
     from django.utils import timezone
 
     start = timezone.now() + dt.timedelta(days=3)
-    (slot,) = services.slot_create(scope=scope_of("liaison"), station=liaison_station, starts_at=start,
-                                   ends_at=start + dt.timedelta(hours=2), capacity=1)
+    (slot,) = services.slot_create(
+        scope=scope_of("liaison"),
+        station=liaison_station,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=1,
+    )
     citizen = Client()
     page = citizen.get(f"/s/{liaison_station.public_id}/book/")
     assert slot in page.context["slots"]
-    data = {"slot": slot.pk, "name": "赵六", "phone": "13600002222", "topic": "想谈谈村里修路的事", "idempotency_key": "b1"}
+    data = {
+        "slot": slot.pk,
+        "name": "赵六",
+        "phone": "13600002222",
+        "topic": "想谈谈村里修路的事",
+        "idempotency_key": "b1",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         assert citizen.post(f"/s/{liaison_station.public_id}/book/", data).status_code == 302
     assert citizen.post(f"/s/{liaison_station.public_id}/book/", data).status_code == 302  # replay: same booking
     slot.refresh_from_db()
     assert slot.booked == 1
-    full = Client().post(f"/s/{liaison_station.public_id}/book/", data | {"phone": "13600003333", "idempotency_key": "b2"})
+    full = Client().post(
+        f"/s/{liaison_station.public_id}/book/", data | {"phone": "13600003333", "idempotency_key": "b2"}
+    )
     assert full.status_code == 400 and "该时段已约满" in full.content.decode()
     sms = [m for m in outbox if m["to"] == "13600002222"]
     assert len(sms) == 1 and "预约成功" in sms[0]["body"]

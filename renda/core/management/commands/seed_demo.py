@@ -6,6 +6,8 @@ from django.db import transaction
 
 from renda.audit.services import audit_record
 from renda.core.scoping import system_scope
+from renda.opinions.demo import DEFAULT_PER_COUNTY, build_opinions
+from renda.opinions.models import Source, State
 from renda.org.demo_county import DEMO_PASSWORD, build_demo, demo_logins
 from renda.regions.models import Region
 
@@ -17,6 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=int, default=1, help="县的个数（默认 1）")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="已有区划数据时跳过（make run 用）")
+        parser.add_argument("--no-opinions", action="store_true", help="不生成一年的群众意见（只建组织体系）")
+        parser.add_argument(
+            "--opinions-per-county",
+            type=int,
+            default=DEFAULT_PER_COUNTY,
+            help=f"每县一年的意见数（默认 {DEFAULT_PER_COUNTY}）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Region.objects.exists():
@@ -41,7 +50,23 @@ class Command(BaseCommand):
             f"演示数据已生成（{time.monotonic() - started:.1f} 秒）：{summary.counties} 个县，{summary.townships} 个乡镇/街道，"
             f"{summary.villages} 个村/社区，{summary.deputies} 名代表，{summary.stations} 个家站点，{summary.units} 个承办单位"
         )
+        if not options["no_opinions"] and options["opinions_per_county"] > 0:
+            self.seed_opinions(scope, options["seed"], options["opinions_per_county"])
         self.print_logins()
+
+    def seed_opinions(self, scope: Any, seed: int, per_county: int) -> None:
+        # Outside the transaction above: build_opinions commits in batches so that its
+        # notifications are delivered to the in-memory outbox, not printed.
+        summary = build_opinions(scope=scope, seed=seed, per_county=per_county)
+        if not summary.counties:
+            self.stdout.write("各县已有群众意见，跳过意见生成。")
+            return
+        states = "，".join(f"{State(k).label} {v}" for k, v in summary.by_state.most_common())
+        sources = "，".join(f"{Source(k).label} {v}" for k, v in summary.by_source.most_common())
+        self.stdout.write(
+            f"群众意见已生成（{summary.seconds:.1f} 秒）：{summary.counties} 个县共 {summary.opinions} 件"
+            f"（{states}）；来源：{sources}；接待时段 {summary.slots} 个，预约 {summary.appointments} 个"
+        )
 
     def print_logins(self) -> None:
         rows = demo_logins()
