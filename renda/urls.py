@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", include("renda.audit.urls")),
     path("opinions/", include("renda.opinions.urls")),
     path("messages/", include("renda.notify.urls")),
+    path("codes/", include("renda.codes.urls")),
     path("", include("renda.public.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

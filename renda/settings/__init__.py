@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "renda.audit",
     "renda.notify",
     "renda.opinions",
+    "renda.codes",
 ]
 
 MIDDLEWARE = [
