@@ -86,21 +86,21 @@ ANONYMOUS_SHARE: dict[str, float] = {Source.BOX: 0.5, Source.QR: 0.14, Source.WE
 
 # First-level category weights: (in a village, in a community).
 CATEGORY_WEIGHTS: dict[str, tuple[float, float]] = {
-    "城乡建设": (17, 14),
-    "交通运输": (10, 11),
-    "环境保护": (11, 11),
-    "农业农村": (12, 1),
-    "水电气与通信": (10, 9),
-    "劳动和社会保障": (6, 6),
-    "教育文体": (6, 7),
-    "卫生健康": (5, 5),
+    "城乡建设": (20, 16),
+    "交通运输": (11, 12),
+    "环境保护": (12, 12),
+    "农业农村": (14, 1),
+    "水电气与通信": (11, 10),
+    "劳动和社会保障": (5, 5),
+    "教育文体": (5, 6),
+    "卫生健康": (4, 4),
     "商贸旅游": (2, 2),
-    "民政与社会救助": (5, 4),
-    "治安与公共安全": (5, 6),
-    "住房与物业": (3, 10),
+    "民政与社会救助": (4, 3),
+    "治安与公共安全": (4, 5),
+    "住房与物业": (2, 9),
     "市场监管与消费": (3, 4),
     "政务服务": (3, 3),
-    "其他": (2, 2),
+    "其他": (1, 1),
 }
 
 # How a case is handled once the township looks at it.
@@ -109,7 +109,7 @@ PATH_WEIGHTS: list[tuple[str, float]] = [
     ("direct", 10),
     ("refer", 4),
     ("return", 3),
-    ("stuck", 1.2),  # never finished: overdue today (more open cases come from the newest ones)
+    ("stuck", 0.6),  # never finished: overdue today (more open cases come from the newest ones)
 ]
 # Rating of an answer, by round: first answer, answer after a reopen, answer after escalation.
 RATING_WEIGHTS: list[list[tuple[str, float]]] = [
@@ -187,13 +187,13 @@ TEMPLATES: list[tuple[str, str, str, str]] = [
         "v",
         "{v}{p}的农村公路急弯处没有警示标志和护栏，晚上很危险，已经出过事故，希望尽快加装。",
     ),
-    ("环境保护", "水污染", "", "{v}{p}附近的河道水发黑发臭，怀疑有人偷排污水，请环保部门查一查。"),
+    ("环境保护", "水污染", "", "{v}附近河道的水发黑发臭，{p}那一段最严重，怀疑有人偷排污水，请环保部门查一查。"),
     ("环境保护", "水污染", "v", "{v}{p}的养殖场污水直接排进水渠，下游农田都受影响，希望尽快处理。"),
     ("环境保护", "大气污染", "", "{v}附近的厂子晚上排放刺鼻气味，晚上都不敢开窗，已经{d}了，希望查处。"),
     ("环境保护", "大气污染", "v", "{v}{p}经常有人焚烧秸秆和垃圾，烟很大，影响呼吸，请加强管理。"),
     ("环境保护", "大气污染", "c", "{v}{p}的餐馆油烟直排，楼上住户家里全是油烟味，希望督促安装净化设备。"),
     ("环境保护", "噪声扰民", "c", "{v}{p}的广场舞音响声音太大，晚上十点还在跳，影响休息，请协调一下。"),
-    ("环境保护", "噪声扰民", "", "{v}{p}附近的工地夜间施工，噪音很大，已经{d}了，希望管一管。"),
+    ("环境保护", "噪声扰民", "", "{v}附近的工地夜间施工，{p}一带噪音很大，已经{d}了，希望管一管。"),
     ("环境保护", "垃圾处理", "", "{v}{p}的垃圾桶满了没人清运，已经{n}天了，苍蝇蚊子很多，希望尽快清运。"),
     ("环境保护", "垃圾处理", "v", "{v}{p}的垃圾分类亭坏了，村民垃圾乱扔，建议维修并加强引导。"),
     (
@@ -239,10 +239,10 @@ TEMPLATES: list[tuple[str, str, str, str]] = [
     ("商贸旅游", "集贸市场", "v", "{v}附近没有菜场，买菜要到{t}，建议设立便民菜店或流动售菜点。"),
     ("商贸旅游", "旅游服务", "v", "周末到{v}游玩的游客多，{p}没有公共厕所和停车场，建议完善配套。"),
     ("商贸旅游", "旅游服务", "v", "{v}的民宿想搞统一宣传，希望{t}帮忙对接乡村旅游推介平台。"),
-    ("商贸旅游", "旅游服务", "", "{v}{p}的景点指示牌破损、方向标错，游客经常走错路，希望更换。"),
+    ("商贸旅游", "旅游服务", "v", "{v}{p}的景点指示牌破损、方向标错，游客经常走错路，希望更换。"),
     ("农业农村", "农田水利", "v", "{v}{p}的灌溉水渠破损漏水，下游的田放不到水，马上要插秧了，希望尽快修复。"),
     ("农业农村", "农田水利", "v", "{v}的机埠抽水泵坏了{d}，{n}十亩田没法灌溉，希望尽快维修。"),
-    ("农业农村", "农田水利", "v", "{v}{p}的山塘年久失修，汛期有隐患，建议清淤加固。"),
+    ("农业农村", "农田水利", "v", "{v}的山塘年久失修，汛期有隐患，建议清淤加固。"),
     ("农业农村", "土地流转", "v", "{v}部分土地流转租金已经{d}没有付了，村民意见很大，希望协调。"),
     ("农业农村", "土地流转", "v", "{v}土地流转合同不规范，有的只是口头约定，容易扯皮，希望统一合同文本。"),
     ("农业农村", "农业补贴", "", "今年的耕地地力保护补贴到现在还没发放到{v}，希望查一下原因。"),
@@ -251,14 +251,14 @@ TEMPLATES: list[tuple[str, str, str, str]] = [
     ("农业农村", "乡村振兴", "v", "{v}闲置的老校舍一直空着，建议盘活用于村集体经济项目。"),
     ("民政与社会救助", "低保救助", "", "{v}有一户因病致贫，家里{n}口人靠一个人打工，希望评估能否纳入低保。"),
     ("民政与社会救助", "低保救助", "", "{v}的低保评议过程不够公开，大家有疑问，希望公示评议结果。"),
-    ("民政与社会救助", "残疾人服务", "", "{v}{p}的无障碍通道被杂物堵住，轮椅没法通行，希望整改。"),
+    ("民政与社会救助", "残疾人服务", "c", "{v}{p}的无障碍通道被杂物堵住，轮椅没法通行，希望整改。"),
     (
         "民政与社会救助",
         "残疾人服务",
         "",
         "{v}有一位重度残疾人的护理补贴停发了，家属不知道原因，希望帮忙查询。",
     ),
-    ("民政与社会救助", "殡葬管理", "v", "{v}{p}后山有人乱埋乱葬，希望加强殡葬管理。"),
+    ("民政与社会救助", "殡葬管理", "v", "{v}后山有人乱埋乱葬，希望加强殡葬管理。"),
     ("民政与社会救助", "殡葬管理", "v", "{v}的公益性公墓位置不够，村民希望扩建。"),
     ("治安与公共安全", "社会治安", "", "{v}{p}最近接连有电动车被偷，希望加装监控并加强夜间巡逻。"),
     ("治安与公共安全", "社会治安", "", "{v}有老人接到诈骗电话被骗了钱，希望多开展反诈宣传。"),
@@ -440,6 +440,7 @@ class Step:
     target: int = -1  # merge / follow: the plan index of the first case
     name: str = ""  # follow: who
     phone: str = ""
+    by: str = ""  # an answer given under a system scope: who answered (filled in while executing)
 
 
 @dataclass
@@ -474,7 +475,7 @@ class County:
     station_of: dict[int, Station]  # village id -> the station serving it
     homes: dict[str, Station]  # township path -> 代表之家
     members: dict[int, list[Deputy]]  # station id -> deputies now in it
-    categories: dict[str, Category]  # second-level name -> category
+    categories: dict[tuple[str, str], Category]  # (first level, second level) -> category
 
 
 @dataclass
@@ -491,6 +492,23 @@ class OpinionSummary:
 
 def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
     return rng.choices([o[0] for o in options], weights=[o[1] for o in options])[0]
+
+
+class _Deck:
+    """Draws in exact proportions: a shuffled deck of ``size`` cards, dealt and reshuffled, so that
+    even a small county gets its share of rare outcomes (a few unrated, a few returned)."""
+
+    def __init__(self, rng: random.Random, options: Sequence[tuple[str, float]], size: int = 1000) -> None:
+        total = sum(w for _, w in options)
+        self.cards = [name for name, w in options for _ in range(round(w * size / total))]
+        self.rng = rng
+        self.hand: list[str] = []
+
+    def draw(self) -> str:
+        if not self.hand:
+            self.hand = self.cards[:]
+            self.rng.shuffle(self.hand)
+        return self.hand.pop()
 
 
 def _local(day: dt.date, hours: float) -> dt.datetime:
@@ -551,7 +569,10 @@ def _load_county(county: Region) -> County:
     ):
         if m.deputy.is_active:
             members.setdefault(m.station_id, []).append(m.deputy)
-    categories = {c.name: c for c in Category.objects.filter(parent__isnull=False).order_by("code")}
+    categories = {
+        (c.parent.name if c.parent else "", c.name): c
+        for c in Category.objects.filter(parent__isnull=False).select_related("parent").order_by("code")
+    }
     weights = [2.0 if v.kind == RegionKind.COMMUNITY else 1.0 for v in villages]
     return County(county, townships, villages, weights, others, station_of, homes, members, categories)
 
@@ -568,7 +589,9 @@ class _Planner:
         self.by_first: dict[str, list[tuple[str, str, str]]] = {}
         for first, second, where, template in TEMPLATES:
             self.by_first.setdefault(first, []).append((second, where, template))
-        self.rating_days = int(rule("opinion.rating_days"))
+        self.sources = _Deck(rng, SOURCE_WEIGHTS, 100)
+        self.paths = _Deck(rng, PATH_WEIGHTS)
+        self.first_ratings = _Deck(rng, RATING_WEIGHTS[0], 100)
 
     # -- who, where, what
 
@@ -595,16 +618,20 @@ class _Planner:
         first = rng.choices(names, weights=weights)[0]
         fitting = [t for t in self.by_first[first] if t[1] in ("", "c" if community else "v")]
         second, _where, template = rng.choice(fitting)
-        return self.c.categories[second], self._fill(template, village)
+        return self.c.categories[(first, second)], self._fill(template, village)
 
     def _dressed(self, core: str, village: Region, source: str, *, dup: bool) -> str:
         rng = self.rng
         who = "居民" if village.kind == RegionKind.COMMUNITY else "村民"
         opener = rng.choice(DUP_OPENERS if dup else QR_OPENERS).format(v=village.name, who=who)
         closer = rng.choice(CLOSERS)
-        if source in (Source.QR, Source.WEB):
-            return f"{opener}{core}{closer}"
-        return f"{core}{closer}"
+        if closer.startswith("希望") and "希望" in core:
+            closer = ""
+        if source not in (Source.QR, Source.WEB):
+            return f"{core}{closer}"  # entered by a liaison or deputy: the note says who and where
+        if opener.startswith("我是") and core.startswith(village.name):
+            core = core[len(village.name) :]  # "我是春晖社区居民，7幢楼下……"
+        return f"{opener}{core}{closer}"
 
     def _intake(self, village: Region, source: str) -> tuple[Station | None, Deputy | None, str]:
         """Where the opinion came in, and the note an offline entry carries."""
@@ -658,7 +685,7 @@ class _Planner:
 
     def plan(self, index: int, *, days_ago: float, village: Region | None = None, like: Plan | None = None) -> Plan:
         rng = self.rng
-        source = _weighted(rng, SOURCE_WEIGHTS)
+        source = self.sources.draw()
         if like is not None:
             village, category, core = like.region, like.category, like.core
         else:
@@ -731,7 +758,7 @@ class _Planner:
         if path == "return":
             back = add(Step(_later_work(route.at, rng.choice([0, 1]), rng), "return", text=rng.choice(RETURN_REASONS)))
             route = add(Step(_later_work(back.at, rng.choice([0, 1]), rng), "reroute"))
-        k = rng.choices(range(1, 10), weights=[4, 8, 12, 14, 14, 12, 10, 8, 6])[0]
+        k = rng.choices(range(1, 10), weights=[7, 11, 14, 15, 13, 11, 9, 6, 4])[0]
         if rng.random() < 0.85:
             add(Step(_later_work(route.at, rng.choice([0, 0, 1]), rng), "accept"))
             if rng.random() < 0.25 and k > 2:
@@ -758,7 +785,7 @@ class _Planner:
         rng = self.rng
         steps = plan.steps
         for round_no in range(3):
-            value = _weighted(rng, RATING_WEIGHTS[round_no])
+            value = self.first_ratings.draw() if round_no == 0 else _weighted(rng, RATING_WEIGHTS[round_no])
             if not value:
                 return  # never rated: the sweep closes it as 未评价
             rated = self._rating_at(answered)
@@ -796,8 +823,10 @@ class _Planner:
         rng = self.rng
         plans: list[Plan] = []
         while len(plans) < per_county:
-            path = _weighted(rng, PATH_WEIGHTS)
-            days_ago = rng.uniform(12, 80) if path == "stuck" else rng.uniform(0, 365)
+            path = self.paths.draw()
+            # Spread evenly over the year (stratified), the stuck ones a few weeks back.
+            spread = 365 * (1 - (len(plans) + rng.random()) / per_county)
+            days_ago = rng.uniform(12, 80) if path == "stuck" else spread
             first = self.plan(len(plans), days_ago=days_ago)
             plans.append(first)
             room = per_county - len(plans)
@@ -810,6 +839,10 @@ class _Planner:
             for _ in range(min(room, rng.choice([1, 1, 2, 3]))):
                 lag = rng.uniform(2, 96) / 24
                 dup = self.plan(len(plans), days_ago=max(days_ago - lag, 0.01), like=first)
+                if dup.steps[0].at <= first.steps[0].at:  # moved to office hours before the first report
+                    dup.steps[0].at = min(
+                        first.steps[0].at + dt.timedelta(days=lag), self.now - dt.timedelta(minutes=5)
+                    )
                 dup.steps[0].at = _after(first.steps[0].at, dup.steps[0].at)
                 plans.append(dup)
                 if recent:
@@ -819,7 +852,7 @@ class _Planner:
                     dup.steps.append(merge)
                     not_before = max(not_before, merge.at)
                 else:
-                    self.handle(dup, _weighted(rng, PATH_WEIGHTS[:-1]))
+                    self.handle(dup, _weighted(rng, PATH_WEIGHTS[:-1]))  # not stuck: someone will handle it
             follow: Step | None = None
             if not recent and rng.random() < FOLLOW_SHARE:
                 follow_at = first.steps[0].at + dt.timedelta(hours=rng.uniform(20, 70))
@@ -839,6 +872,8 @@ def plan_county(county: Region, *, seed: int, index: int, per_county: int, now: 
 
 
 # ------------------------------------------------------------------ execution (through the services)
+
+ANSWER_ACTIONS = {"unit_answer", "direct", "refer", "escalated_answer"}
 
 
 class _Actors:
@@ -958,6 +993,9 @@ def _run(step: Step, plan: Plan, plans: list[Plan], actors: _Actors) -> None:
     opinion = plan.opinion
     assert opinion is not None
     township = actors.township(plan.township)
+    if step.action in ANSWER_ACTIONS:
+        acting = actors.handler(plan.units[-1]) if step.action == "unit_answer" else township
+        step.by = acting.system_label if acting.user is None else ""
     if step.action in ("route", "reroute"):
         if step.action == "route":
             unit = suggested_unit(opinion=Opinion(region=plan.region, category=plan.category))
@@ -1008,9 +1046,6 @@ def _execute(plans: list[Plan], actors: _Actors, now: dt.datetime, batch: int = 
                 plan.done.append(step)
 
 
-ANSWER_ACTIONS = {"unit_answer", "direct", "refer", "escalated_answer"}
-
-
 def _backdate(plans: list[Plan]) -> None:
     """Move the records to the simulated dates (audit events stay as recorded: see the module doc)."""
     direct_days = int(rule("opinion.direct_answer_workdays"))
@@ -1032,7 +1067,7 @@ def _backdate(plans: list[Plan]) -> None:
             deadline: Deadline | None = None
             answered_at: dt.datetime | None = None
             closed_at: dt.datetime | None = None
-            answer_times: list[dt.datetime] = []
+            answer_times: list[tuple[dt.datetime, str]] = []
             rating_times: list[dt.datetime] = []
             for step in plan.done:
                 day = timezone.localtime(step.at).date()
@@ -1044,7 +1079,7 @@ def _backdate(plans: list[Plan]) -> None:
                     deadline = add_workdays(day, direct_days)
                 elif step.action in ANSWER_ACTIONS:
                     deadline, answered_at = None, step.at
-                    answer_times.append(step.at)
+                    answer_times.append((step.at, step.by))
                 elif step.action == "merge":
                     deadline = None
                     Follower.objects.filter(from_opinion_id=pk).update(created_at=step.at, updated_at=step.at)
@@ -1068,8 +1103,10 @@ def _backdate(plans: list[Plan]) -> None:
             if deadline is not None:
                 fields["deadline_official"] = deadline.official
             Opinion.objects.filter(pk=pk).update(**fields)
-            for answer_pk, moment in zip(answers.get(pk, []), answer_times, strict=False):
-                Answer.objects.filter(pk=answer_pk).update(created_at=moment, updated_at=moment)
+            for answer_pk, (moment, by) in zip(answers.get(pk, []), answer_times, strict=False):
+                # Under a system scope the service labels the answer "系统"; name who answered.
+                label = {"answered_by_label": by} if by else {}
+                Answer.objects.filter(pk=answer_pk).update(created_at=moment, updated_at=moment, **label)
             for rating_pk, moment in zip(ratings.get(pk, []), rating_times, strict=False):
                 RatingRecord.objects.filter(pk=rating_pk).update(created_at=moment, updated_at=moment)
 
@@ -1206,17 +1243,17 @@ def build_opinions(*, scope: Scope, seed: int = 2026, per_county: int = DEFAULT_
             summary.slots += slots
             summary.appointments += appointments
         _sweep_and_date_unrated(started)
+        # Every generated case lies in this id range (one writer); counting by range keeps the
+        # queries short at any scale.
+        generated = Opinion.objects.filter(pk__gte=min(all_ids, default=0), pk__lte=max(all_ids, default=-1))
         # The demo users' inboxes: messages about finished cases count as read.
-        open_ids = [
-            str(pk) for pk in Opinion.objects.filter(pk__in=all_ids, state__in=OPEN_STATES).values_list("pk", flat=True)
-        ]
+        open_ids = [str(pk) for pk in generated.filter(state__in=OPEN_STATES).values_list("pk", flat=True)]
         Notification.objects.filter(
             channel=Channel.IN_APP, created_at__gte=started, read_at__isnull=True, target_type="opinions.opinion"
         ).exclude(target_id__in=open_ids).update(read_at=timezone.now())
-    rows = Opinion.objects.filter(pk__in=all_ids)
     summary.opinions = len(all_ids)
-    summary.by_state = Counter(rows.values_list("state", flat=True))
-    summary.by_outcome = Counter(rows.exclude(outcome="").values_list("outcome", flat=True))
-    summary.by_source = Counter(rows.values_list("source", flat=True))
+    summary.by_state = Counter(generated.values_list("state", flat=True))
+    summary.by_outcome = Counter(generated.exclude(outcome="").values_list("outcome", flat=True))
+    summary.by_source = Counter(generated.values_list("source", flat=True))
     summary.seconds = time.monotonic() - clock
     return summary

@@ -572,7 +572,9 @@ def _answered(
         attachment=attachment or "",
         round=round_no,
         answered_by=user,
-        answered_by_label=f"{unit.name} {label}" if unit and kind == AnswerKind.UNIT else label,
+        answered_by_label=(
+            f"{unit.name} {label}" if unit and kind == AnswerKind.UNIT and unit.name not in label else label
+        ),
     )
     opinion.state = State.ANSWERED
     opinion.answered_at = timezone.now()

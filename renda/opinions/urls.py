@@ -11,4 +11,6 @@ urlpatterns = [
     path("appointments/<int:pk>/state/", views.appointment_state, name="appointment_state"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),
+    path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
+    path("<int:pk>/answers/<int:answer_id>/attachment/", views.attachment, name="attachment"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -339,6 +339,35 @@ def appointment_state(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"预约 {appointment.code} 已标记为“{AppointmentState(state).label}”")
     return redirect("opinions:slots")
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """A citizen's photo, only to those who may see the case (media is never served publicly)."""
+    scope = scope_for_user(request.user)
+    opinion = selectors.opinion_detail(scope=scope, pk=pk)
+    item = opinion.photos.filter(pk=photo_id).first()
+    if item is None:
+        raise NotFound("照片不存在")
+    response = FileResponse(
+        item.image.open("rb"), content_type="image/png" if item.image.name.endswith(".png") else "image/jpeg"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int, answer_id: int) -> FileResponse:
+    scope = scope_for_user(request.user)
+    opinion = selectors.opinion_detail(scope=scope, pk=pk)
+    answer = opinion.answers.filter(pk=answer_id).exclude(attachment="").first()
+    if answer is None:
+        raise NotFound("附件不存在")
+    return FileResponse(
+        answer.attachment.open("rb"), as_attachment=True, filename=answer.attachment.name.rsplit("/", 1)[-1]
+    )
 
 
 def units_for_filter(scope: Scope) -> Any:

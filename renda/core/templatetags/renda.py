@@ -19,3 +19,11 @@ def masked_name(value: str) -> str:
 def phone(value: str, show: bool) -> str:
     """The phone in full for those who handle the person, masked for everyone else."""
     return (value or "") if show else mask_phone(value or "")
+
+
+@register.filter
+def action_label(value: str) -> str:
+    """opinion.route -> 分流交办 (audit action codes in Chinese)."""
+    from renda.audit.labels import action_label as label
+
+    return label(value or "")

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from renda.audit.services import audit_record
-from renda.core.scoping import system_scope
+from renda.core.scoping import Scope, system_scope
 from renda.opinions.demo import DEFAULT_PER_COUNTY, build_opinions
-from renda.opinions.models import Source, State
+from renda.opinions.models import Outcome, Source, State
 from renda.org.demo_county import DEMO_PASSWORD, build_demo, demo_logins
 from renda.regions.models import Region
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             self.seed_opinions(scope, options["seed"], options["opinions_per_county"])
         self.print_logins()
 
-    def seed_opinions(self, scope: Any, seed: int, per_county: int) -> None:
+    def seed_opinions(self, scope: Scope, seed: int, per_county: int) -> None:
         # Outside the transaction above: build_opinions commits in batches so that its
         # notifications are delivered to the in-memory outbox, not printed.
         summary = build_opinions(scope=scope, seed=seed, per_county=per_county)
@@ -62,10 +62,12 @@ class Command(BaseCommand):
             self.stdout.write("各县已有群众意见，跳过意见生成。")
             return
         states = "，".join(f"{State(k).label} {v}" for k, v in summary.by_state.most_common())
+        outcomes = "，".join(f"{Outcome(k).label} {v}" for k, v in summary.by_outcome.most_common())
         sources = "，".join(f"{Source(k).label} {v}" for k, v in summary.by_source.most_common())
         self.stdout.write(
             f"群众意见已生成（{summary.seconds:.1f} 秒）：{summary.counties} 个县共 {summary.opinions} 件"
-            f"（{states}）；来源：{sources}；接待时段 {summary.slots} 个，预约 {summary.appointments} 个"
+            f"（{states}）；办结：{outcomes}；来源：{sources}；"
+            f"接待时段 {summary.slots} 个，预约 {summary.appointments} 个"
         )
 
     def print_logins(self) -> None:
