@@ -155,6 +155,7 @@ COMMUNITY_PLACES = [
     "沿街商铺后面",
 ]
 DURATIONS = ["三天", "一个星期", "半个月", "二十多天", "一个多月", "两个月"]
+NUMBERS = ["三", "四", "五", "六", "七", "八"]  # also as tens: "{n}十亩田"
 MONEY = ["三千多元", "五千多元", "八千多元", "一万多元", "两万多元"]
 
 # (first level, second level, where: "" anywhere / "v" villages / "c" communities, template).
@@ -605,7 +606,7 @@ class _Planner:
             p=rng.choice(COMMUNITY_PLACES if community else VILLAGE_PLACES),
             o=rng.choice(neighbours).name,
             t=township.name,
-            n=rng.randint(2, 9),
+            n=rng.choice(NUMBERS),
             d=rng.choice(DURATIONS),
             m=rng.choice(MONEY),
         )

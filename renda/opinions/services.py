@@ -563,7 +563,7 @@ def _answered(
     before = _snapshot(opinion)
     round_no = opinion.reopen_count + 1
     user = scope.user if scope is not None else None
-    label = actor_label or (str(user) if user is not None else "系统")
+    label = actor_label or (str(user) if user is not None else (scope.system_label if scope is not None else "") or "系统")
     Answer.objects.create(
         opinion=opinion,
         kind=kind,
@@ -631,7 +631,8 @@ def opinion_rate(*, opinion: Opinion, value: str, comment: str = "") -> Opinion:
         action = "close"
     elif opinion.reopen_count == 0:
         opinion.reopen_count = 1
-        days = int(rule("opinion.route_workdays"))
+        # Back with the unit: the unit's answer period; back at the township: its own period.
+        days = int(rule("opinion.route_workdays" if opinion.unit_id else "opinion.direct_answer_workdays"))
         deadline = add_workdays(today(), days)
         opinion.deadline, opinion.deadline_official = deadline.date, deadline.official
         opinion.state = State.IN_PROGRESS if opinion.unit_id else State.SUBMITTED

@@ -88,7 +88,9 @@ def suggest_category_id(text: str) -> int | None:
     if len(text) < 4:
         return None
     with _lock:
-        if _model is None or time.monotonic() - _model.built_at > MODEL_TTL:
+        # Without enough data the keyword rules answer, and training is retried soon.
+        ttl = MODEL_TTL if _model is not None and _model.pipeline is not None else 300
+        if _model is None or time.monotonic() - _model.built_at > ttl:
             try:
                 _model = _train()
             except Exception:  # a broken model must not block a citizen's submission
