@@ -24,9 +24,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture(autouse=True)
 def _notifications_to_outbox(settings):  # type: ignore[no-untyped-def]
-    """Nothing leaves the machine in tests: messages land in renda.notify.backends.outbox."""
+    """Nothing leaves the machine in tests: messages land in renda.notify.backends.outbox, and
+    tasks run in-process even when REDIS_URL is set (the CI PostgreSQL pass sets it)."""
+    from renda.celery import app
     from renda.notify import backends
 
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
     settings.NOTIFY_BACKEND = "renda.notify.backends.LocmemBackend"
     backends.outbox.clear()
     yield backends.outbox

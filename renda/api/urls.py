@@ -2,11 +2,13 @@
 
 Authentication: a Django session (CSRF on unsafe methods) or ``Authorization: Bearer rd_...``.
 Every read goes through the scoping layer; a record outside the caller's scope answers 404.
+The citizen endpoints under /api/v1/public/ and the governance platform's callback need no
+account (``auth=None``; the callback is signed instead).
 """
 
 from __future__ import annotations
 
-from renda.api import deputies, docs, me, regions, registry, stations
+from renda.api import deputies, docs, governance, me, opinions, public, regions, registry, stations
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
@@ -32,4 +34,7 @@ api.add_router("", regions.router)
 api.add_router("", deputies.router)
 api.add_router("", stations.router)
 api.add_router("", registry.router)
+api.add_router("", opinions.router)
+api.add_router("", public.router)
+api.add_router("", governance.router)
 api.add_router("", docs.router)

@@ -33,12 +33,14 @@ def beat_schedule() -> dict[str, dict[str, object]]:
 
 
 def run_task(name: str) -> None:
+    from django.utils.module_loading import autodiscover_modules
+
     from renda.celery import app
 
+    autodiscover_modules("tasks")  # a worker imports them at start; the embedded process must too
     task = app.tasks.get(name)
     if task is None:
-        logger.warning("scheduled task %s is not registered", name)
-        return
+        raise LookupError(f"scheduled task {name} is not registered")
     task.apply().get(propagate=True)
 
 

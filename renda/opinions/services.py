@@ -102,7 +102,11 @@ def _audit(
 
 
 def _lock(opinion: Opinion) -> Opinion:
-    return Opinion.objects.select_for_update().select_related("region", "unit", "category").get(pk=opinion.pk)
+    # of=("self",): lock the case row only; PostgreSQL refuses FOR UPDATE on the nullable
+    # side of the outer join to unit, and the joined rows need no lock.
+    return (
+        Opinion.objects.select_for_update(of=("self",)).select_related("region", "unit", "category").get(pk=opinion.pk)
+    )
 
 
 def _staff_users(region: Region, roles: Sequence[str] = (Role.TOWNSHIP_STAFF,)) -> list[Any]:
@@ -188,6 +192,10 @@ def _fingerprint(data: OpinionInput) -> str:
             data.citizen_phone.strip(),
             data.station.pk if data.station else None,
             data.deputy.pk if data.deputy else None,
+            data.citizen_name.strip(),
+            data.anonymous,
+            data.consent,
+            len(data.photos),
         ],
         ensure_ascii=False,
     )
@@ -402,7 +410,7 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     opinion = _lock(opinion)
     _require(scope, opinion, states.check("merge", opinion.state))
     reason = _clean_reason(reason, label="合并理由")
-    into = Opinion.objects.select_for_update().select_related("region").get(pk=into.pk)
+    into = Opinion.objects.select_for_update(of=("self",)).select_related("region").get(pk=into.pk)
     if into.pk == opinion.pk or into.merged_into_id == opinion.pk:
         raise ValidationFailed("不能合并到自身", field="into")
     if not scope.covers_path(into.region.path):
@@ -563,7 +571,9 @@ def _answered(
     before = _snapshot(opinion)
     round_no = opinion.reopen_count + 1
     user = scope.user if scope is not None else None
-    label = actor_label or (str(user) if user is not None else (scope.system_label if scope is not None else "") or "系统")
+    label = actor_label or (
+        str(user) if user is not None else (scope.system_label if scope is not None else "") or "系统"
+    )
     Answer.objects.create(
         opinion=opinion,
         kind=kind,
@@ -594,8 +604,8 @@ def _answered(
         f"您反映的“{opinion.title}”已答复，请凭回执码 {opinion.receipt_code} 查看并评价："
         f"{public_link(reverse('public:track'))}",
     )
-    if settings.GOVERNANCE_WEBHOOK_URL and opinion.unit_id:
-        _queue_webhook(opinion, "answered")
+    if settings.GOVERNANCE_WEBHOOK_URL and opinion.unit_id and kind != AnswerKind.PLATFORM:
+        _queue_webhook(opinion, "answered")  # the platform's own answer is not echoed back
     return opinion
 
 
@@ -756,6 +766,8 @@ def platform_event_apply(*, event_id: str, receipt_code: str, kind: str, text: s
         if opinion is None:
             raise NotFound("回执码不存在")
         opinion = _lock(opinion)
+        if not opinion.webhooks.exists():
+            raise NotFound("该回执码的意见未推送至基层治理四平台")
         try:
             with transaction.atomic():
                 InboundEvent.objects.create(event_id=event_id, opinion=opinion, body={"type": kind, "text": text})
@@ -842,7 +854,8 @@ def appointment_book(
     if key:
         existing = Appointment.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            if existing.slot_id != slot.pk or existing.citizen_phone != phone.strip():
+            cleaned_phone = clean_phone(phone, label="手机", field="phone", required=True)
+            if existing.slot_id != slot.pk or existing.citizen_phone != cleaned_phone:
                 raise Conflict("该提交编号已使用过且内容不同：请刷新页面后重新填写")
             return existing, False
     name = clean_text(name, label="姓名", field="name", max_length=50)
@@ -865,7 +878,9 @@ def appointment_book(
     try:
         with transaction.atomic():
             locked = (
-                ReceptionSlot.objects.select_for_update().select_related("station__region", "deputy").get(pk=slot.pk)
+                ReceptionSlot.objects.select_for_update(of=("self",))
+                .select_related("station__region", "deputy")
+                .get(pk=slot.pk)
             )
             if locked.cancelled or locked.starts_at <= timezone.now():
                 raise ValidationFailed("该时段已不可预约，请选择其他时段", field="slot")
@@ -904,7 +919,11 @@ def appointment_book(
 def appointment_set_state(*, scope: Scope, appointment: Appointment, state: str) -> Appointment:
     """Staff record the meeting outcome or cancel a booking (the place is freed)."""
     scope.require(Perm.OPINION_ENTER)
-    appointment = Appointment.objects.select_for_update().select_related("slot__station__region").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("slot__station__region")
+        .get(pk=appointment.pk)
+    )
     if not scope.covers_path(appointment.slot.station.region.path):
         raise NotFound("预约不存在或不在您的管辖范围内")
     if state not in AppointmentState.values or state == AppointmentState.BOOKED:

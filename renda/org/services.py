@@ -210,7 +210,7 @@ def deputy_update(*, scope: Scope, deputy: Deputy, data: DeputyInput, reason: st
     """Change a deputy's details and levels. Both the old and the new region must be in scope."""
     scope.check_path(deputy.region.path, perm=Perm.ORG_MANAGE)
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
-    deputy = Deputy.objects.select_for_update().select_related("region").get(pk=deputy.pk)
+    deputy = Deputy.objects.select_for_update(of=("self",)).select_related("region").get(pk=deputy.pk)
     fields = deputy_validate(data)
     before = {**snapshot(deputy), "mandates": mandates_snapshot(deputy)}
     for key, value in fields.items():

@@ -23,8 +23,9 @@ SESSION_TRACKED = "tracked_receipts"
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind nginx, REMOTE_ADDR is set from X-Real-IP by the proxy (docs/deploy.md).
-    return str(request.META.get("REMOTE_ADDR", ""))
+    from renda.accounts.client_ip import client_ip as real_ip
+
+    return real_ip(request)
 
 
 def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:

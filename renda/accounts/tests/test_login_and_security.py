@@ -83,3 +83,20 @@ def test_healthz_reports_database_and_queue():
     assert data["status"] == "ok"
     assert data["database"]["ok"] is True
     assert data["queue"]["mode"] in {"in-process", "celery+redis"}
+
+
+def test_behind_the_proxy_the_real_client_address_counts(rf, settings):
+    from renda.accounts.client_ip import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert client_ip(request) == "127.0.0.1"  # no proxy: a client-sent header is not trusted
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client_ip(request) == "203.0.113.7"
+
+
+@pytest.mark.django_db
+def test_in_process_sweeps_find_their_task():
+    from renda.core.schedule import run_task
+
+    run_task("opinions.sweep")  # raises if the task were not registered

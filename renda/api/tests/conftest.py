@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from renda.accounts.models import User
+from renda.accounts.models import RoleAssignment, User
 from renda.accounts.services import api_token_create
 from renda.core.scoping import Scope
+from renda.org.models import Category, HandlingUnit, Station
 from renda.regions.models import Region
 
 API = "/api/v1"
@@ -73,3 +74,34 @@ def other_township(home_township: Region) -> Region:
     )
     assert other is not None
     return other
+
+
+# ---------------------------------------------------------------- 民意处理 (as in renda/opinions/tests/conftest.py)
+
+
+@pytest.fixture
+def liaison_station(user_named: Callable[[str], User]) -> Station:
+    """The station the demo user "liaison" works at; the demo "deputy" is one of its deputies."""
+    station = RoleAssignment.objects.get(user=user_named("liaison")).station
+    assert station is not None
+    return station
+
+
+@pytest.fixture
+def village(liaison_station: Station) -> Region:
+    region = liaison_station.served_regions.order_by("path").first()
+    assert region is not None
+    return region
+
+
+@pytest.fixture
+def lamp_category() -> Category:
+    return Category.objects.get(name="路灯")
+
+
+@pytest.fixture
+def clerk_unit(user_named: Callable[[str], User]) -> HandlingUnit:
+    """The handling unit (乡镇规划建设办) the demo user "clerk" answers for."""
+    unit = RoleAssignment.objects.get(user=user_named("clerk")).unit
+    assert unit is not None
+    return unit

@@ -1,0 +1,89 @@
+"""基层治理四平台 → us: status updates on the cases we routed to the county's grassroots
+governance platform.
+
+The outbound half is renda/opinions/tasks.py (deliver_webhook): routed and answered cases are
+POSTed to settings.GOVERNANCE_WEBHOOK_URL, signed the same way. Inbound, the platform sends
+``{"event_id", "receipt_code", "type": "accepted"|"progress"|"answered", "text"}`` with the
+header ``X-Renda-Signature: <hex HMAC-SHA256 of the raw body, keyed with GOVERNANCE_SECRET>``.
+
+The signature is checked on the raw bytes before anything else is read, so a forged request
+learns nothing (not even whether its JSON was valid) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+import pydantic
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import HttpError, ValidationError, ValidationErrorContext
+
+from renda.api.errors import translate
+from renda.api.opinion_schemas import GovernanceEventIn, GovernanceEventOut
+from renda.api.schemas import ErrorOut, ValidationErrorOut
+from renda.core.errors import ValidationFailed
+from renda.opinions import services
+from renda.opinions.tasks import sign
+
+router = Router(auth=None, tags=["基层治理四平台对接"])
+
+SIGNATURE_HEADER = "X-Renda-Signature"
+NOT_CONFIGURED = "基层治理四平台对接未配置（GOVERNANCE_SECRET 为空），暂不接收回传"
+BAD_SIGNATURE = f"签名校验失败：请求头 {SIGNATURE_HEADER} 应为请求体的 HMAC-SHA256（十六进制）"
+
+BODY_SCHEMA = {
+    "content": {
+        "application/json": {"schema": GovernanceEventIn.model_json_schema(ref_template="#/components/schemas/{model}")}
+    },
+    "required": True,
+}
+
+
+@router.post(
+    "/integrations/governance/events",
+    response={
+        200: GovernanceEventOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+        503: ErrorOut,
+    },
+    summary="接收基层治理四平台回传",
+    description=(
+        f"请求头 `{SIGNATURE_HEADER}` 为原始请求体以共享密钥计算的 HMAC-SHA256（十六进制小写）。"
+        "type：accepted 已受理 / progress 办理进展 / answered 已答复（text 为答复内容，群众可据此评价）。"
+        '同一 event_id 重发返回 200 且 `"replayed": true`，不再改变任何数据。'
+    ),
+    openapi_extra={"requestBody": BODY_SCHEMA},
+)
+def governance_event(request: HttpRequest) -> dict[str, Any]:
+    secret = settings.GOVERNANCE_SECRET
+    if not secret:
+        raise HttpError(503, NOT_CONFIGURED)
+    body: bytes = request.body
+    given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
+    if not given or not hmac.compare_digest(given.encode(), sign(body).encode()):
+        raise HttpError(401, BAD_SIGNATURE)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ValidationFailed("请求体不是有效的 JSON") from None
+    try:
+        event = GovernanceEventIn.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(translate([ValidationErrorContext(exc, GovernanceEventIn)])) from None
+    opinion, applied = services.platform_event_apply(
+        event_id=event.event_id, receipt_code=event.receipt_code.strip().upper(), kind=event.type, text=event.text
+    )
+    return {
+        "replayed": not applied,
+        "receipt_code": opinion.receipt_code,
+        "state": opinion.state,
+        "state_label": opinion.get_state_display(),
+    }
