@@ -37,6 +37,7 @@ class Route:
     fixed: tuple[tuple[str, str], ...] = ()  # constant URL kwargs
     body: str = ""  # a JSON body builder in BODIES, for API writes
     public_status: int = 200  # what a public route answers everyone
+    inscope_status: int | None = None  # what an allowed, in-scope request answers, when not the default
 
 
 def all_route_names() -> set[str]:
@@ -77,6 +78,65 @@ MATRIX: dict[str, Route] = {
     "org:groups": Route(Perm.ORG_VIEW),
     "org:group": Route(Perm.ORG_VIEW, "group"),
     "audit:log": Route(Perm.AUDIT_VIEW),
+    # 民意处理, staff side
+    "opinions:queue": Route(Perm.OPINION_VIEW),
+    "opinions:export": Route(Perm.OPINION_VIEW),
+    "opinions:enter": Route(Perm.OPINION_ENTER),
+    "opinions:slots": Route(Perm.OPINION_ENTER),
+    "opinions:detail": Route(Perm.OPINION_VIEW, "opinion", rename=(("opinion_id", "pk"),)),
+    "opinions:act": Route(
+        Perm.OPINION_TRIAGE, "opinion", method="post", rename=(("opinion_id", "pk"),), fixed=(("action", "route"),)
+    ),
+    # No photo / answer / appointment with these ids: an allowed, in-scope request reaches the lookup and gets 404.
+    "opinions:photo": Route(
+        Perm.OPINION_VIEW,
+        "opinion",
+        rename=(("opinion_id", "pk"),),
+        fixed=(("photo_id", "999999"),),
+        inscope_status=404,
+    ),
+    "opinions:attachment": Route(
+        Perm.OPINION_VIEW,
+        "opinion",
+        rename=(("opinion_id", "pk"),),
+        fixed=(("answer_id", "999999"),),
+        inscope_status=404,
+    ),
+    "opinions:appointment_state": Route(
+        Perm.OPINION_ENTER, method="post", fixed=(("pk", "999999"),), inscope_status=404
+    ),
+    # 民意处理, citizens (no login)
+    "public:deputy": Route(PUBLIC, "deputy"),
+    "public:station": Route(PUBLIC, "station"),
+    "public:deputy_opinion": Route(PUBLIC, "deputy"),
+    "public:station_opinion": Route(PUBLIC, "station"),
+    "public:deputy_book": Route(PUBLIC, "deputy"),
+    "public:station_book": Route(PUBLIC, "station"),
+    "public:similar": Route(PUBLIC),
+    "public:suggest_category": Route(PUBLIC),
+    "public:track": Route(PUBLIC),
+    # A receipt or booking not remembered in this browser session sends the visitor to the lookup form.
+    "public:track_detail": Route(PUBLIC, "receipt", public_status=302),
+    "public:receipt": Route(PUBLIC, "receipt", public_status=302),
+    "public:booked": Route(PUBLIC, fixed=(("code", "NOSUCHCODE"),), public_status=302),
+    "public:follow": Route(PUBLIC, "receipt", method="post", public_status=400),  # no phone given
+    # 二码
+    "codes:index": Route(Perm.ORG_VIEW),
+    "codes:region": Route(Perm.ORG_VIEW, "region"),
+    "codes:region_zip": Route(Perm.ORG_MANAGE, "region"),
+    "codes:deputy_qr": Route(Perm.ORG_VIEW, "deputy"),
+    "codes:deputy_poster_pdf": Route(Perm.ORG_VIEW, "deputy"),
+    "codes:deputy_poster_png": Route(Perm.ORG_VIEW, "deputy"),
+    "codes:station_qr": Route(Perm.ORG_VIEW, "station"),
+    "codes:station_poster_pdf": Route(Perm.ORG_VIEW, "station"),
+    "codes:station_poster_png": Route(Perm.ORG_VIEW, "station"),
+    # messages, rosters
+    "notify:inbox": Route(LOGIN),
+    "notify:mark_all_read": Route(LOGIN, method="post"),
+    "rosters:index": Route(Perm.ORG_MANAGE),
+    "rosters:template": Route(Perm.ORG_MANAGE, fixed=(("kind", "deputies"),)),
+    "rosters:export": Route(Perm.ORG_EXPORT, fixed=(("kind", "deputies"),)),
+    "rosters:import": Route(Perm.ORG_MANAGE, fixed=(("kind", "deputies"),)),
     # REST API (/api/v1/)
     "api:api-root": Route(PUBLIC, api=True, public_status=404),  # ninja's bare prefix: nothing there
     "api:openapi-json": Route(PUBLIC, api=True),
@@ -291,6 +351,8 @@ def expected(route: Route, role: str, scope, target_path: str | None) -> set[int
         return {403}
     if target_path is not None and not scope.covers_path(target_path):
         return {404}
+    if route.inscope_status is not None:
+        return {route.inscope_status}
     if route.method in ("post", "patch"):
         return {200, 201, 204, 302, 400, 409, 422}  # reached the handler: a form error or a redirect, never 403/404/500
     return {200}

@@ -125,6 +125,10 @@ ACTION_MESSAGES = {
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Run one transition on a case. Errors re-show the case page; nothing is half-written."""
     scope = scope_for_user(request.user)
+    transition = states.TRANSITIONS.get(action)
+    if transition is None or transition.perm is None:
+        raise NotFound("没有这个操作")
+    scope.require(transition.perm)  # before looking at the input or the case
     opinion = selectors.opinion_detail(scope=scope, pk=pk)
     data = request.POST
     try:
