@@ -355,7 +355,7 @@ def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
     if item is None:
         raise NotFound("照片不存在")
     response = FileResponse(
-        item.image.open("rb"), content_type="image/png" if item.image.name.endswith(".png") else "image/jpeg"
+        item.image.open("rb"), content_type="image/png" if str(item.image.name).endswith(".png") else "image/jpeg"
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -370,7 +370,7 @@ def attachment(request: HttpRequest, pk: int, answer_id: int) -> FileResponse:
     if answer is None:
         raise NotFound("附件不存在")
     return FileResponse(
-        answer.attachment.open("rb"), as_attachment=True, filename=answer.attachment.name.rsplit("/", 1)[-1]
+        answer.attachment.open("rb"), as_attachment=True, filename=str(answer.attachment.name).rsplit("/", 1)[-1]
     )
 
 
