@@ -88,7 +88,7 @@ def test_register_a_deputy_through_the_form(client_as, scope_of):
     assert response.status_code == 302 and response["Location"].endswith(f"/org/deputies/{deputy.public_id}/")
     assert sorted(deputy.mandates.values_list("level", flat=True)) == [4, 5]
     page = client_as("township").get(response["Location"]).content.decode()
-    assert "deputy.create" in page and "补选" in page  # the timeline shows who, what and why
+    assert "登记代表" in page and "补选" in page  # the timeline shows who, what and why
 
 
 @pytest.mark.django_db
