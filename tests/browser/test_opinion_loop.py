@@ -50,6 +50,10 @@ def test_citizen_opinion_closed_loop(
     assert station.name in citizen.inner_text("h1")
     citizen.click("text=反映意见建议")
     citizen.fill("#id_text", "村口的路灯坏了半个月，晚上出行很不安全，希望尽快修好。")
+    citizen.locator("#id_text").blur()
+    # The category is suggested from the text (keyword rules until enough cases are classified).
+    citizen.wait_for_selector("#category-field .hint:has-text('已根据内容自动选择')")
+    assert citizen.locator("#id_category option:checked").inner_text().startswith("城乡建设")
     citizen.select_option("#id_region", str(village.pk))
     citizen.select_option("#id_category", str(lamp.pk))
     photo = tmp_path / "lamp.jpg"
