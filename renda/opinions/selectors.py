@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from renda.audit.models import AuditEvent
@@ -59,9 +59,10 @@ def opinion_list(*, scope: Scope, filters: OpinionFilter | None = None) -> Query
         qs = qs.filter(unit_id=f.unit_id)
     if f.source:
         qs = qs.filter(source=f.source)
-    # Overdue first, then the nearest deadline, then the newest.
+    # Open cases first (overdue before the rest, nearest deadline first), then the finished ones, newest first.
+    still_open = Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1))
     return qs.select_related("region", "category__parent", "unit", "station").order_by(
-        "-is_overdue", F("deadline").asc(nulls_last=True), "-id"
+        still_open, "-is_overdue", F("deadline").asc(nulls_last=True), "-id"
     )
 
 

@@ -116,3 +116,22 @@ def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
     assert full.status_code == 400 and "该时段已约满" in full.content.decode()
     sms = [m for m in outbox if m["to"] == "13600002222"]
     assert len(sms) == 1 and "预约成功" in sms[0]["body"]
+
+
+@pytest.mark.django_db
+def test_the_queue_lists_open_cases_before_finished_ones(
+    client_as, scope_of, case, liaison_station, village, lamp_category
+):
+    done, _ = services.opinion_submit(
+        data=services.OpinionInput(
+            text="另一件已经办结的事情。",
+            region=village,
+            category=lamp_category,
+            anonymous=True,
+            station=liaison_station,
+        )
+    )
+    services.opinion_answer_directly(scope=scope_of("township"), opinion=done, text="已经处理完毕了。")
+    services.opinion_rate(opinion=done, value="satisfied")
+    codes = [o.receipt_code for o in client_as("township").get("/opinions/").context["page"]]
+    assert codes.index(case.receipt_code) < codes.index(done.receipt_code)
