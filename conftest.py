@@ -34,6 +34,19 @@ def _notifications_to_outbox(settings):  # type: ignore[no-untyped-def]
     settings.NOTIFY_BACKEND = "renda.notify.backends.LocmemBackend"
     backends.outbox.clear()
     yield backends.outbox
+    _forget_rules_and_calendar()
+
+
+def _forget_rules_and_calendar() -> None:
+    """A rule override or calendar entry made in a test is rolled back with the test; so must be
+    its cached value (the per-process rule cache and the shared cache outlive the transaction)."""
+    from django.core.cache import cache
+
+    from renda.core import rules, workdays
+
+    rules._local.clear()
+    cache.delete_many([rules.CACHE_PREFIX + key for key in rules.DEFAULTS])
+    workdays.calendar_changed()
 
 
 @pytest.fixture

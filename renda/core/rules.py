@@ -6,6 +6,7 @@ A rule change is data (a RuleSetting row, edited in Django admin), never a code 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,21 +57,31 @@ DEFAULTS: dict[str, RuleDefault] = {
 }
 
 CACHE_PREFIX = "rule:"
+LOCAL_TTL = 10.0  # seconds a process keeps a value before asking the shared cache again
+_local: dict[str, tuple[float, Any]] = {}
 
 
 def rule(key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(f"未定义的规则参数：{key}")
+    hit = _local.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < LOCAL_TTL:
+        return hit[1]
     cached = cache.get(CACHE_PREFIX + key)
     if cached is not None:
+        _local[key] = (now, cached[0])
         return cached[0]
     from renda.core.models import RuleSetting
 
     row = RuleSetting.objects.filter(key=key).only("value").first()
     value = row.value if row is not None else DEFAULTS[key].value
     cache.set(CACHE_PREFIX + key, (value,), 60)
+    _local[key] = (now, value)
     return value
 
 
 def rule_changed(key: str) -> None:
+    """Call after an override changes (other processes pick it up within LOCAL_TTL + 60 s)."""
     cache.delete(CACHE_PREFIX + key)
+    _local.pop(key, None)

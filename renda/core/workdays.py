@@ -55,9 +55,11 @@ def _packaged(day: dt.date) -> bool | None:
         return None
 
 
-def workday_status(day: dt.date) -> tuple[bool, bool]:
+def workday_status(
+    day: dt.date, entered: tuple[dict[dt.date, bool], frozenset[int]] | None = None
+) -> tuple[bool, bool]:
     """(is a working day, the answer comes from an official calendar)."""
-    days, years = _entered()
+    days, years = entered if entered is not None else _entered()
     if day in days:
         return days[day], True
     if day.year in years:
@@ -79,9 +81,10 @@ def add_workdays(start: dt.date, count: int) -> Deadline:
     day = start
     official = True
     remaining = count
+    entered = _entered()  # one cache read per deadline, not one per day stepped through
     while remaining > 0:
         day += dt.timedelta(days=1)
-        workday, known = workday_status(day)
+        workday, known = workday_status(day, entered)
         official = official and known
         if workday:
             remaining -= 1

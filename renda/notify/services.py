@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
-from renda.notify.models import Channel, Notification
+from renda.notify.models import Channel, Notification, Status
 
 
 def notify_send(
@@ -19,10 +20,16 @@ def notify_send(
     link: str = "",
     target: models.Model | None = None,
 ) -> Notification:
-    """Record a message and deliver it once the surrounding transaction commits."""
+    """Record a message and deliver it once the surrounding transaction commits.
+
+    An in-app message is its row: it is stored as sent and needs no delivery task.
+    """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel}")
+    in_app = channel == Channel.IN_APP
     notification = Notification.objects.create(
+        status=Status.SENT if in_app else Status.PENDING,
+        sent_at=timezone.now() if in_app else None,
         channel=channel,
         to_address=to_address,
         to_user=to_user,
@@ -32,6 +39,8 @@ def notify_send(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
     )
+    if in_app:
+        return notification
     from renda.notify.tasks import deliver
 
     transaction.on_commit(lambda: deliver.delay(notification.pk))

@@ -308,6 +308,14 @@ def opinion_submit(
             opinion.fingerprint = _fingerprint(data)  # type: ignore[attr-defined]
             for content, width, height in photos:
                 OpinionPhoto.objects.create(opinion=opinion, image=content, width=width, height=height)
+            _tell_staff(opinion, f"新意见待分办：{opinion.title}（{opinion.region.name}）")
+            if cleaned["phone"]:
+                _tell_citizen(
+                    opinion,
+                    f"您反映的问题已受理，回执码 {opinion.receipt_code}。可凭回执码和手机尾号查询办理进度："
+                    f"{public_link(reverse('public:track'))}",
+                )
+            # The audit append comes last: it takes the chain-head lock, held until commit.
             actor = scope.actor if scope is not None else citizen_label(opinion)
             _audit(
                 opinion,
@@ -319,13 +327,6 @@ def opinion_submit(
                 phone=mask_phone(cleaned["phone"]),
                 fingerprint=_fingerprint(data),
             )
-            _tell_staff(opinion, f"新意见待分办：{opinion.title}（{opinion.region.name}）")
-            if cleaned["phone"]:
-                _tell_citizen(
-                    opinion,
-                    f"您反映的问题已受理，回执码 {opinion.receipt_code}。可凭回执码和手机尾号查询办理进度："
-                    f"{public_link(reverse('public:track'))}",
-                )
     except IntegrityError:
         # Two identical retries raced: the other one won; answer with its case.
         existing = Opinion.objects.filter(idempotency_key=key).first() if key else None

@@ -215,6 +215,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's Django fixup closes the DB connection after every task unless told to reuse it: without
+# this each notification opened a new PostgreSQL connection (bench/README.md, intake).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 CACHES = {
