@@ -167,7 +167,7 @@ def _submit(request: HttpRequest, payload: PublicOpinionIn, key: str, photos: li
     if bool(payload.station) == bool(payload.deputy):
         raise ValidationFailed("请通过联络站码或代表码反映：station 与 deputy 二选一", field="station")
     deputy = _deputy(payload.deputy) if payload.deputy else None
-    station = services._deputy_home(deputy) if deputy is not None else _station(payload.station or "")
+    station = services.deputy_home_station(deputy) if deputy is not None else _station(payload.station or "")
     region = Region.objects.filter(pk=payload.region).first()
     if region is None:
         raise ValidationFailed("请选择事情发生的村/社区", field="region")

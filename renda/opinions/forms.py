@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from renda.core.scoping import Scope
-from renda.opinions.models import OFFLINE_SOURCES, Source
+from renda.opinions.models import OFFLINE_SOURCES
 from renda.org.forms import ERRORS, RegionChoiceField
 from renda.org.models import Category, Station
 from renda.regions.models import RegionLevel
@@ -50,6 +50,3 @@ class OfflineOpinionForm(forms.Form):
         self.fields["station"] = forms.ModelChoiceField(
             queryset=stations, label="联络站", required=False, error_messages=ERRORS
         )
-
-
-SOURCE_CHOICES = Source.choices

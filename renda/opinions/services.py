@@ -211,7 +211,7 @@ def _validate_intake(data: OpinionInput) -> dict[str, Any]:
         raise ValidationFailed("请选择问题分类", field="category")
     if data.region.level < RegionLevel.TOWNSHIP:
         raise ValidationFailed("请选择事情发生的乡镇/街道或村/社区", field="region")
-    home = data.station or (data.deputy and _deputy_home(data.deputy))
+    home = data.station or (data.deputy and deputy_home_station(data.deputy))
     if home is not None and not data.region.path.startswith(home.region.path[:9]):
         raise ValidationFailed("所选村/社区不属于该联络站所在的乡镇/街道", field="region")
     if data.anonymous:
@@ -230,7 +230,7 @@ def _validate_intake(data: OpinionInput) -> dict[str, Any]:
     return {"text": text, "name": name, "phone": phone}
 
 
-def _deputy_home(deputy: Deputy) -> Station | None:
+def deputy_home_station(deputy: Deputy) -> Station | None:
     membership = deputy.memberships.filter(end_date__isnull=True).select_related("station__region").first()
     return membership.station if membership else None
 
@@ -281,6 +281,7 @@ def opinion_submit(
             message="该手机号今日提交次数已达上限，请明天再试或到联络站当面反映",
         )
     photos = [clean_photo(p, index=i + 1) for i, p in enumerate(data.photos)]
+    fingerprint = _fingerprint(data)
     deadline = add_workdays(today(), int(rule("opinion.direct_answer_workdays")))
     from renda.opinions.text import suggest_category_id
 
@@ -305,7 +306,6 @@ def opinion_submit(
                 deadline_official=deadline.official,
                 created_by=scope.user if scope is not None else None,
             )
-            opinion.fingerprint = _fingerprint(data)  # type: ignore[attr-defined]
             for content, width, height in photos:
                 OpinionPhoto.objects.create(opinion=opinion, image=content, width=width, height=height)
             _tell_staff(opinion, f"新意见待分办：{opinion.title}（{opinion.region.name}）")
@@ -325,7 +325,7 @@ def opinion_submit(
                 source=data.source,
                 citizen=mask_name(cleaned["name"]) or "匿名",
                 phone=mask_phone(cleaned["phone"]),
-                fingerprint=_fingerprint(data),
+                fingerprint=fingerprint,
             )
     except IntegrityError:
         # Two identical retries raced: the other one won; answer with its case.
@@ -426,16 +426,13 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     opinion.deadline = None
     opinion.is_overdue = False
     opinion.save()
-    Follower.objects.get_or_create(
+    # The merged case's citizen follows the target (a case is merged once: the state check above).
+    already_told = opinion.citizen_phone in (into.citizen_phone, *into.followers.values_list("phone", flat=True))
+    Follower.objects.create(
         from_opinion=opinion,
-        defaults={
-            "opinion": into,
-            "phone": opinion.citizen_phone
-            if not into.followers.filter(phone=opinion.citizen_phone).exists()
-            and into.citizen_phone != opinion.citizen_phone
-            else "",
-            "name": opinion.citizen_name,
-        },
+        opinion=into,
+        name=opinion.citizen_name,
+        phone="" if already_told else opinion.citizen_phone,
     )
     _audit(opinion, actor=scope.actor, action="merge", before=before, reason=reason, merged_into=into.receipt_code)
     _audit(into, actor=scope.actor, action="absorb", before=None, reason=reason, absorbed=opinion.receipt_code)
@@ -693,7 +690,8 @@ def opinions_sweep(*, on: dt.date | None = None) -> SweepReport:
             locked.save(update_fields=["is_overdue", "updated_at"])
             _audit(locked, actor="系统（定时检查）", action="overdue", before=None)
             body = f"意见已逾期：{locked.title}（期限 {locked.deadline:%Y-%m-%d}）"
-            _tell_unit(locked, body) if locked.unit_id and locked.state in (State.ROUTED, State.IN_PROGRESS) else None
+            if locked.unit_id and locked.state in (State.ROUTED, State.IN_PROGRESS):
+                _tell_unit(locked, body)
             _tell_staff(locked, body)
             report.overdue += 1
     soon = add_workdays(day, int(rule("opinion.due_soon_workdays"))).date

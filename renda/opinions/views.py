@@ -20,7 +20,7 @@ from renda.opinions import selectors, services, states
 from renda.opinions.forms import OfflineOpinionForm
 from renda.opinions.models import OPEN_STATES, Appointment, AppointmentState, Opinion, ReceptionSlot, Source, State
 from renda.opinions.routing import suggested_unit, unit_choices
-from renda.org.models import Category, Deputy, HandlingUnit, Station
+from renda.org.models import Category, Deputy, Station
 from renda.regions.selectors import region_choices
 
 QUEUES = [("", "全部"), ("open", "办理中"), ("overdue", "已逾期"), ("due_soon", "即将到期")]
@@ -372,7 +372,3 @@ def attachment(request: HttpRequest, pk: int, answer_id: int) -> FileResponse:
     return FileResponse(
         answer.attachment.open("rb"), as_attachment=True, filename=str(answer.attachment.name).rsplit("/", 1)[-1]
     )
-
-
-def units_for_filter(scope: Scope) -> Any:
-    return scope.filter(HandlingUnit.objects.filter(is_active=True)).order_by("region__path", "code")

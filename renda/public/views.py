@@ -31,7 +31,7 @@ def client_ip(request: HttpRequest) -> str:
 def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:
     if kind == "deputy":
         deputy = get_object_or_404(Deputy.objects.select_related("region"), public_id=public_id, is_active=True)
-        return deputy, services._deputy_home(deputy)
+        return deputy, services.deputy_home_station(deputy)
     station = get_object_or_404(Station.objects.select_related("region"), public_id=public_id, is_active=True)
     return None, station
 
