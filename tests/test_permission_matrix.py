@@ -20,24 +20,13 @@ from renda.core.scoping import Perm, system_scope
 from renda.opinions import services as opinion_services
 from renda.org.models import Category, Deputy, DeputyGroup, HandlingUnit, Station, StationKind
 from renda.regions.models import Region, RegionLevel
+from tests.matrix_parts import LOGIN, PUBLIC, Route
+from tests.matrix_parts import meetings as meetings_part
+from tests.matrix_parts import projects as projects_part
+from tests.matrix_parts import suggestions as suggestions_part
+from tests.matrix_parts import voting as voting_part
 
 ROLES = ["anonymous", "admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]
-PUBLIC = "public"
-LOGIN = "login"  # any logged-in user
-
-
-@dataclass(frozen=True)
-class Route:
-    perm: str  # PUBLIC, LOGIN or a Perm
-    target: str = ""  # which record the URL names: region, deputy, station, unit, group, opinion, receipt ("" = none)
-    method: str = "get"
-    api: bool = False
-    logged_in_redirect: bool = False  # e.g. the login page sends a logged-in user home
-    rename: tuple[tuple[str, str], ...] = ()  # URL kwarg names that differ from the target's
-    fixed: tuple[tuple[str, str], ...] = ()  # constant URL kwargs
-    body: str = ""  # a JSON body builder in BODIES, for API writes
-    public_status: int = 200  # what a public route answers everyone
-    inscope_status: int | None = None  # what an allowed, in-scope request answers, when not the default
 
 
 def all_route_names() -> set[str]:
@@ -279,6 +268,14 @@ BODIES = {
     "rate": _rate,
 }
 OPINION_TARGETS = {"opinion", "receipt"}
+# Scene parts: their routes, JSON bodies and record builders join the matrix.
+SCENE_PARTS = (suggestions_part, meetings_part, voting_part, projects_part)
+SCENE_TARGETS = {}
+for _part in SCENE_PARTS:
+    assert not set(_part.ROUTES) & set(MATRIX), f"{_part.__name__} repeats a route"
+    MATRIX.update(_part.ROUTES)
+    BODIES.update(_part.BODIES)
+    SCENE_TARGETS.update(_part.TARGETS)
 ADMIN_PREFIX = "admin:"
 
 
@@ -291,7 +288,9 @@ class Targets:
     outside: dict[str, tuple[str, dict[str, object]]]
 
 
-def _targets_in(path: str, *, with_opinion: bool = False) -> dict[str, tuple[str, dict[str, object]]]:
+def _targets_in(
+    path: str, *, with_opinion: bool = False, scene_target: str = ""
+) -> dict[str, tuple[str, dict[str, object]]]:
     region = Region.objects.filter(path__startswith=path, level=RegionLevel.VILLAGE).order_by("path").first()
     deputy = Deputy.objects.filter(region__path__startswith=path).order_by("id").first()
     station = Station.objects.filter(region__path__startswith=path).order_by("code").first()
@@ -309,6 +308,8 @@ def _targets_in(path: str, *, with_opinion: bool = False) -> dict[str, tuple[str
         opinion = _routed_opinion(path, region)
         targets["opinion"] = (opinion.region.path, {"opinion_id": opinion.pk})
         targets["receipt"] = (opinion.region.path, {"receipt_code": opinion.receipt_code})
+    if scene_target:
+        targets[scene_target] = SCENE_TARGETS[scene_target](path)
     return targets
 
 
@@ -328,7 +329,9 @@ def _routed_opinion(path: str, region: Region):  # type: ignore[no-untyped-def]
     return opinion_services.opinion_route(scope=system_scope("权限矩阵"), opinion=opinion, unit=unit)
 
 
-def build_targets(township_root: str, street_root: str, *, with_opinion: bool = False) -> Targets:
+def build_targets(
+    township_root: str, street_root: str, *, with_opinion: bool = False, scene_target: str = ""
+) -> Targets:
     other = (
         Region.objects.filter(level=RegionLevel.TOWNSHIP, path__startswith=township_root[:6])
         .exclude(path__in=[township_root, street_root])
@@ -337,8 +340,8 @@ def build_targets(township_root: str, street_root: str, *, with_opinion: bool = 
     )
     assert other is not None
     return Targets(
-        inside=_targets_in(township_root, with_opinion=with_opinion),
-        outside=_targets_in(other.path, with_opinion=with_opinion),
+        inside=_targets_in(township_root, with_opinion=with_opinion, scene_target=scene_target),
+        outside=_targets_in(other.path, with_opinion=with_opinion, scene_target=scene_target),
     )
 
 
@@ -388,7 +391,10 @@ def test_every_route_is_in_the_matrix():
 def test_route_answers_each_role_as_its_permissions_and_scope_say(name, clients, scope_of):
     route = MATRIX[name]
     targets = build_targets(
-        scope_of("township").roots[0], scope_of("street").roots[0], with_opinion=route.target in OPINION_TARGETS
+        scope_of("township").roots[0],
+        scope_of("street").roots[0],
+        with_opinion=route.target in OPINION_TARGETS,
+        scene_target=route.target if route.target in SCENE_TARGETS else "",
     )
     cases: list[tuple[str | None, dict[str, object], dict[str, object]]] = []
     if route.target:

@@ -8,7 +8,21 @@ account (``auth=None``; the callback is signed instead).
 
 from __future__ import annotations
 
-from renda.api import deputies, docs, governance, me, opinions, public, regions, registry, stations
+from renda.api import (
+    deputies,
+    docs,
+    governance,
+    me,
+    meetings,
+    opinions,
+    projects,
+    public,
+    regions,
+    registry,
+    stations,
+    suggestions,
+    voting,
+)
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
@@ -37,4 +51,8 @@ api.add_router("", registry.router)
 api.add_router("", opinions.router)
 api.add_router("", public.router)
 api.add_router("", governance.router)
+api.add_router("", suggestions.router)
+api.add_router("", meetings.router)
+api.add_router("", voting.router)
+api.add_router("", projects.router)
 api.add_router("", docs.router)

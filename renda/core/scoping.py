@@ -58,6 +58,21 @@ class Perm:
     OPINION_ENTER = "opinion.enter"  # enter offline opinions, manage reception slots
     OPINION_TRIAGE = "opinion.triage"  # answer, route, merge, refer, handle escalations
     OPINION_HANDLE = "opinion.handle"  # a handling unit accepts, returns, answers
+    # 代表建议
+    SUGGESTION_VIEW = "suggestion.view"  # staff: their region; deputies: own and co-signed; units: assigned
+    SUGGESTION_DRAFT = "suggestion.draft"  # a deputy drafts, co-signs, submits, rates, withdraws
+    SUGGESTION_MANAGE = "suggestion.manage"  # congress office: review, number, assign, mark key, supervise
+    SUGGESTION_HANDLE = "suggestion.handle"  # a handling unit: co-unit opinion, contact, answer
+    # 人代会、表决
+    MEETING_VIEW = "meeting.view"  # see sessions, agendas, attendance, published results
+    MEETING_MANAGE = "meeting.manage"  # create sessions, sign deputies in, open/close votes, enter paper totals
+    VOTE_CAST = "vote.cast"  # a deputy signs in and casts a secret ballot
+    # 民生实事
+    PROJECT_VIEW = "project.view"  # see proposals, candidate lists, projects and their progress
+    PROJECT_PROPOSE = "project.propose"  # stations and deputies propose candidate projects (群众点单)
+    PROJECT_MANAGE = "project.manage"  # screen, fix the candidate list, put it to the vote, order rectification
+    PROJECT_REPORT = "project.report"  # the lead unit records the plan and reports progress (政府买单)
+    PROJECT_RATE = "project.rate"  # a deputy inspects and rates a project at year end (人大验单)
     ADMIN = "admin"  # Django admin, users and roles
 
 
@@ -70,15 +85,41 @@ STAFF_PERMS = {
     Perm.OPINION_VIEW,
     Perm.OPINION_ENTER,
     Perm.OPINION_TRIAGE,
+    Perm.SUGGESTION_VIEW,
+    Perm.SUGGESTION_MANAGE,
+    Perm.MEETING_VIEW,
+    Perm.MEETING_MANAGE,
+    Perm.PROJECT_VIEW,
+    Perm.PROJECT_PROPOSE,
+    Perm.PROJECT_MANAGE,
 }
 ROLE_PERMS: dict[str, set[str]] = {
     "admin": STAFF_PERMS | {Perm.ADMIN},
     "city_staff": set(STAFF_PERMS),
     "county_staff": set(STAFF_PERMS),
     "township_staff": set(STAFF_PERMS),
-    "station_staff": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_ENTER},
-    "deputy": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_ENTER},
-    "unit_clerk": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_HANDLE},
+    "station_staff": {Perm.ORG_VIEW, Perm.OPINION_VIEW, Perm.OPINION_ENTER, Perm.PROJECT_VIEW, Perm.PROJECT_PROPOSE},
+    "deputy": {
+        Perm.ORG_VIEW,
+        Perm.OPINION_VIEW,
+        Perm.OPINION_ENTER,
+        Perm.SUGGESTION_VIEW,
+        Perm.SUGGESTION_DRAFT,
+        Perm.MEETING_VIEW,
+        Perm.VOTE_CAST,
+        Perm.PROJECT_VIEW,
+        Perm.PROJECT_PROPOSE,
+        Perm.PROJECT_RATE,
+    },
+    "unit_clerk": {
+        Perm.ORG_VIEW,
+        Perm.OPINION_VIEW,
+        Perm.OPINION_HANDLE,
+        Perm.SUGGESTION_VIEW,
+        Perm.SUGGESTION_HANDLE,
+        Perm.PROJECT_VIEW,
+        Perm.PROJECT_REPORT,
+    },
 }
 
 

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "renda.notify",
     "renda.opinions",
     "renda.codes",
+    "renda.suggestions",
+    "renda.meetings",
+    "renda.voting",
+    "renda.projects",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,5 @@
+import importlib
+import importlib.util
 import time
 from typing import Any
 
@@ -11,6 +13,12 @@ from renda.opinions.models import Outcome, Source, State
 from renda.org.demo_county import DEMO_PASSWORD, build_demo, demo_logins
 from renda.regions.models import Region
 
+# The later scenes' demo data, in this order after the opinions (suggestions start from
+# opinions; projects are voted at a session). Each module has ``build(*, scope, seed) -> str``
+# that builds its scene through the services, skips what already exists, and answers a
+# one-line summary in Chinese. A module not written yet is skipped.
+SCENE_DEMOS = ["renda.suggestions.demo", "renda.meetings.demo", "renda.projects.demo"]
+
 
 class Command(BaseCommand):
     help = "生成演示县数据（确定性）：--scale N 生成 N 个县，用于演示与性能测试"
@@ -20,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="已有区划数据时跳过（make run 用）")
         parser.add_argument("--no-opinions", action="store_true", help="不生成一年的群众意见（只建组织体系）")
+        parser.add_argument("--no-scenes", action="store_true", help="不生成代表建议、人代会、民生实事等演示数据")
         parser.add_argument(
             "--opinions-per-county",
             type=int,
@@ -52,7 +61,17 @@ class Command(BaseCommand):
         )
         if not options["no_opinions"] and options["opinions_per_county"] > 0:
             self.seed_opinions(scope, options["seed"], options["opinions_per_county"])
+        if not options["no_scenes"]:
+            self.seed_scenes(scope, options["seed"])
         self.print_logins()
+
+    def seed_scenes(self, scope: Scope, seed: int) -> None:
+        for name in SCENE_DEMOS:
+            if importlib.util.find_spec(name) is None:
+                continue
+            started = time.monotonic()
+            summary = importlib.import_module(name).build(scope=scope, seed=seed)
+            self.stdout.write(f"{summary}（{time.monotonic() - started:.1f} 秒）")
 
     def seed_opinions(self, scope: Scope, seed: int, per_county: int) -> None:
         # Outside the transaction above: build_opinions commits in batches so that its
