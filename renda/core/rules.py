@@ -54,6 +54,28 @@ DEFAULTS: dict[str, RuleDefault] = {
     ),
     "deputy.absence_limit": RuleDefault(2, "未经批准两次不出席本级人代会，代表资格终止", "代表法第六十二条"),
     "group.min_members": RuleDefault(3, "代表小组至少代表数", "地方组织法第四十三条"),
+    # 民生实事
+    "project.min_extra_candidates": RuleDefault(
+        1, "候选项目至少多于应选项目数（差额数）", "浙江 2022 年票决制规定及各地实践：候选项目数应多于应选数（差额）"
+    ),
+    "project.min_candidate_ratio": RuleDefault(
+        "1", "候选项目数不少于应选数的倍数（1 即不另设比例）", "无法定比例；实践中如 20 选 10、15 选 12、8 选 7"
+    ),
+    "project.satisfaction_threshold": RuleDefault(
+        "0.6", "验单测评满意率（满意+基本满意）低于此值即整改", "本地做法（参照站所评议满意度测评）"
+    ),
+    "project.rating_mode": RuleDefault(
+        "grade", "验单测评方式：grade 满意/基本满意/不满意，score 百分制评分", "本地做法"
+    ),
+    "project.score_threshold": RuleDefault(60, "评分测评平均分低于此值即整改（百分制）", "本地做法（60 分以下为差）"),
+    "project.rectify_months": RuleDefault(3, "整改期限（月）", "本地做法（限期整改、回头看）"),
+    "project.max_text": RuleDefault(2000, "项目建议正文最多字数", "系统设置"),
+    "project.max_photos": RuleDefault(6, "每次进展报告最多照片数", "系统设置"),
+    "project.rate_per_ip_hour": RuleDefault(10, "同一 IP 每小时最多提交项目建议数", "系统设置（防滥用）"),
+    "project.rate_per_phone_day": RuleDefault(3, "同一手机号每天最多提交项目建议数", "系统设置（防滥用）"),
+    "project.next_year_from_month": RuleDefault(
+        7, "自该月起群众点单征集下一年度项目", "本地做法（下半年征集、次年初人代会票决）"
+    ),
 }
 
 CACHE_PREFIX = "rule:"
