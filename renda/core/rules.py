@@ -36,6 +36,9 @@ DEFAULTS: dict[str, RuleDefault] = {
     "session.min_per_year": RuleDefault(1, "乡镇人代会每年至少举行次数（一般两次）", "地方组织法（2022）第十四条"),
     "session.quorum_fraction": RuleDefault("2/3", "开会法定人数（出席代表占全体代表比例）", "地方组织法第十四条"),
     "session.majority": RuleDefault("all_half", "表决通过：全体代表的过半数", "地方组织法第二十五条"),
+    "session.expected_per_year": RuleDefault(
+        2, "乡镇人代会每年一般举行次数（少于此数提醒）", "地方组织法（2022）第十四条"
+    ),
     "bill.min_joint_township": RuleDefault(5, "乡镇人代会议案联名代表数", "地方组织法第二十二条"),
     "bill.min_joint_county": RuleDefault(10, "县级以上人代会议案联名代表数", "地方组织法第二十二条"),
     # 代表建议

@@ -7,6 +7,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = "人代会与会议"
 
     def ready(self) -> None:
-        # Register this app's region-bound models with the one scoping layer here, e.g.
-        # SCOPED_PATHS["meetings.<model>"] = "region__path" (renda/core/scoping.py).
-        from renda.core.scoping import SCOPED_PATHS  # noqa: F401
+        from renda.core.scoping import SCOPED_PATHS
+
+        SCOPED_PATHS["meetings.meeting"] = "region__path"
+        SCOPED_PATHS["meetings.attendee"] = "meeting__region__path"
+        SCOPED_PATHS["meetings.agendaitem"] = "meeting__region__path"
+        SCOPED_PATHS["meetings.meetingdocument"] = "meeting__region__path"

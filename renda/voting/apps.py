@@ -7,6 +7,10 @@ class VotingConfig(AppConfig):
     verbose_name = "表决与票决"
 
     def ready(self) -> None:
-        # Register this app's region-bound models with the one scoping layer here, e.g.
-        # SCOPED_PATHS["voting.<model>"] = "region__path" (renda/core/scoping.py).
-        from renda.core.scoping import SCOPED_PATHS  # noqa: F401
+        from renda.core.scoping import SCOPED_PATHS
+
+        SCOPED_PATHS["voting.vote"] = "meeting__region__path"
+        SCOPED_PATHS["voting.voteoption"] = "vote__meeting__region__path"
+        SCOPED_PATHS["voting.paperbatch"] = "vote__meeting__region__path"
+        # Participation (who voted) is listed for staff by vote; Ballot is never listed per person.
+        SCOPED_PATHS["voting.participation"] = "vote__meeting__region__path"

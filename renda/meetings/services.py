@@ -1,0 +1,460 @@
+"""The life of a meeting (会议): a township 人代会, a 主席团会议 or a street 议政代表会议.
+
+create (with the entitled deputies: by default the body's active deputies) → agenda and
+documents → on the day deputies sign in (venue QR scanned on their phone, or staff sign them in)
+and staff record approved leave (请假) → 宣布开会 → votes (renda/voting) → 宣布闭会, which
+records every deputy neither present nor on leave as absent (缺席). Two unapproved absences
+are flagged (代表法 §62; meetings/selectors.absence_flags). A sweep warns the office of a
+township that has held fewer sessions this year than the rules ask (地方组织法 §14).
+
+Every function: permission + scope check, state check (meetings/states.py), change, audit
+event, notifications — in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from renda.accounts.models import Role, RoleAssignment
+from renda.audit.services import audit_record
+from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from renda.core.rules import rule
+from renda.core.scoping import Perm, Scope
+from renda.core.validation import clean_text
+from renda.meetings import states
+from renda.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Attendee,
+    DocumentKind,
+    Meeting,
+    MeetingDocument,
+    MeetingKind,
+    MeetingState,
+    SignInMethod,
+)
+from renda.notify.models import Channel
+from renda.notify.services import notify_send
+from renda.org.models import Body, BodyKind, Deputy, DeputyKind
+from renda.regions.models import Region
+from renda.regions.paths import subtree_q
+
+KIND_FOR_BODY = {
+    BodyKind.CONGRESS: MeetingKind.CONGRESS,
+    BodyKind.PRESIDIUM: MeetingKind.PRESIDIUM,
+    BodyKind.STREET_DELIBERATION: MeetingKind.DELIBERATION,
+}
+# Sessions that count towards the yearly figure and towards absences (代表法 §62 speaks of the
+# 本级人民代表大会会议; a street's 议政代表会议 plays that part where there is no congress).
+SESSION_KINDS = [MeetingKind.CONGRESS, MeetingKind.DELIBERATION]
+MAX_DOC_BYTES = 20 * 1024 * 1024
+CHECKIN_WINDOW_SECONDS = 60
+CHECKIN_WINDOWS_ACCEPTED = 3  # a code shown up to about three minutes ago still signs in
+
+
+def _audit(meeting: Meeting, *, actor: Any, action: str, reason: str = "", **after: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=f"meeting.{action}",
+        target=meeting,
+        target_label=meeting.title,
+        region_path=meeting.region.path,
+        reason=reason,
+        after={"state": meeting.state, **after},
+    )
+
+
+def _lock(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update(of=("self",)).select_related("region", "body").get(pk=meeting.pk)
+
+
+def _check(scope: Scope, meeting: Meeting, name: str) -> None:
+    transition = states.TRANSITIONS[name]
+    scope.check_path(meeting.region.path, perm=transition.perm)
+    states.check(name, meeting.state)
+
+
+def deputy_pool(body: Body) -> QuerySet[Deputy]:
+    """Who may be entitled to attend a meeting of ``body``: the township congress's deputies (also
+    for its presidium), or the street's 议政代表."""
+    active = Deputy.objects.filter(is_active=True)
+    if body.kind == BodyKind.STREET_DELIBERATION:
+        return active.filter(subtree_q(body.region.path, "region__path"), kind=DeputyKind.DELIBERATION)
+    congress = body
+    if body.kind == BodyKind.PRESIDIUM:
+        found = Body.objects.filter(region_id=body.region_id, kind=BodyKind.CONGRESS).first()
+        if found is None:
+            return active.none()
+        congress = found
+    return active.filter(mandates__body=congress).distinct()
+
+
+def default_deputies(body: Body) -> list[Deputy]:
+    """A congress or a 议政代表会议: all its active deputies. A presidium: none (staff choose its members)."""
+    if body.kind == BodyKind.PRESIDIUM:
+        return []
+    return list(deputy_pool(body).order_by("name_pinyin", "id"))
+
+
+def next_number(body: Body, year: int) -> int:
+    top = Meeting.objects.filter(body=body, year=year).aggregate(n=Max("number"))["n"]
+    return int(top or 0) + 1
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    scope: Scope,
+    body: Body,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    title: str = "",
+    year: int | None = None,
+    number: int | None = None,
+    venue: str = "",
+    deputies: Sequence[Deputy] | None = None,
+    agenda: Sequence[str] = (),
+) -> Meeting:
+    """Convene a meeting of ``body``: its number in the year, the entitled deputies (default: all the
+    body's active deputies) and the agenda."""
+    scope.check_path(body.region.path, perm=Perm.MEETING_MANAGE)
+    kind = KIND_FOR_BODY.get(BodyKind(body.kind))
+    if kind is None:
+        raise ValidationFailed("只有乡镇人民代表大会、乡镇人大主席团和街道议政代表会议可以召开会议", field="body")
+    end_date = end_date or start_date
+    if end_date < start_date:
+        raise ValidationFailed("结束日期不能早于开始日期", field="end_date")
+    year = year or start_date.year
+    if year != start_date.year:
+        raise ValidationFailed("年度应与开始日期所在年份一致", field="year")
+    number = number or next_number(body, year)
+    if number < 1 or number > 99:
+        raise ValidationFailed("第几次会议应为 1–99", field="number")
+    if Meeting.objects.filter(body=body, year=year, number=number).exists():
+        raise ValidationFailed(f"{body.name}{year}年已有第{number}次会议", field="number")
+    default_title = f"{body.name}{year}年第{number}次会议"
+    title = clean_text(title or default_title, label="会议名称", field="title", max_length=120)
+    venue = clean_text(venue, label="会场", field="venue", max_length=120, required=False)
+    pool = deputy_pool(body)
+    if deputies is None:
+        chosen = default_deputies(body)
+    else:
+        chosen = list({d.pk: d for d in deputies}.values())
+        allowed_ids = set(pool.filter(pk__in=[d.pk for d in chosen]).values_list("pk", flat=True))
+        if len(allowed_ids) != len(chosen):
+            raise ValidationFailed("所选代表中有人不属于该机构或不在任", field="deputies")
+    if not chosen:
+        raise ValidationFailed("请选择应出席会议的代表（主席团会议请选择主席团成员）", field="deputies")
+    items = [clean_text(x, label="议题", field="agenda", max_length=200) for x in agenda if str(x).strip()]
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                body=body,
+                region=body.region,
+                kind=kind,
+                title=title,
+                year=year,
+                number=number,
+                start_date=start_date,
+                end_date=end_date,
+                venue=venue,
+            )
+    except IntegrityError:
+        raise Conflict(f"{body.name}{year}年已有第{number}次会议", field="number") from None
+    Attendee.objects.bulk_create([Attendee(meeting=meeting, deputy=d) for d in chosen])
+    AgendaItem.objects.bulk_create(
+        [AgendaItem(meeting=meeting, position=i + 1, title=text) for i, text in enumerate(items)]
+    )
+    meeting.region = body.region
+    _audit(meeting, actor=scope.actor, action="create", entitled=len(chosen), agenda=items, number=number)
+    return meeting
+
+
+@transaction.atomic
+def meeting_set_attendees(*, scope: Scope, meeting: Meeting, deputies: Sequence[Deputy], reason: str = "") -> Meeting:
+    """Change who is entitled to attend (before the meeting opens)."""
+    _check(scope, meeting, "edit")
+    meeting = _lock(meeting)
+    states.check("edit", meeting.state)
+    chosen = {d.pk for d in deputies}
+    if not chosen:
+        raise ValidationFailed("应出席代表不能为空", field="deputies")
+    if deputy_pool(meeting.body).filter(pk__in=chosen).count() != len(chosen):
+        raise ValidationFailed("所选代表中有人不属于该机构或不在任", field="deputies")
+    current = set(meeting.attendees.values_list("deputy_id", flat=True))
+    meeting.attendees.filter(deputy_id__in=current - chosen).delete()
+    Attendee.objects.bulk_create([Attendee(meeting=meeting, deputy_id=pk) for pk in chosen - current])
+    _audit(
+        meeting,
+        actor=scope.actor,
+        action="attendees",
+        reason=reason,
+        added=len(chosen - current),
+        removed=len(current - chosen),
+    )
+    return meeting
+
+
+@transaction.atomic
+def agenda_add(*, scope: Scope, meeting: Meeting, title: str, description: str = "") -> AgendaItem:
+    """Add an item at the end of the agenda."""
+    _check(scope, meeting, "agenda")
+    meeting = _lock(meeting)
+    title = clean_text(title, label="议题", field="title", max_length=200)
+    description = clean_text(description, label="说明", field="description", max_length=2000, required=False)
+    position = int(meeting.agenda.aggregate(n=Max("position"))["n"] or 0) + 1
+    item = AgendaItem.objects.create(meeting=meeting, position=position, title=title, description=description)
+    _audit(meeting, actor=scope.actor, action="agenda", item=title, position=position)
+    return item
+
+
+@transaction.atomic
+def document_add(
+    *,
+    scope: Scope,
+    meeting: Meeting,
+    kind: str,
+    title: str,
+    text: str = "",
+    file: UploadedFile[bytes] | None = None,
+    agenda_item: AgendaItem | None = None,
+) -> MeetingDocument:
+    """Attach a document heard at the meeting (政府工作报告, 预算执行, 项目进展, 决议草案…)."""
+    _check(scope, meeting, "agenda")
+    meeting = _lock(meeting)
+    if kind not in DocumentKind.values:
+        raise ValidationFailed("文件类别无效", field="kind")
+    title = clean_text(title, label="标题", field="title", max_length=200)
+    text = clean_text(text, label="正文/摘要", field="text", max_length=20000, required=False)
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        raise ValidationFailed("议程不属于本次会议", field="agenda_item")
+    if file is not None and (file.size or 0) > MAX_DOC_BYTES:
+        raise ValidationFailed("附件不能超过 20 MB", field="file")
+    if not text and file is None:
+        raise ValidationFailed("请填写正文摘要或上传附件", field="text")
+    doc = MeetingDocument(
+        meeting=meeting,
+        kind=kind,
+        title=title,
+        text=text,
+        agenda_item=agenda_item,
+        uploaded_by=scope.user if scope.user_id else None,
+    )
+    if file is not None:
+        doc.file.save(file.name or "document", file, save=False)
+    doc.save()
+    _audit(meeting, actor=scope.actor, action="document", document=title, kind=kind)
+    return doc
+
+
+@transaction.atomic
+def meeting_open(*, scope: Scope, meeting: Meeting) -> Meeting:
+    """宣布开会. Deputies may sign in before; votes can be opened only once the meeting is in session."""
+    _check(scope, meeting, "open")
+    meeting = _lock(meeting)
+    states.check("open", meeting.state)
+    meeting.state = MeetingState.IN_SESSION
+    meeting.opened_at = timezone.now()
+    meeting.save(update_fields=["state", "opened_at", "updated_at"])
+    from renda.meetings.quorum import quorum_status
+
+    q = quorum_status(meeting)
+    _audit(meeting, actor=scope.actor, action="open", present=q.present, entitled=q.entitled, needed=q.needed)
+    return meeting
+
+
+@transaction.atomic
+def meeting_close(*, scope: Scope, meeting: Meeting) -> Meeting:
+    """宣布闭会: every vote must be finished; deputies neither signed in nor on leave are recorded 缺席."""
+    _check(scope, meeting, "close")
+    meeting = _lock(meeting)
+    states.check("close", meeting.state)
+    from renda.voting.models import VoteState
+
+    if meeting.votes.filter(state__in=[VoteState.OPEN, VoteState.CLOSED]).exists():
+        raise Conflict("还有表决正在进行或尚未公布结果，不能闭会")
+    absent = meeting.attendees.filter(status=Attendance.EXPECTED).update(
+        status=Attendance.ABSENT, updated_at=timezone.now()
+    )
+    meeting.state = MeetingState.CLOSED
+    meeting.closed_at = timezone.now()
+    meeting.save(update_fields=["state", "closed_at", "updated_at"])
+    _audit(meeting, actor=scope.actor, action="close", absent=absent)
+    if meeting.kind in SESSION_KINDS and absent:
+        from renda.meetings.selectors import absence_flags
+
+        flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
+        for flag in flagged:
+            for user in _staff_users(meeting.region):
+                notify_send(
+                    channel=Channel.IN_APP,
+                    to_user=user,
+                    subject="代表未经批准缺席",
+                    body=(
+                        f"代表{flag.deputy.name}已{flag.count}次未经批准不出席{meeting.body.name}会议，"
+                        "依照代表法第六十二条，其代表资格终止，请依法处理。"
+                    ),
+                    target=meeting,
+                )
+    return meeting
+
+
+# ---------------------------------------------------------------- sign-in (签到) and leave (请假)
+
+
+def checkin_token(meeting: Meeting, *, at: float | None = None, back: int = 0) -> str:
+    """The venue code shown as a QR on the staff page; it changes every minute, so a photo of it
+    sent to an absent colleague stops working within minutes."""
+    window = int((at if at is not None else time.time()) // CHECKIN_WINDOW_SECONDS) - back
+    message = f"{meeting.pk}:{window}".encode()
+    return hmac.new(meeting.checkin_secret.encode(), message, hashlib.sha256).hexdigest()[:16]
+
+
+def checkin_token_valid(meeting: Meeting, token: str, *, at: float | None = None) -> bool:
+    return any(
+        hmac.compare_digest(checkin_token(meeting, at=at, back=b), token) for b in range(CHECKIN_WINDOWS_ACCEPTED)
+    )
+
+
+def _attendee(meeting: Meeting, deputy_id: int) -> Attendee:
+    attendee = (
+        Attendee.objects.select_for_update(of=("self",))
+        .select_related("deputy")
+        .filter(meeting=meeting, deputy_id=deputy_id)
+        .first()
+    )
+    if attendee is None:
+        raise NotFound("该代表不是本次会议的应出席代表")
+    return attendee
+
+
+def _mark_present(scope: Scope, meeting: Meeting, attendee: Attendee, method: str) -> Attendee:
+    if attendee.status == Attendance.PRESENT:
+        return attendee  # signing in twice is harmless: the first time stands
+    attendee.status = Attendance.PRESENT
+    attendee.signed_in_at = timezone.now()
+    attendee.sign_in_method = method
+    attendee.save(update_fields=["status", "signed_in_at", "sign_in_method", "updated_at"])
+    _audit(
+        meeting,
+        actor=scope.actor,
+        action="check_in" if method == SignInMethod.QR else "sign_in",
+        deputy=attendee.deputy.name,
+    )
+    return attendee
+
+
+@transaction.atomic
+def attendee_sign_in(*, scope: Scope, meeting: Meeting, deputy: Deputy) -> Attendee:
+    """Staff sign a deputy in (代签), e.g. one without a phone."""
+    _check(scope, meeting, "sign_in")
+    meeting = _lock(meeting)
+    states.check("sign_in", meeting.state)
+    return _mark_present(scope, meeting, _attendee(meeting, deputy.pk), SignInMethod.STAFF)
+
+
+@transaction.atomic
+def attendee_check_in(*, scope: Scope, meeting: Meeting, token: str) -> Attendee:
+    """A deputy signs themself in by scanning the venue QR on their logged-in phone."""
+    scope.require(Perm.VOTE_CAST)
+    if not scope.deputy_ids:
+        raise PermissionDenied("只有代表本人可以扫码签到")
+    if not checkin_token_valid(meeting, str(token)):
+        raise ValidationFailed("签到码已过期，请重新扫描会场大屏上的二维码", field="token")
+    meeting = _lock(meeting)
+    states.check("check_in", meeting.state)
+    attendee = (
+        Attendee.objects.select_for_update(of=("self",))
+        .select_related("deputy")
+        .filter(meeting=meeting, deputy_id__in=scope.deputy_ids)
+        .first()
+    )
+    if attendee is None:
+        raise PermissionDenied("您不是本次会议的应出席代表")
+    return _mark_present(scope, meeting, attendee, SignInMethod.QR)
+
+
+@transaction.atomic
+def attendee_leave(*, scope: Scope, meeting: Meeting, deputy: Deputy, reason: str) -> Attendee:
+    """Record an approved leave (请假经批准): the absence does not count under 代表法 §62."""
+    _check(scope, meeting, "leave")
+    reason = clean_text(reason, label="请假事由", field="reason", max_length=200)
+    meeting = _lock(meeting)
+    states.check("leave", meeting.state)
+    attendee = _attendee(meeting, deputy.pk)
+    if attendee.status == Attendance.PRESENT:
+        raise Conflict(f"{attendee.deputy.name}已签到，不能登记请假")
+    attendee.status = Attendance.LEAVE
+    attendee.leave_reason = reason
+    attendee.save(update_fields=["status", "leave_reason", "updated_at"])
+    _audit(meeting, actor=scope.actor, action="leave", reason=reason, deputy=attendee.deputy.name)
+    return attendee
+
+
+# ---------------------------------------------------------------- the yearly count (地方组织法 §14)
+
+
+def _staff_users(region: Region) -> list[Any]:
+    # The township's own office: county staff see the shortfall on their meetings index.
+    return [
+        a.user for a in RoleAssignment.objects.filter(role=Role.TOWNSHIP_STAFF, region=region).select_related("user")
+    ]
+
+
+@dataclass
+class SweepReport:
+    behind: int = 0
+    warned: int = 0
+
+
+def meetings_sweep(*, today: dt.date | None = None) -> SweepReport:
+    """Warn each township office (in-app, once per year and shortfall) whose sessions held or
+    scheduled this year are fewer than ``session.expected_per_year`` (or the legal minimum)."""
+    from renda.meetings.selectors import session_shortfalls
+
+    today = today or timezone.localdate()
+    report = SweepReport()
+    for shortfall in session_shortfalls(scope=None, year=today.year, today=today):
+        report.behind += 1
+        action = f"meeting.behind:{today.year}:{shortfall.count}"
+        from renda.audit.models import AuditEvent
+
+        if AuditEvent.objects.filter(
+            action="meeting.behind", region_path=shortfall.region.path, reason=action
+        ).exists():
+            continue
+        with transaction.atomic():
+            audit_record(
+                actor="会议次数检查",
+                action="meeting.behind",
+                target=shortfall.body,
+                target_label=shortfall.body.name,
+                region_path=shortfall.region.path,
+                reason=action,
+                after={"year": today.year, "count": shortfall.count, "expected": shortfall.expected},
+            )
+            for user in _staff_users(shortfall.region):
+                notify_send(
+                    channel=Channel.IN_APP,
+                    to_user=user,
+                    subject="人代会次数提醒",
+                    body=shortfall.message,
+                    target=shortfall.body,
+                )
+        report.warned += 1
+    return report
+
+
+def expected_per_year() -> int:
+    return max(int(rule("session.expected_per_year")), int(rule("session.min_per_year")))

@@ -1,0 +1,868 @@
+"""The life of a vote (表决事项) taken at a meeting, by secret ballot.
+
+create (yes/no/abstain on each option, choose at most N of M candidates 差额, or a score per
+option 测评) → open (only with a quorum present; the entitled count and the majority are frozen)
+→ deputies who signed in cast one phone ballot each, and tellers' paper-ballot totals are entered
+in batches; more ballots than signed-in voters is refused → close (tally written from the stored
+ballots and batches; the ballots rewritten in shuffled order) → publish (frozen; shown on the
+meeting page). When seats stay unfilled (a tie at the cut, or candidates without the majority)
+staff open a runoff round among the tied/unelected candidates for the remaining seats. When the
+last round of a question is published, ``voting.signals.vote_decided`` is sent once.
+
+Secrecy: ``Participation`` (who voted) and ``Ballot`` (what was voted) are written in one
+transaction but share no key, no timestamp and no order; no audit event or log line names a
+deputy together with a choice. The voter keeps a receipt code and a secret: the code finds their
+ballot in the published count, the secret proves the stored ballot is what they cast.
+
+Contract with renda/projects (keep stable): ``OptionInput``, ``vote_create(*, scope, meeting,
+title, method, seats, options)`` (extra keyword arguments are optional), ``Vote``/``VoteOption``
+with ``ref`` copied into runoff rounds, and the ``vote_decided`` signal (voting/signals.py).
+
+Every function: permission + scope check, state check (voting/states.py), change, audit event —
+in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from renda.audit.services import audit_record
+from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from renda.core.scoping import Perm, Scope
+from renda.core.validation import clean_text
+from renda.meetings import states as meeting_states
+from renda.meetings.models import AgendaItem, Attendance, Attendee, Meeting, MeetingState
+from renda.meetings.quorum import MAJORITY_LABELS, majority_rule, majority_threshold, quorum_status
+from renda.voting import states
+from renda.voting.models import (
+    Ballot,
+    Mark,
+    Outcome,
+    PaperBatch,
+    Participation,
+    Vote,
+    VoteMethod,
+    VoteOption,
+    VoteState,
+)
+from renda.voting.signals import vote_decided
+
+MAX_OPTIONS = 100
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+MAX_SCORE = 1000
+MAX_PAPER_BALLOTS = 10000
+RECEIPT_CODE_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class OptionInput:
+    label: str
+    ref: str = ""
+    description: str = ""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _audit(vote: Vote, *, actor: Any, action: str, reason: str = "", **after: Any) -> None:
+    """Audit a vote. Never pass a deputy here together with a choice: events carry totals only."""
+    audit_record(
+        actor=actor,
+        action=f"vote.{action}",
+        target=vote,
+        target_label=str(vote),
+        region_path=vote.meeting.region.path,
+        reason=reason,
+        after={"state": vote.state, "round": vote.round, **after},
+    )
+
+
+def _lock(vote: Vote) -> Vote:
+    return (
+        Vote.objects.select_for_update(of=("self",))
+        .select_related("meeting", "meeting__region", "meeting__body")
+        .get(pk=vote.pk)
+    )
+
+
+def _check(scope: Scope, vote: Vote, name: str) -> None:
+    transition = states.TRANSITIONS[name]
+    scope.check_path(vote.meeting.region.path, perm=transition.perm)
+    states.check(name, vote.state)
+
+
+def first_round(vote: Vote) -> Vote:
+    root = vote
+    while root.parent_id is not None:
+        assert root.parent is not None
+        root = root.parent
+    return root
+
+
+def rounds_of(vote: Vote) -> list[Vote]:
+    """Every round of the question ``vote`` belongs to, first to last."""
+    chain = [first_round(vote)]
+    while True:
+        nxt = Vote.objects.filter(parent=chain[-1]).first()
+        if nxt is None:
+            return chain
+        chain.append(nxt)
+
+
+def _clean_options(method: str, seats: int | None, options: Sequence[OptionInput]) -> list[OptionInput]:
+    if not options:
+        raise ValidationFailed("请至少列出一个表决选项", field="options")
+    if len(options) > MAX_OPTIONS:
+        raise ValidationFailed(f"表决选项不能超过 {MAX_OPTIONS} 项", field="options")
+    cleaned: list[OptionInput] = []
+    refs: set[str] = set()
+    labels: set[str] = set()
+    for i, option in enumerate(options, start=1):
+        if not isinstance(option, OptionInput):
+            raise ValidationFailed("表决选项格式不正确", field="options")
+        label = clean_text(option.label, label=f"第 {i} 项名称", field="options", max_length=200)
+        description = clean_text(
+            option.description, label=f"第 {i} 项说明", field="options", max_length=MAX_DESCRIPTION, required=False
+        )
+        ref = clean_text(option.ref, label=f"第 {i} 项关联对象", field="options", max_length=64, required=False)
+        if ref and ref in refs:
+            raise ValidationFailed(f"第 {i} 项的关联对象与前面的选项重复", field="options")
+        if label in labels:
+            raise ValidationFailed(f"第 {i} 项“{label}”与前面的选项重名", field="options")
+        refs.add(ref)
+        labels.add(label)
+        cleaned.append(OptionInput(label=label, ref=ref, description=description))
+    if method == VoteMethod.CHOOSE_N:
+        if seats is None or seats < 1:
+            raise ValidationFailed("差额票决须填写应选名额（至少 1 名）", field="seats")
+        if len(cleaned) <= seats:
+            raise ValidationFailed(
+                f"差额票决的候选项应多于应选名额（现有 {len(cleaned)} 项，应选 {seats} 项）", field="seats"
+            )
+    elif method == VoteMethod.YES_NO:
+        if seats is not None and not 1 <= seats <= len(cleaned):
+            raise ValidationFailed(f"应选名额应为 1–{len(cleaned)}，或不设名额（逐项表决）", field="seats")
+    elif seats is not None:
+        raise ValidationFailed("评分表决不设应选名额", field="seats")
+    return cleaned
+
+
+def _create(
+    *,
+    meeting: Meeting,
+    title: str,
+    description: str,
+    method: str,
+    seats: int | None,
+    score_max: int,
+    options: Sequence[OptionInput],
+    agenda_item: AgendaItem | None,
+    round_number: int = 1,
+    parent: Vote | None = None,
+) -> Vote:
+    vote = Vote.objects.create(
+        meeting=meeting,
+        agenda_item=agenda_item,
+        title=title,
+        description=description,
+        method=method,
+        seats=seats,
+        score_max=score_max,
+        round=round_number,
+        parent=parent,
+    )
+    VoteOption.objects.bulk_create(
+        [
+            VoteOption(vote=vote, label=o.label, description=o.description, ref=o.ref, position=i)
+            for i, o in enumerate(options, start=1)
+        ]
+    )
+    return vote
+
+
+# ---------------------------------------------------------------- create, open
+
+
+@transaction.atomic
+def vote_create(
+    *,
+    scope: Scope,
+    meeting: Meeting,
+    title: str,
+    method: str,
+    seats: int | None,
+    options: Sequence[OptionInput],
+    description: str = "",
+    agenda_item: AgendaItem | None = None,
+    score_max: int = 100,
+) -> Vote:
+    """Put a question to the meeting's deputies (a draft until staff open it).
+
+    ``choose_n``: choose at most ``seats`` of the options (more options than seats: 差额);
+    ``yes_no``: 赞成/反对/弃权 on each option (``seats`` optional: then at most that many pass);
+    ``score``: a score from 0 to ``score_max`` per option (测评). ``ref`` on an option is the
+    caller's opaque key, unique within a vote and carried into runoff rounds.
+    """
+    scope.check_path(meeting.region.path, perm=Perm.MEETING_MANAGE)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting.pk)
+    meeting_states.check("add_vote", meeting.state)
+    if method not in VoteMethod.values:
+        raise ValidationFailed("表决方式无效", field="method")
+    if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int)):
+        raise ValidationFailed("应选名额应为整数", field="seats")
+    if not isinstance(score_max, int) or not 1 <= score_max <= MAX_SCORE:
+        raise ValidationFailed(f"满分应为 1–{MAX_SCORE} 的整数", field="score_max")
+    title = clean_text(title, label="表决事项", field="title", max_length=MAX_TITLE)
+    description = clean_text(description, label="说明", field="description", max_length=MAX_DESCRIPTION, required=False)
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        raise ValidationFailed("议程不属于本次会议", field="agenda_item")
+    cleaned = _clean_options(method, seats, options)
+    vote = _create(
+        meeting=meeting,
+        title=title,
+        description=description,
+        method=method,
+        seats=seats,
+        score_max=score_max,
+        options=cleaned,
+        agenda_item=agenda_item,
+    )
+    vote.meeting = meeting
+    _audit(
+        vote,
+        actor=scope.actor,
+        action="create",
+        method=method,
+        seats=seats,
+        options=[o.label for o in cleaned],
+    )
+    return vote
+
+
+@transaction.atomic
+def vote_open(*, scope: Scope, vote: Vote) -> Vote:
+    """开始表决: the meeting must be in session with a quorum present (地方组织法 §14). The number of
+    entitled deputies and the majority rule are frozen now (地方组织法 §25)."""
+    _check(scope, vote, "open")
+    vote = _lock(vote)
+    states.check("open", vote.state)
+    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=vote.meeting_id)
+    if meeting.state != MeetingState.IN_SESSION:
+        raise Conflict("会议尚未宣布开会（或已闭会），不能开始表决")
+    q = quorum_status(meeting)
+    if not q.reached:
+        raise Conflict(
+            f"出席代表 {q.present} 人，未达到法定人数 {q.needed} 人（全体 {q.entitled} 人），不能开始表决",
+            field="quorum",
+        )
+    vote.state = VoteState.OPEN
+    vote.opened_at = timezone.now()
+    vote.entitled_count = q.entitled
+    vote.present_at_open = q.present
+    vote.majority_rule = majority_rule()
+    vote.threshold = majority_threshold(vote.majority_rule, entitled=q.entitled, present=q.present, valid_ballots=0)
+    vote.save()
+    _audit(
+        vote,
+        actor=scope.actor,
+        action="open",
+        entitled=q.entitled,
+        present=q.present,
+        majority=MAJORITY_LABELS[vote.majority_rule],
+        threshold=vote.threshold,
+    )
+    return vote
+
+
+# ---------------------------------------------------------------- casting a ballot (secret)
+
+
+def clean_choices(vote: Vote, options: Sequence[VoteOption], raw: object) -> Any:
+    """The canonical form of one ballot, or ValidationFailed (in Chinese)."""
+    positions = {o.position for o in options}
+
+    def position_of(value: object) -> int:
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            position = int(str(value))
+        except (TypeError, ValueError):
+            raise ValidationFailed("选项编号应为整数", field="choices") from None
+        if position not in positions:
+            raise ValidationFailed(f"没有第 {position} 项", field="choices")
+        return position
+
+    if vote.method == VoteMethod.CHOOSE_N:
+        if not isinstance(raw, (list, tuple)):
+            raise ValidationFailed("请勾选候选项（可不选，即弃权）", field="choices")
+        chosen = [position_of(x) for x in raw]
+        if len(set(chosen)) != len(chosen):
+            raise ValidationFailed("同一候选项只能选一次", field="choices")
+        assert vote.seats is not None
+        if len(chosen) > vote.seats:
+            raise ValidationFailed(f"最多只能选 {vote.seats} 项，您选了 {len(chosen)} 项", field="choices")
+        return sorted(chosen)
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("选票格式不正确", field="choices")
+    marks: dict[str, Any] = {}
+    for key, value in raw.items():
+        position = position_of(key)
+        if str(position) in marks:
+            raise ValidationFailed(f"第 {position} 项重复", field="choices")
+        if vote.method == VoteMethod.YES_NO:
+            if value not in Mark.values:
+                raise ValidationFailed(f"第 {position} 项应为赞成、反对或弃权", field="choices")
+            marks[str(position)] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= vote.score_max:
+                raise ValidationFailed(f"第 {position} 项的评分应为 0–{vote.score_max} 的整数", field="choices")
+            marks[str(position)] = value
+    missing = positions - {int(k) for k in marks}
+    if missing:
+        what = "表明赞成、反对或弃权" if vote.method == VoteMethod.YES_NO else "评分"
+        raise ValidationFailed(f"请对每一项{what}（第 {min(missing)} 项未填）", field="choices")
+    if vote.method == VoteMethod.YES_NO and vote.seats is not None:
+        yes = sum(1 for v in marks.values() if v == Mark.YES)
+        if yes > vote.seats:
+            raise ValidationFailed(f"最多只能赞成 {vote.seats} 项，您赞成了 {yes} 项", field="choices")
+    return dict(sorted(marks.items(), key=lambda kv: int(kv[0])))
+
+
+def receipt_of(vote_id: int, choices: Any, secret: str) -> str:
+    canonical = json.dumps(choices, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"renda-ballot|{vote_id}|{canonical}|{secret}".encode()).hexdigest()
+
+
+def receipt_code(receipt: str) -> str:
+    """What the voter is shown: the first 16 hex digits, in groups of four."""
+    code = receipt[:RECEIPT_CODE_LENGTH].upper()
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_receipt_code(text: str) -> str:
+    code = "".join(ch for ch in str(text) if ch.isalnum()).lower()
+    if len(code) != RECEIPT_CODE_LENGTH or any(ch not in "0123456789abcdef" for ch in code):
+        raise ValidationFailed("回执码应为 16 位（0–9、A–F），如 1A2B-3C4D-5E6F-7A8B", field="code")
+    return code
+
+
+@dataclass(frozen=True)
+class CastReceipt:
+    """Shown to the voter once; never stored with who they are."""
+
+    vote: Vote
+    code: str
+    secret: str
+
+
+def _voting_deputy(scope: Scope, vote: Vote) -> int:
+    if not scope.deputy_ids:
+        raise PermissionDenied("只有代表本人可以投票")
+    attendee = (
+        Attendee.objects.filter(meeting_id=vote.meeting_id, deputy_id__in=scope.deputy_ids)
+        .values_list("deputy_id", "status")
+        .first()
+    )
+    if attendee is None:
+        raise PermissionDenied("您不是本次会议的应出席代表，不能投票")
+    if attendee[1] != Attendance.PRESENT:
+        raise Conflict("请先在会场签到，签到后才能投票", field="sign_in")
+    return int(attendee[0])
+
+
+def _state_for_cast(vote_id: int) -> str | None:
+    """The vote's state, holding a shared row lock until commit on PostgreSQL.
+
+    Casts share the lock, so they run side by side; close takes FOR UPDATE, so it waits for the
+    casts in flight and every cast that starts later sees the vote closed. SQLite has one
+    writer at a time, so the plain read there cannot interleave with a close.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Vote._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {table} WHERE id = %s FOR SHARE", [vote_id])  # noqa: S608
+            row = cursor.fetchone()
+        return None if row is None else str(row[0])
+    return Vote.objects.filter(pk=vote_id).values_list("state", flat=True).first()
+
+
+def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
+    """A signed-in entitled deputy casts their one secret ballot on their phone.
+
+    Returns the receipt (code + secret) for the voter to keep; it is not stored beside the deputy
+    anywhere. A second ballot by the same deputy is refused by the database constraint, also when
+    two arrive at once.
+    """
+    scope.check_path(vote.meeting.region.path, perm=Perm.VOTE_CAST)
+    states.check("cast", vote.state)
+    deputy_id = _voting_deputy(scope, vote)
+    options = list(vote.options.all())
+    canonical = clean_choices(vote, options, choices)
+    if Participation.objects.filter(vote=vote, deputy_id=deputy_id).exists():
+        raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices")
+    secret = secrets.token_hex(16)
+    receipt = receipt_of(vote.pk, canonical, secret)
+    try:
+        with transaction.atomic():
+            state = _state_for_cast(vote.pk)
+            if state != VoteState.OPEN:
+                raise Conflict("投票已截止，不能再投票" if state else "表决事项不存在")
+            Participation.objects.create(vote_id=vote.pk, deputy_id=deputy_id)
+            Ballot.objects.create(vote_id=vote.pk, choices=canonical, receipt=receipt)
+    except IntegrityError:
+        raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices") from None
+    return CastReceipt(vote=vote, code=receipt_code(receipt), secret=secret)
+
+
+# ---------------------------------------------------------------- paper ballots (纸质选票)
+
+
+def _present(meeting_id: int) -> int:
+    return Attendee.objects.filter(meeting_id=meeting_id, status=Attendance.PRESENT).count()
+
+
+def _paper_total(vote: Vote) -> int:
+    return int(vote.paper_batches.aggregate(n=Sum("ballots"))["n"] or 0)
+
+
+def _as_count(value: object, *, label: str) -> int:
+    if isinstance(value, bool):
+        raise ValidationFailed(f"{label}应为非负整数", field="counts")
+    try:
+        number = int(str(value).strip() or "0")
+    except ValueError:
+        raise ValidationFailed(f"{label}应为非负整数", field="counts") from None
+    if number < 0 or number > MAX_PAPER_BALLOTS * MAX_SCORE:
+        raise ValidationFailed(f"{label}应为非负整数", field="counts")
+    return number
+
+
+def clean_paper_counts(vote: Vote, options: Sequence[VoteOption], valid: int, raw: object) -> dict[str, Any]:
+    """Per-option totals for ``valid`` ballots; refuses totals no set of valid ballots can give."""
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("请填写各项票数", field="counts")
+    by_position = {o.position: o for o in options}
+    counts: dict[str, Any] = {}
+    for key, value in raw.items():
+        try:
+            position = int(str(key))
+        except ValueError:
+            raise ValidationFailed("选项编号应为整数", field="counts") from None
+        if position not in by_position:
+            raise ValidationFailed(f"没有第 {position} 项", field="counts")
+        label = by_position[position].label
+        if vote.method == VoteMethod.YES_NO:
+            if not isinstance(value, Mapping):
+                raise ValidationFailed(f"“{label}”请分别填写赞成、反对、弃权票数", field="counts")
+            marks = {m: _as_count(value.get(m, 0), label=f"“{label}”{Mark(m).label}票数") for m in Mark.values}
+            if sum(marks.values()) != valid:
+                raise ValidationFailed(
+                    f"“{label}”的赞成、反对、弃权合计 {sum(marks.values())} 票，应等于有效票 {valid} 张",
+                    field="counts",
+                )
+            counts[str(position)] = marks
+        else:
+            number = _as_count(value, label=f"“{label}”票数")
+            limit = valid if vote.method == VoteMethod.CHOOSE_N else valid * vote.score_max
+            if number > limit:
+                what = "得票" if vote.method == VoteMethod.CHOOSE_N else "总分"
+                raise ValidationFailed(f"“{label}”{what} {number} 超过有效票可能的最大值 {limit}", field="counts")
+            counts[str(position)] = number
+    for position, option in by_position.items():
+        if str(position) not in counts:
+            if vote.method == VoteMethod.YES_NO and valid:
+                raise ValidationFailed(f"“{option.label}”请填写票数", field="counts")
+            counts[str(position)] = {m: 0 for m in Mark.values} if vote.method == VoteMethod.YES_NO else 0
+    if vote.method == VoteMethod.CHOOSE_N:
+        assert vote.seats is not None
+        total = sum(int(v) for v in counts.values())
+        if total > valid * vote.seats:
+            raise ValidationFailed(
+                f"各项得票合计 {total}，超过有效票 {valid} 张 × 每票最多 {vote.seats} 项 = {valid * vote.seats}；"
+                "多选的选票应计为废票",
+                field="counts",
+            )
+    if vote.method == VoteMethod.YES_NO and vote.seats is not None:
+        total_yes = sum(int(v[Mark.YES]) for v in counts.values())
+        if total_yes > valid * vote.seats:
+            raise ValidationFailed(
+                f"赞成票合计 {total_yes}，超过有效票 {valid} 张 × 每票最多赞成 {vote.seats} 项", field="counts"
+            )
+    return dict(sorted(counts.items(), key=lambda kv: int(kv[0])))
+
+
+@transaction.atomic
+def paper_batch_enter(
+    *, scope: Scope, vote: Vote, ballots: object, invalid: object, counts: object, tellers: str
+) -> PaperBatch:
+    """Enter the totals the tellers (监票人、计票人) counted for a batch of paper ballots.
+
+    Refused when phone and paper ballots together would exceed the deputies signed in.
+    """
+    _check(scope, vote, "paper")
+    vote = _lock(vote)
+    states.check("paper", vote.state)
+    n_ballots = _as_count(ballots, label="收回选票数")
+    n_invalid = _as_count(invalid, label="废票数")
+    if n_ballots < 1:
+        raise ValidationFailed("收回选票数应至少为 1", field="ballots")
+    if n_invalid > n_ballots:
+        raise ValidationFailed("废票数不能多于收回选票数", field="invalid")
+    tellers = clean_text(tellers, label="监票、计票人", field="tellers", max_length=200)
+    options = list(vote.options.all())
+    cleaned = clean_paper_counts(vote, options, n_ballots - n_invalid, counts)
+    phone = vote.participations.count()
+    paper = _paper_total(vote)
+    present = _present(vote.meeting_id)
+    if phone + paper + n_ballots > present:
+        raise ValidationFailed(
+            f"电子票 {phone} 张、纸质票 {paper + n_ballots} 张，合计 {phone + paper + n_ballots} 张，"
+            f"多于已签到代表 {present} 人，请核对",
+            field="ballots",
+        )
+    batch = PaperBatch.objects.create(
+        vote=vote,
+        ballots=n_ballots,
+        invalid=n_invalid,
+        counts=cleaned,
+        tellers=tellers,
+        entered_by=scope.user if scope.user_id else None,
+    )
+    if vote.state == VoteState.CLOSED:
+        _write_tally(vote, options)
+    _audit(
+        vote,
+        actor=scope.actor,
+        action="paper",
+        ballots=n_ballots,
+        invalid=n_invalid,
+        counts=cleaned,
+        tellers=tellers,
+    )
+    return batch
+
+
+# ---------------------------------------------------------------- tally and result
+
+
+@dataclass
+class OptionTally:
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+    score_total: int = 0
+    score_count: int = 0
+
+
+@dataclass
+class Tally:
+    options: dict[int, OptionTally] = field(default_factory=dict)
+    phone: int = 0
+    paper: int = 0
+    invalid: int = 0
+
+    @property
+    def valid(self) -> int:
+        return self.phone + self.paper - self.invalid
+
+
+def compute_tally(vote: Vote, options: Sequence[VoteOption]) -> Tally:
+    """Count from what is stored: the phone ballots and the paper batches (nothing else)."""
+    tally = Tally(options={o.position: OptionTally() for o in options})
+    for choices in Ballot.objects.filter(vote=vote).values_list("choices", flat=True).iterator(chunk_size=1000):
+        tally.phone += 1
+        if vote.method == VoteMethod.CHOOSE_N:
+            for position in choices:
+                tally.options[int(position)].yes += 1
+        elif vote.method == VoteMethod.YES_NO:
+            for position, mark in choices.items():
+                t = tally.options[int(position)]
+                setattr(t, mark, getattr(t, mark) + 1)
+        else:
+            for position, score in choices.items():
+                t = tally.options[int(position)]
+                t.score_total += int(score)
+                t.score_count += 1
+    for batch in PaperBatch.objects.filter(vote=vote):
+        tally.paper += batch.ballots
+        tally.invalid += batch.invalid
+        valid = batch.ballots - batch.invalid
+        for position, value in batch.counts.items():
+            t = tally.options[int(position)]
+            if vote.method == VoteMethod.CHOOSE_N:
+                t.yes += int(value)
+            elif vote.method == VoteMethod.YES_NO:
+                t.yes += int(value[Mark.YES])
+                t.no += int(value[Mark.NO])
+                t.abstain += int(value[Mark.ABSTAIN])
+            else:
+                t.score_total += int(value)
+                t.score_count += valid
+    return tally
+
+
+def decide(vote: Vote, tally: Tally, threshold: int) -> dict[int, str]:
+    """Each option's outcome under the majority ``threshold``.
+
+    Without seats (逐项表决) an option passes with at least ``threshold`` 赞成. With seats, the
+    options reaching the threshold are elected in order of votes until the seats are filled; a
+    tie at the cut leaves its seats to a runoff among the tied (TIED), and seats left because too
+    few reached the threshold go to a runoff among all not elected (UNFILLED).
+    """
+    if vote.method == VoteMethod.SCORE:
+        return {position: "" for position in tally.options}
+    if vote.seats is None:
+        return {
+            position: Outcome.ELECTED if t.yes >= threshold else Outcome.NOT_ELECTED
+            for position, t in tally.options.items()
+        }
+    eligible = sorted(
+        (p for p, t in tally.options.items() if t.yes >= threshold), key=lambda p: (-tally.options[p].yes, p)
+    )
+    elected: list[int] = []
+    tied: list[int] = []
+    remaining = vote.seats
+    i = 0
+    while i < len(eligible) and remaining > 0:
+        votes = tally.options[eligible[i]].yes
+        group = [p for p in eligible[i:] if tally.options[p].yes == votes]
+        if len(group) <= remaining:
+            elected += group
+            remaining -= len(group)
+        else:
+            tied = group
+            break
+        i += len(group)
+    outcomes: dict[int, str] = {}
+    for position in tally.options:
+        if position in elected:
+            outcomes[position] = Outcome.ELECTED
+        elif tied:
+            outcomes[position] = Outcome.TIED if position in tied else Outcome.NOT_ELECTED
+        elif remaining > 0:
+            outcomes[position] = Outcome.UNFILLED
+        else:
+            outcomes[position] = Outcome.NOT_ELECTED
+    return outcomes
+
+
+def seats_unfilled(vote: Vote, options: Sequence[VoteOption] | None = None) -> int:
+    """Seats this round left for a runoff (0 when decided)."""
+    if vote.seats is None or vote.method == VoteMethod.SCORE:
+        return 0
+    options = list(vote.options.all()) if options is None else options
+    if not any(o.outcome in (Outcome.TIED, Outcome.UNFILLED) for o in options):
+        return 0
+    return vote.seats - sum(1 for o in options if o.outcome == Outcome.ELECTED)
+
+
+def threshold_for(vote: Vote, tally: Tally) -> int:
+    rule_name = vote.majority_rule or "all_half"
+    return majority_threshold(
+        rule_name, entitled=vote.entitled_count, present=vote.present_at_open, valid_ballots=tally.valid
+    )
+
+
+def _write_tally(vote: Vote, options: list[VoteOption]) -> Tally:
+    tally = compute_tally(vote, options)
+    vote.threshold = threshold_for(vote, tally)
+    outcomes = decide(vote, tally, vote.threshold)
+    for option in options:
+        t = tally.options[option.position]
+        option.count_yes, option.count_no, option.count_abstain = t.yes, t.no, t.abstain
+        option.score_total, option.score_count = t.score_total, t.score_count
+        option.outcome = outcomes[option.position]
+    VoteOption.objects.bulk_update(
+        options, ["count_yes", "count_no", "count_abstain", "score_total", "score_count", "outcome"]
+    )
+    vote.ballots_phone, vote.ballots_paper, vote.ballots_invalid = tally.phone, tally.paper, tally.invalid
+    vote.save(update_fields=["threshold", "ballots_phone", "ballots_paper", "ballots_invalid", "updated_at"])
+    return tally
+
+
+def _shuffle_ballots(vote: Vote) -> None:
+    """Rewrite the vote's ballots in random order with fresh random keys, so that not even the
+    storage order keeps the order in which they were cast."""
+    rows = list(Ballot.objects.filter(vote=vote).values_list("choices", "receipt"))
+    random.SystemRandom().shuffle(rows)
+    Ballot.objects.filter(vote=vote).delete()
+    Ballot.objects.bulk_create([Ballot(vote=vote, choices=c, receipt=r) for c, r in rows], batch_size=500)
+
+
+@transaction.atomic
+def vote_close(*, scope: Scope, vote: Vote) -> Vote:
+    """截止投票: no ballot is accepted after this; the tally is written from the stored ballots."""
+    _check(scope, vote, "close")
+    vote = _lock(vote)  # waits for the casts in flight (they hold a shared lock on the row)
+    states.check("close", vote.state)
+    phone = vote.participations.count()
+    if Ballot.objects.filter(vote=vote).count() != phone:
+        raise Conflict("电子选票数与投票记录数不一致，请联系系统管理员核查")
+    present = _present(vote.meeting_id)
+    paper = _paper_total(vote)
+    if phone + paper > present:
+        raise Conflict(f"电子票 {phone} 张、纸质票 {paper} 张，合计多于已签到代表 {present} 人，请核对")
+    _shuffle_ballots(vote)
+    vote.state = VoteState.CLOSED
+    vote.closed_at = timezone.now()
+    vote.present_at_close = present
+    vote.save(update_fields=["state", "closed_at", "present_at_close", "updated_at"])
+    tally = _write_tally(vote, list(vote.options.all()))
+    _audit(
+        vote,
+        actor=scope.actor,
+        action="close",
+        phone=tally.phone,
+        paper=tally.paper,
+        invalid=tally.invalid,
+        present=present,
+        threshold=vote.threshold,
+    )
+    return vote
+
+
+def _decided_refs(chain: Sequence[Vote]) -> tuple[list[str], list[str]]:
+    elected: list[str] = []
+    seen: list[str] = []
+    for round_vote in chain:
+        for option in round_vote.options.all():
+            if option.ref and option.ref not in seen:
+                seen.append(option.ref)
+            if option.ref and option.outcome == Outcome.ELECTED and option.ref not in elected:
+                elected.append(option.ref)
+    return elected, [ref for ref in seen if ref not in elected]
+
+
+@transaction.atomic
+def vote_publish(*, scope: Scope, vote: Vote, conclude: bool = False) -> Vote:
+    """公布结果: the round's result is frozen and shown on the meeting page.
+
+    The question is decided when no seat is left unfilled, or when staff ``conclude`` it without
+    a further round; then ``vote_decided`` is sent (once) with the refs elected across rounds.
+    """
+    _check(scope, vote, "publish")
+    root = first_round(vote)
+    if root.pk != vote.pk:
+        root = Vote.objects.select_for_update(of=("self",)).get(pk=root.pk)  # fixed order: first round, then this
+    vote = _lock(vote)
+    states.check("publish", vote.state)
+    options = list(vote.options.all())
+    unfilled = seats_unfilled(vote, options)
+    vote.state = VoteState.PUBLISHED
+    vote.published_at = timezone.now()
+    decided = unfilled == 0 or conclude
+    vote.concluded = decided
+    vote.save(update_fields=["state", "published_at", "concluded", "updated_at"])
+    _audit(
+        vote,
+        actor=scope.actor,
+        action="publish",
+        result={o.label: _result_text(vote, o) for o in options},
+        unfilled=unfilled,
+        concluded=decided,
+    )
+    if decided:
+        if root.pk != vote.pk:
+            if root.concluded:
+                raise Conflict("该事项的表决已经结束")
+            root.concluded = True
+            root.save(update_fields=["concluded", "updated_at"])
+        chain = rounds_of(vote)
+        elected, not_elected = _decided_refs(chain)
+        vote_decided.send(sender=Vote, vote=chain[0], elected_refs=elected, not_elected_refs=not_elected)
+    return vote
+
+
+def _result_text(vote: Vote, option: VoteOption) -> str:
+    if vote.method == VoteMethod.YES_NO:
+        text = f"赞成 {option.count_yes}、反对 {option.count_no}、弃权 {option.count_abstain}"
+    elif vote.method == VoteMethod.CHOOSE_N:
+        text = f"得票 {option.count_yes}"
+    else:
+        avg = option.score_total / option.score_count if option.score_count else 0
+        text = f"平均 {avg:.1f} 分（{option.score_count} 票）"
+    return f"{text}，{Outcome(option.outcome).label}" if option.outcome else text
+
+
+@transaction.atomic
+def vote_runoff(*, scope: Scope, vote: Vote, positions: Sequence[int] | None = None) -> Vote:
+    """另行表决: a new round among the tied / unelected options of a published round, for the seats
+    it left unfilled. ``positions`` narrows the candidates (default: every tied/unelected one)."""
+    _check(scope, vote, "runoff")
+    vote = _lock(vote)
+    states.check("runoff", vote.state)
+    meeting_states.check("add_vote", vote.meeting.state)
+    if vote.concluded:
+        raise Conflict("该事项的表决已经结束，不能另行表决")
+    if Vote.objects.filter(parent=vote).exists():
+        raise Conflict("已经为该轮安排了另行表决")
+    options = list(vote.options.all())
+    unfilled = seats_unfilled(vote, options)
+    if unfilled == 0:
+        raise Conflict("名额已经选满，无需另行表决")
+    pool = [o for o in options if o.outcome in (Outcome.TIED, Outcome.UNFILLED)]
+    if positions is not None:
+        wanted = set(positions)
+        unknown = wanted - {o.position for o in pool}
+        if unknown:
+            raise ValidationFailed(f"第 {min(unknown)} 项不是票数相同或未当选的候选项", field="positions")
+        pool = [o for o in pool if o.position in wanted]
+    if vote.method == VoteMethod.CHOOSE_N and len(pool) <= unfilled:
+        raise ValidationFailed(
+            f"另行表决的候选项应多于剩余名额（现有 {len(pool)} 项，剩余 {unfilled} 名）", field="positions"
+        )
+    if not pool:
+        raise ValidationFailed("请选择另行表决的候选项", field="positions")
+    runoff = _create(
+        meeting=vote.meeting,
+        title=vote.title,
+        description=vote.description,
+        method=vote.method,
+        seats=unfilled,
+        score_max=vote.score_max,
+        options=[OptionInput(label=o.label, ref=o.ref, description=o.description) for o in pool],
+        agenda_item=vote.agenda_item,
+        round_number=vote.round + 1,
+        parent=vote,
+    )
+    runoff.meeting = vote.meeting
+    _audit(runoff, actor=scope.actor, action="runoff", seats=unfilled, options=[o.label for o in pool])
+    return runoff
+
+
+# ---------------------------------------------------------------- receipts and recount
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    vote: Vote
+    published: bool
+    intact: bool | None  # None: no secret given
+
+
+def receipt_check(*, code: str, secret: str = "") -> ReceiptCheck:
+    """Public: is the ballot with this receipt code in the count? With the secret, also whether the
+    stored ballot is still exactly what was cast. Never shows the choices."""
+    prefix = normalise_receipt_code(code)
+    ballot = Ballot.objects.select_related("vote", "vote__meeting").filter(receipt__startswith=prefix).first()
+    if ballot is None:
+        raise NotFound("没有找到该回执码对应的选票；请核对回执码，投票截止前后均可查询")
+    intact: bool | None = None
+    secret = str(secret).strip().lower()
+    if secret:
+        if len(secret) > 64:
+            raise ValidationFailed("核验密钥格式不正确", field="secret")
+        intact = hmac.compare_digest(receipt_of(ballot.vote_id, ballot.choices, secret), ballot.receipt)
+    return ReceiptCheck(vote=ballot.vote, published=ballot.vote.state == VoteState.PUBLISHED, intact=intact)
