@@ -55,6 +55,8 @@ DEFAULTS: dict[str, RuleDefault] = {
         "答复分类（A 已解决或基本解决 / B 正在解决或列入计划 / C 需以后解决 / D 留作参考）",
         "全国通行做法；部分省份仅 A/B/C",
     ),
+    "suggestion.remind_days": RuleDefault(10, "建议交办、答复期限届满前提醒（自然日）", "本地工作规范"),
+    "suggestion.rating_days": RuleDefault(30, "代表评价期限（自然日），逾期按未评价办结", "本地工作规范"),
     "deputy.absence_limit": RuleDefault(2, "未经批准两次不出席本级人代会，代表资格终止", "代表法第六十二条"),
     "group.min_members": RuleDefault(3, "代表小组至少代表数", "地方组织法第四十三条"),
     # 民生实事

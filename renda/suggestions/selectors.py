@@ -1,0 +1,420 @@
+"""Every read of 代表建议 a page or API needs, already scoped.
+
+Who sees what (on top of the region scope of ``scope.filter``): congress-office staff see every
+suggestion of their region once it is submitted; a deputy sees the ones they lead or were invited
+to sign; a handling unit sees the ones assigned to it (lead or co-unit) while the assignment stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from renda.audit.models import AuditEvent
+from renda.core.rules import rule
+from renda.core.scoping import Perm, Scope
+from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
+from renda.regions.models import Region
+from renda.regions.paths import subtree_q
+from renda.suggestions.models import (
+    DEADLINE_STATES,
+    HANDLING_STATES,
+    OPEN_STATES,
+    REGISTERED_STATES,
+    Answer,
+    Assignment,
+    Outcome,
+    Rating,
+    RatingRecord,
+    Signatory,
+    State,
+    SubmissionWindow,
+    Suggestion,
+)
+
+
+def visible_q(scope: Scope) -> Q:
+    """Which suggestions inside the scope's regions this user sees, by role."""
+    q = Q(pk__in=[])
+    if scope.has(Perm.SUGGESTION_MANAGE):
+        q |= ~Q(state=State.DRAFT)
+    if scope.deputy_ids:
+        q |= Q(Exists(Signatory.objects.filter(suggestion=OuterRef("pk"), deputy_id__in=scope.deputy_ids)))
+    if scope.unit_ids:
+        q |= Q(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=scope.unit_ids, active=True)))
+    return q
+
+
+def suggestion_base(*, scope: Scope) -> QuerySet[Suggestion]:
+    return scope.filter(Suggestion.objects.all(), perm=Perm.SUGGESTION_VIEW).filter(visible_q(scope))
+
+
+@dataclass
+class SuggestionFilter:
+    state: str = ""
+    queue: str = ""  # open, overdue, due_soon, key, unsatisfied, mine, to_rate
+    q: str = ""
+    year: int | None = None
+    body_id: int | None = None
+    region_id: int | None = None
+    unit_id: int | None = None
+    category_id: int | None = None
+
+
+def _due_soon_date() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=int(rule("suggestion.remind_days")))
+
+
+def apply_filters(qs: QuerySet[Suggestion], scope: Scope, f: SuggestionFilter) -> QuerySet[Suggestion]:
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.queue == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif f.queue == "overdue":
+        qs = qs.filter(state__in=DEADLINE_STATES, is_overdue=True)
+    elif f.queue == "due_soon":
+        qs = qs.filter(state__in=DEADLINE_STATES, is_overdue=False, due_on__lte=_due_soon_date())
+    elif f.queue == "key":
+        qs = qs.filter(is_key=True)
+    elif f.queue == "unsatisfied":
+        qs = qs.filter(Q(state=State.REHANDLING) | Q(state=State.CLOSED, outcome=Outcome.UNSATISFIED))
+    elif f.queue == "to_rate":
+        qs = qs.filter(state=State.ANSWERED)
+    elif f.queue == "promises":
+        qs = qs.filter(promise_open=True)
+    if f.q.strip():
+        term = f.q.strip()
+        qs = qs.filter(Q(number__contains=term) | Q(title__contains=term) | Q(lead_deputy__name=term))
+    if f.year:
+        qs = qs.filter(year=f.year)
+    if f.body_id:
+        qs = qs.filter(body_id=f.body_id)
+    if f.region_id:
+        region = scope.get(Region.objects.all(), pk=f.region_id)
+        qs = qs.filter(subtree_q(region.path, "region__path"))
+    if f.unit_id:
+        qs = qs.filter(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=f.unit_id, active=True)))
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    return qs
+
+
+def suggestion_list(*, scope: Scope, filters: SuggestionFilter | None = None) -> QuerySet[Suggestion]:
+    """Open ones first (overdue, then the nearest deadline), then finished ones, newest first."""
+    qs = apply_filters(suggestion_base(scope=scope), scope, filters or SuggestionFilter())
+    still_open = Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.select_related("body", "region", "lead_deputy", "category__parent", "lead_unit").order_by(
+        still_open, "-is_overdue", F("due_on").asc(nulls_last=True), "-id"
+    )
+
+
+def suggestion_detail(*, scope: Scope, pk: int) -> Suggestion:
+    return scope.get(
+        suggestion_base(scope=scope)
+        .select_related("body", "region", "lead_deputy", "category__parent", "lead_unit", "window", "converted_opinion")
+        .prefetch_related(
+            Prefetch("signatories", queryset=Signatory.objects.select_related("deputy").order_by("-is_lead", "id")),
+            Prefetch(
+                "assignments", queryset=Assignment.objects.select_related("unit").order_by("-active", "-role", "id")
+            ),
+            Prefetch("answers", queryset=Answer.objects.select_related("unit").order_by("round")),
+            Prefetch("ratings", queryset=RatingRecord.objects.select_related("deputy").order_by("round")),
+            "contacts__unit",
+            "supervisions",
+            "opinions",
+        ),
+        perm=Perm.SUGGESTION_VIEW,
+        pk=pk,
+    )
+
+
+def suggestion_timeline(*, suggestion: Suggestion) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type="suggestions.suggestion", target_id=str(suggestion.pk)).order_by("seq")
+
+
+# ------------------------------------------------------------------ choices for the forms
+
+
+def congress_bodies_for(*, scope: Scope) -> QuerySet[Body]:
+    """Congresses the acting deputy may address (a mandate of that level, living in its region)."""
+    deputies = list(
+        Deputy.objects.filter(pk__in=scope.deputy_ids).select_related("region").prefetch_related("mandates")
+    )
+    q = Q(pk__in=[])
+    for d in deputies:
+        levels = {m.level for m in d.mandates.all()}
+        paths = d.region.ancestor_paths(include_self=True)
+        q |= Q(level__in=levels, region__path__in=paths)
+    return (
+        scope.filter(Body.objects.filter(kind=BodyKind.CONGRESS), perm=Perm.SUGGESTION_VIEW)
+        .filter(q)
+        .select_related("region")
+        .order_by("-level", "region__path")
+    )
+
+
+def cosigner_choices(*, body: Body, exclude: list[int] | None = None) -> QuerySet[Deputy]:
+    qs = Deputy.objects.filter(
+        subtree_q(body.region.path, "region__path"), is_active=True, mandates__level=body.level
+    ).distinct()
+    if exclude:
+        qs = qs.exclude(pk__in=exclude)
+    return qs.order_by("name_pinyin", "id")
+
+
+def linkable_opinions(*, scope: Scope, body: Body | None = None) -> QuerySet[Any]:
+    """Opinions the deputy may build a suggestion on: those they can see (their own and their
+    station's), referred-to-deputies ones (转代表) first."""
+    from renda.opinions.selectors import opinion_base
+
+    qs = opinion_base(scope=scope)
+    if body is not None:
+        qs = qs.filter(subtree_q(body.region.path, "region__path"))
+    return qs.select_related("region", "category").order_by("-referred_to_deputies", "-id")
+
+
+def unit_choices(*, suggestion: Suggestion) -> QuerySet[HandlingUnit]:
+    """Units that may take the suggestion: active, inside its region's subtree."""
+    return HandlingUnit.objects.filter(subtree_q(suggestion.region.path, "region__path"), is_active=True).order_by(
+        "region__path", "code"
+    )
+
+
+def windows_for(*, scope: Scope) -> QuerySet[SubmissionWindow]:
+    bodies = scope.filter(Body.objects.filter(kind=BodyKind.CONGRESS), perm=Perm.SUGGESTION_MANAGE)
+    return SubmissionWindow.objects.filter(body__in=bodies).select_related("body").order_by("-starts_on", "id")
+
+
+# ------------------------------------------------------------------ supervision board (督办)
+
+
+@dataclass
+class Board:
+    counts: dict[str, int]
+    due_soon: list[Suggestion]
+    overdue: list[Suggestion]
+    unsatisfied: list[Suggestion]
+    key: list[Suggestion]
+    by_unit: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+    today: dt.date = field(default_factory=timezone.localdate)
+
+
+BOARD_ROWS = 20
+
+
+def supervision_board(*, scope: Scope, year: int | None = None) -> Board:
+    """Due soon, overdue, unsatisfied and key suggestions, and the open load by unit and region."""
+    scope.require(Perm.SUGGESTION_MANAGE)
+    base = suggestion_base(scope=scope)
+    if year:
+        base = base.filter(year=year)
+    soon = _due_soon_date()
+    due_soon_q = Q(state__in=DEADLINE_STATES, is_overdue=False, due_on__lte=soon)
+    overdue_q = Q(state__in=DEADLINE_STATES, is_overdue=True)
+    unsatisfied_q = Q(state=State.REHANDLING)
+    key_q = Q(is_key=True, state__in=OPEN_STATES)
+    counts = base.aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        to_review=Count("id", filter=Q(state=State.SUBMITTED)),
+        to_assign=Count("id", filter=Q(state=State.ACCEPTED)),
+        handling=Count("id", filter=Q(state__in=HANDLING_STATES)),
+        due_soon=Count("id", filter=due_soon_q),
+        overdue=Count("id", filter=overdue_q),
+        unsatisfied=Count("id", filter=unsatisfied_q),
+        key=Count("id", filter=key_q),
+        promises=Count("id", filter=Q(promise_open=True)),
+    )
+    rows = base.select_related("lead_deputy", "lead_unit", "region")
+
+    def top(q: Q, order: list[Any]) -> list[Suggestion]:
+        return list(rows.filter(q).order_by(*order)[:BOARD_ROWS])
+
+    by_unit = list(
+        base.filter(state__in=HANDLING_STATES, lead_unit__isnull=False)
+        .values("lead_unit_id", "lead_unit__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True)))
+        .order_by("-overdue", "-open", "lead_unit__name")[:30]
+    )
+    by_region = list(
+        base.filter(state__in=OPEN_STATES)
+        .values("region_id", "region__name")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(is_overdue=True)),
+            unsatisfied=Count("id", filter=unsatisfied_q),
+        )
+        .order_by("-overdue", "-open", "region__name")[:30]
+    )
+    return Board(
+        counts={k: int(v or 0) for k, v in counts.items()},
+        due_soon=top(due_soon_q, ["due_on", "id"]),
+        overdue=top(overdue_q, ["due_on", "id"]),
+        unsatisfied=top(unsatisfied_q, ["due_on", "id"]),
+        key=top(key_q, [F("due_on").asc(nulls_last=True), "id"]),
+        by_unit=[dict(r) for r in by_unit],
+        by_region=[dict(r) for r in by_region],
+    )
+
+
+def followups(*, scope: Scope) -> QuerySet[Suggestion]:
+    """承诺事项跟踪: B/C answers not yet reported done, of every year and term (never filtered by year)."""
+    return (
+        suggestion_base(scope=scope)
+        .filter(promise_open=True)
+        .select_related("body", "region", "lead_deputy", "lead_unit")
+        .order_by("answered_at", "id")
+    )
+
+
+# ------------------------------------------------------------------ statistics
+
+
+DIMENSIONS = {
+    "body": ("按人大", "body_id", "body__name"),
+    "year": ("按年度", "year", "year"),
+    "unit": ("按主办单位", "lead_unit_id", "lead_unit__name"),
+    "region": ("按区划", "region_id", "region__name"),
+    "category": ("按分类", "top_category", "top_category_name"),
+}
+
+
+@dataclass
+class StatRow:
+    key: Any
+    label: str
+    count: int
+    answered: int
+    on_time: int
+    closed: int
+    class_a: int
+    rated: int
+    satisfied: int
+    avg_days: float | None
+
+    @staticmethod
+    def rate(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    @property
+    def on_time_rate(self) -> float | None:  # 按期答复率 = 按期答复件数 / 已答复件数
+        return self.rate(self.on_time, self.answered)
+
+    @property
+    def closed_rate(self) -> float | None:  # 办结率 = 已办结件数 / 立案件数
+        return self.rate(self.closed, self.count)
+
+    @property
+    def a_rate(self) -> float | None:  # 解决率（A 类占比）= 最终答复为 A 类的件数 / 已答复件数
+        return self.rate(self.class_a, self.answered)
+
+    @property
+    def satisfied_rate(self) -> float | None:  # 满意率 = 满意与基本满意件数 / 已评价办结件数
+        return self.rate(self.satisfied, self.rated)
+
+
+def stats_base(*, scope: Scope, filters: SuggestionFilter | None = None) -> QuerySet[Suggestion]:
+    """The registered (立案) suggestions the statistics count: numbered, not withdrawn or converted."""
+    qs = apply_filters(suggestion_base(scope=scope), scope, filters or SuggestionFilter())
+    return qs.filter(state__in=REGISTERED_STATES)
+
+
+def _measures() -> dict[str, Any]:
+    rated = [Outcome.SATISFIED, Outcome.BASIC, Outcome.UNSATISFIED]
+    return {
+        "count": Count("id"),
+        "answered": Count("id", filter=Q(answered_at__isnull=False)),
+        "on_time": Count("id", filter=Q(answered_on_time=True)),
+        "closed": Count("id", filter=Q(state=State.CLOSED)),
+        "class_a": Count("id", filter=Q(answered_at__isnull=False, answer_class="A")),
+        "rated": Count("id", filter=Q(state=State.CLOSED, outcome__in=rated)),
+        "satisfied": Count("id", filter=Q(state=State.CLOSED, outcome__in=[Outcome.SATISFIED, Outcome.BASIC])),
+        "avg_days": Avg("answer_days"),
+    }
+
+
+def _row(key: Any, label: str, data: dict[str, Any]) -> StatRow:
+    avg = data.get("avg_days")
+    return StatRow(
+        key=key,
+        label=label,
+        count=int(data["count"] or 0),
+        answered=int(data["answered"] or 0),
+        on_time=int(data["on_time"] or 0),
+        closed=int(data["closed"] or 0),
+        class_a=int(data["class_a"] or 0),
+        rated=int(data["rated"] or 0),
+        satisfied=int(data["satisfied"] or 0),
+        avg_days=round(float(avg), 1) if avg is not None else None,
+    )
+
+
+def statistics(
+    *, scope: Scope, dimension: str = "body", filters: SuggestionFilter | None = None
+) -> tuple[StatRow, list[StatRow]]:
+    """The total and one row per value of ``dimension`` (congress, year, unit, region, category)."""
+    if dimension not in DIMENSIONS:
+        dimension = "body"
+    qs = stats_base(scope=scope, filters=filters)
+    total = _row("", "合计", qs.aggregate(**_measures()))
+    _, key, label = DIMENSIONS[dimension]
+    if dimension == "category":
+        qs = qs.annotate(
+            top_category=Coalesce("category__parent_id", "category_id"),
+            top_category_name=Coalesce("category__parent__name", "category__name"),
+        )
+    grouped = qs.values(key, label).annotate(**_measures()).order_by("-count", label)
+    rows = [_row(g[key], str(g[label]) if g[label] is not None else "（未交办）", g) for g in grouped]
+    return total, rows
+
+
+def years_for(*, scope: Scope) -> list[int]:
+    this_year = timezone.localdate().year
+    return list(range(this_year, this_year - 6, -1))
+
+
+def rating_counts(*, suggestion: Suggestion) -> dict[str, int]:
+    return {r: suggestion.ratings.filter(result=r).count() for r in Rating.values}
+
+
+# ------------------------------------------------------------------ public page (no login)
+
+
+def public_answers(*, body_id: int | None = None, q: str = "") -> QuerySet[Suggestion]:
+    """Answered suggestions whose lead deputy agreed to publish the answer."""
+    qs = Suggestion.objects.filter(publish_consent=True, state__in=[State.ANSWERED, State.CLOSED, State.REHANDLING])
+    if body_id:
+        qs = qs.filter(body_id=body_id)
+    if q.strip():
+        qs = qs.filter(Q(title__contains=q.strip()) | Q(number__contains=q.strip()))
+    return (
+        qs.select_related("body", "lead_deputy", "lead_unit", "category__parent")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("unit").order_by("round")))
+        .order_by("-answered_at", "-id")
+    )
+
+
+def public_bodies() -> QuerySet[Body]:
+    return Body.objects.filter(kind=BodyKind.CONGRESS, suggestions__publish_consent=True).distinct().order_by("name")
+
+
+def categories_top() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).order_by("sort_order")
