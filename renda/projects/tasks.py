@@ -1,0 +1,13 @@
+"""Background work of 民生实事: the scheduled sweep that flags projects behind their milestones."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="projects.sweep")  # type: ignore[untyped-decorator]
+def sweep() -> dict[str, int]:
+    from renda.projects.services import projects_sweep
+
+    report = projects_sweep()
+    return {"flagged": report.flagged, "cleared": report.cleared}
