@@ -81,8 +81,8 @@ def _lock(meeting: Meeting) -> Meeting:
 
 def _check(scope: Scope, meeting: Meeting, name: str) -> None:
     transition = states.TRANSITIONS[name]
+    # Permission and scope only: the state is checked on the locked, fresh row.
     scope.check_path(meeting.region.path, perm=transition.perm)
-    states.check(name, meeting.state)
 
 
 def deputy_pool(body: Body) -> QuerySet[Deputy]:
@@ -211,6 +211,7 @@ def agenda_add(*, scope: Scope, meeting: Meeting, title: str, description: str =
     """Add an item at the end of the agenda."""
     _check(scope, meeting, "agenda")
     meeting = _lock(meeting)
+    states.check("agenda", meeting.state)
     title = clean_text(title, label="议题", field="title", max_length=200)
     description = clean_text(description, label="说明", field="description", max_length=2000, required=False)
     position = int(meeting.agenda.aggregate(n=Max("position"))["n"] or 0) + 1
@@ -233,6 +234,7 @@ def document_add(
     """Attach a document heard at the meeting (政府工作报告, 预算执行, 项目进展, 决议草案…)."""
     _check(scope, meeting, "agenda")
     meeting = _lock(meeting)
+    states.check("agenda", meeting.state)
     if kind not in DocumentKind.values:
         raise ValidationFailed("文件类别无效", field="kind")
     title = clean_text(title, label="标题", field="title", max_length=200)

@@ -1,0 +1,95 @@
+"""Reads for the voting pages and API, already scoped; and the recount check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from renda.core.scoping import Perm, Scope
+from renda.meetings.models import Meeting
+from renda.voting.models import Ballot, Participation, Vote, VoteOption, VoteState
+from renda.voting.services import compute_tally, decide, rounds_of, threshold_for
+
+RESULT_STATES = [VoteState.CLOSED, VoteState.PUBLISHED]
+
+
+def votes_of(meeting: Meeting) -> list[Vote]:
+    """The meeting's votes with their options, in the order they were put."""
+    return list(
+        meeting.votes.prefetch_related(Prefetch("options", queryset=VoteOption.objects.order_by("position"))).order_by(
+            "id"
+        )
+    )
+
+
+def vote_detail(*, scope: Scope, pk: int) -> Vote:
+    return scope.get(
+        Vote.objects.select_related("meeting", "meeting__region", "meeting__body", "parent", "agenda_item"),
+        perm=Perm.MEETING_VIEW,
+        pk=pk,
+    )
+
+
+def options_of(vote: Vote) -> list[VoteOption]:
+    return list(vote.options.order_by("position"))
+
+
+def has_voted(vote: Vote, deputy_ids: set[int]) -> bool:
+    return bool(deputy_ids) and Participation.objects.filter(vote=vote, deputy_id__in=deputy_ids).exists()
+
+
+def phone_ballots(vote: Vote) -> int:
+    return Participation.objects.filter(vote=vote).count()
+
+
+def result_visible(vote: Vote, scope: Scope) -> bool:
+    """Everyone who may see the meeting sees a published result; staff see it once closed."""
+    return vote.state == VoteState.PUBLISHED or (vote.state == VoteState.CLOSED and scope.has(Perm.MEETING_MANAGE))
+
+
+def runoff_of(vote: Vote) -> Vote | None:
+    return Vote.objects.filter(parent=vote).first()
+
+
+def question_rounds(vote: Vote) -> list[Vote]:
+    return rounds_of(vote)
+
+
+def average(option: VoteOption) -> float:
+    return option.score_total / option.score_count if option.score_count else 0.0
+
+
+@dataclass
+class RecountReport:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+
+def vote_recount(vote: Vote) -> RecountReport:
+    """Recompute the tally from the stored ballots and paper batches and compare it with the
+    frozen result; also check that phone ballots match the participation records."""
+    report = RecountReport()
+    ballots = Ballot.objects.filter(vote=vote).count()
+    participations = Participation.objects.filter(vote=vote).count()
+    if ballots != participations:
+        report.problems.append(f"电子选票 {ballots} 张，投票记录 {participations} 条，不一致")
+    if vote.state in RESULT_STATES:
+        options = options_of(vote)
+        tally = compute_tally(vote, options)
+        if (tally.phone, tally.paper, tally.invalid) != (vote.ballots_phone, vote.ballots_paper, vote.ballots_invalid):
+            report.problems.append("票数合计与公布的不一致")
+        outcomes = decide(vote, tally, threshold_for(vote, tally))
+        for option in options:
+            t = tally.options[option.position]
+            stored = (option.count_yes, option.count_no, option.count_abstain, option.score_total, option.score_count)
+            if stored != (t.yes, t.no, t.abstain, t.score_total, t.score_count):
+                report.problems.append(f"“{option.label}”的票数与重新计票结果不一致")
+            if option.outcome != outcomes[option.position]:
+                report.problems.append(f"“{option.label}”的结果与重新计票结果不一致")
+    report.ok = not report.problems
+    return report
+
+
+def published_votes(*, scope: Scope) -> QuerySet[Vote]:
+    return scope.filter(Vote.objects.filter(state=VoteState.PUBLISHED), perm=Perm.MEETING_VIEW)

@@ -1,0 +1,199 @@
+"""Pages of 表决: a vote (the deputy's ballot on their phone; staff open, paper totals, close,
+publish, runoff), and the public receipt check.
+
+The cast view answers the receipt in the response itself: no redirect, no flash message, no
+session entry, so nothing stored on the server ties the voter to their receipt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from renda.accounts.client_ip import client_ip
+from renda.core.errors import NotFound, RendaError
+from renda.core.ratelimit import check_rate
+from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.meetings.models import Attendance
+from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
+from renda.meetings.selectors import my_attendance
+from renda.voting import selectors, services, states
+from renda.voting.models import Mark, Vote, VoteMethod, VoteState
+
+RECEIPT_CHECKS_PER_HOUR = 30
+
+
+def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
+    options = selectors.options_of(vote)
+    mine = my_attendance(scope, vote.meeting)
+    context: dict[str, Any] = {
+        "vote": vote,
+        "meeting": vote.meeting,
+        "options": options,
+        "marks": Mark.choices,
+        "quorum": quorum_status(vote.meeting),
+        "phone_ballots": selectors.phone_ballots(vote),
+        "paper_batches": list(vote.paper_batches.all()),
+        "show_result": selectors.result_visible(vote, scope),
+        "unfilled": services.seats_unfilled(vote, options),
+        "runoff": selectors.runoff_of(vote),
+        "rounds": selectors.question_rounds(vote) if vote.round > 1 or vote.state == VoteState.PUBLISHED else [vote],
+        "majority_label": MAJORITY_LABELS.get(vote.majority_rule or "", ""),
+        "actions": {t.name for t in states.allowed(vote.state, scope.perms)}
+        if scope.has(Perm.MEETING_MANAGE)
+        else set(),
+        "mine": mine,
+        "can_cast": (
+            mine is not None
+            and mine.status == Attendance.PRESENT
+            and vote.state == VoteState.OPEN
+            and not selectors.has_voted(vote, scope.deputy_ids)
+        ),
+        "has_voted": selectors.has_voted(vote, scope.deputy_ids) if mine else False,
+        "score_range": range(0, vote.score_max + 1),
+        "is_choose": vote.method == VoteMethod.CHOOSE_N,
+        "is_yes_no": vote.method == VoteMethod.YES_NO,
+        "is_score": vote.method == VoteMethod.SCORE,
+    }
+    if vote.state in (VoteState.CLOSED, VoteState.PUBLISHED) and scope.has(Perm.MEETING_MANAGE):
+        context["recount"] = selectors.vote_recount(vote)
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+@never_cache
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    return render(request, "voting/detail.html", _context(scope, vote))
+
+
+@login_required
+@require_GET
+@never_cache
+def live(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx fragment, polled by staff while a vote is open: ballots received (never interim results)."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.MEETING_MANAGE)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    context = {"vote": vote, "phone_ballots": selectors.phone_ballots(vote), "quorum": quorum_status(vote.meeting)}
+    return render(request, "voting/_live.html", context)
+
+
+def _choices_from(vote: Vote, request: HttpRequest) -> object:
+    data = request.POST
+    if vote.method == VoteMethod.CHOOSE_N:
+        return [x for x in data.getlist("choice") if x.strip()]
+    result: dict[str, object] = {}
+    for option in vote.options.all():
+        value = data.get(f"option-{option.position}", "")
+        if vote.method == VoteMethod.SCORE:
+            result[str(option.position)] = int(value) if value.strip().isdigit() and len(value) < 6 else value
+        elif value:
+            result[str(option.position)] = value
+    return result
+
+
+@login_required
+@require_POST
+@never_cache
+def cast(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.VOTE_CAST)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    try:
+        receipt = services.vote_cast(scope=scope, vote=vote, choices=_choices_from(vote, request))
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return render(request, "voting/detail.html", _context(scope, vote, error=exc.message), status=exc.status_code)
+    response = render(request, "voting/receipt_issued.html", {"vote": vote, "receipt": receipt})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+ACTION_MESSAGES = {
+    "open": "已开始表决，代表可在手机上投票",
+    "close": "已截止投票，计票结果见下方",
+    "paper": "已录入纸质选票计票结果",
+    "publish": "已公布表决结果",
+    "runoff": "已安排另行表决",
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    if action not in ACTION_MESSAGES:
+        raise NotFound("没有这个操作")
+    scope.require(states.TRANSITIONS[action].perm)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    data = request.POST
+    target = vote
+    try:
+        if action == "open":
+            services.vote_open(scope=scope, vote=vote)
+        elif action == "close":
+            services.vote_close(scope=scope, vote=vote)
+        elif action == "publish":
+            services.vote_publish(scope=scope, vote=vote, conclude=data.get("conclude") == "1")
+        elif action == "runoff":
+            picked = [int(x) for x in data.getlist("position") if x.isdigit() and len(x) < 4]
+            target = services.vote_runoff(scope=scope, vote=vote, positions=picked or None)
+        elif action == "paper":
+            counts: dict[str, object] = {}
+            for option in vote.options.all():
+                key = f"count-{option.position}"
+                if vote.method == VoteMethod.YES_NO:
+                    counts[str(option.position)] = {m: data.get(f"{key}-{m}", "") for m in Mark.values}
+                else:
+                    counts[str(option.position)] = data.get(key, "")
+            services.paper_batch_enter(
+                scope=scope,
+                vote=vote,
+                ballots=data.get("ballots", ""),
+                invalid=data.get("invalid", "") or 0,
+                counts=counts,
+                tellers=data.get("tellers", ""),
+            )
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        vote = selectors.vote_detail(scope=scope, pk=pk)
+        context = _context(scope, vote, error=exc.message, error_action=action, posted=data)
+        return render(request, "voting/detail.html", context, status=exc.status_code)
+    messages.success(request, ACTION_MESSAGES[action])
+    return redirect("voting:detail", pk=target.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def receipt(request: HttpRequest) -> HttpResponse:
+    """Public: a voter checks their ballot is in the count. POST keeps the code out of access logs."""
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        check_rate(
+            bucket="receipt-check",
+            subject=client_ip(request),
+            limit=RECEIPT_CHECKS_PER_HOUR,
+            window_seconds=3600,
+            message="查询过于频繁，请一小时后再试",
+        )
+        try:
+            context["check"] = services.receipt_check(
+                code=request.POST.get("code", ""), secret=request.POST.get("secret", "")
+            )
+        except RendaError as exc:
+            context["error"] = exc.message
+            status = 400 if exc.status_code == 400 else 404
+    return render(request, "voting/receipt.html", context, status=status)
