@@ -1,0 +1,589 @@
+"""Staff pages of 民生实事: the overview, proposals and their screening, the candidate list and
+its vote, each project's plan, progress, rating and rectification, the mid-year report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.paging import int_param, paginate
+from renda.core.rules import rule
+from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.core.validation import mask_name, mask_phone
+from renda.org.models import Deputy, HandlingUnit, Station
+from renda.projects import selectors, services, states
+from renda.projects.models import (
+    CandidateList,
+    Grade,
+    ProjectState,
+    Proposal,
+    ProposalState,
+    RatingMode,
+    VoteMethod,
+)
+from renda.regions.models import Region, RegionLevel
+from renda.regions.selectors import region_choices
+
+
+def _year_param(request: HttpRequest) -> int | None:
+    value = int_param(request, "year")
+    return value if value and 2000 <= value <= 2100 else None
+
+
+def _townships(scope: Scope) -> Any:
+    return (
+        region_choices(scope=scope, max_level=RegionLevel.TOWNSHIP).filter(level=RegionLevel.TOWNSHIP).order_by("path")
+    )
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """民生实事 overview: the candidate lists, the year's projects and what needs attention."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_VIEW)
+    year = _year_param(request)
+    projects = selectors.project_list(scope=scope, filters=selectors.ProjectFilter(year=year))
+    proposals = selectors.proposal_list(scope=scope)
+    context = {
+        "lists": selectors.list_index(scope=scope).filter(**({"year": year} if year else {}))[:50],
+        "projects": projects[:200],
+        "year": year,
+        "years": sorted({*projects.values_list("year", flat=True), services.proposal_year()}, reverse=True),
+        "counts": {
+            "proposals": proposals.filter(state=ProposalState.SUBMITTED).count(),
+            "behind": projects.filter(is_behind=True).count(),
+            "rating": projects.filter(state=ProjectState.RATING).count(),
+            "rectifying": projects.filter(state=ProjectState.RECTIFYING).count(),
+        },
+        "mine": scope.unit_ids,
+        "townships": _townships(scope) if scope.has(Perm.PROJECT_MANAGE) else [],
+        "this_year": timezone.localdate().year,
+    }
+    return render(request, "projects/index.html", context)
+
+
+# ------------------------------------------------------------------ 群众点单
+
+
+@login_required
+@require_GET
+def proposals(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_VIEW)
+    state = request.GET.get("state", "")
+    filters = selectors.ProposalFilter(
+        state=state if state in ProposalState.values else "",
+        year=_year_param(request),
+        region_id=int_param(request, "region"),
+        q=request.GET.get("q", "")[:50],
+    )
+    page, querystring = paginate(request, selectors.proposal_list(scope=scope, filters=filters))
+    return render(
+        request,
+        "projects/proposals.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filters": filters,
+            "states": ProposalState.choices,
+            "regions": _townships(scope),
+        },
+    )
+
+
+def _proposal_input(scope: Scope, data: Any) -> services.ProposalInput:
+    region = _pick_region(scope, data.get("region"))
+    station = None
+    station_id = data.get("station", "")
+    if station_id.isdigit() and len(station_id) < 12:
+        station = scope.filter(Station.objects.select_related("region")).filter(pk=int(station_id)).first()
+        if station is None:
+            raise NotFound("站点不存在或不在您的管辖范围内")
+    elif len(scope.station_ids) == 1 and not scope.has(Perm.PROJECT_MANAGE):
+        station = Station.objects.select_related("region").filter(pk__in=scope.station_ids).first()
+    deputy = None
+    if scope.deputy_ids and not scope.has(Perm.PROJECT_MANAGE):
+        deputy = Deputy.objects.select_related("region").filter(pk__in=scope.deputy_ids).order_by("id").first()
+    return services.ProposalInput(
+        title=data.get("title", ""),
+        text=data.get("text", ""),
+        region=region,
+        citizen_name=data.get("citizen_name", ""),
+        citizen_phone=data.get("citizen_phone", ""),
+        consent=bool(data.get("citizen_phone", "").strip()),
+        station=station,
+        deputy=deputy,
+    )
+
+
+def _pick_region(scope: Scope, value: str | None) -> Region:
+    if not value or not str(value).isdigit() or len(str(value)) > 12:
+        raise ValidationFailed("请选择项目所在的乡镇/街道或村/社区", field="region")
+    return scope.get(Region.objects.all(), pk=int(value))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HttpRequest) -> HttpResponse:
+    """录入: a station, deputy or staff member enters proposals gathered from the people."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_PROPOSE)
+    error, field = "", ""
+    if request.method == "POST":
+        try:
+            proposal = services.proposal_enter(
+                scope=scope,
+                data=_proposal_input(scope, request.POST),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except ValidationFailed as exc:
+            error, field = exc.message, exc.field or ""
+        else:
+            messages.success(request, f"已录入项目建议 {proposal.code}，可继续录入下一件")
+            return redirect("projects:proposal_new")
+    stations = scope.filter(Station.objects.filter(is_active=True)).order_by("region__path", "code")
+    if scope.station_ids and not scope.has(Perm.PROJECT_MANAGE):
+        stations = stations.filter(pk__in=scope.station_ids)
+    return render(
+        request,
+        "projects/proposal_new.html",
+        {
+            "regions": region_choices(scope=scope, max_level=RegionLevel.VILLAGE)
+            .filter(level__gte=RegionLevel.TOWNSHIP)
+            .order_by("path"),
+            "stations": stations[:300],
+            "error": error,
+            "field": field,
+            "posted": request.POST,
+            "year": services.proposal_year(),
+            "idempotency_key": secrets.token_urlsafe(16),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _can_see_person(scope: Scope) -> bool:
+    return scope.has(Perm.PERSONAL_DATA)
+
+
+def _proposal_context(scope: Scope, proposal: Proposal, **extra: Any) -> dict[str, Any]:
+    actions = states.allowed("proposal", proposal.state, scope.perms) - {"submit", "enter", "list"}
+    show = _can_see_person(scope)
+    return {
+        "proposal": proposal,
+        "actions": actions,
+        "citizen_name": proposal.citizen_name if show else mask_name(proposal.citizen_name),
+        "citizen_phone": proposal.citizen_phone if show else mask_phone(proposal.citizen_phone),
+        "similar": selectors.similar_proposals(proposal=proposal) if "merge" in actions else [],
+        "timeline": selectors.timeline(target=proposal),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    item = selectors.proposal_detail(scope=scope, pk=pk)
+    return render(request, "projects/proposal.html", _proposal_context(scope, item))
+
+
+@login_required
+@require_POST
+def proposal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_MANAGE)
+    if action not in ("accept", "reject", "merge"):
+        raise NotFound("没有这个操作")
+    item = selectors.proposal_detail(scope=scope, pk=pk)
+    data = request.POST
+    try:
+        if action == "merge":
+            code = data.get("into", "").strip().upper()[:12]
+            into = selectors.proposal_list(scope=scope).filter(code=code).first() if code else None
+            if into is None:
+                raise ValidationFailed(f"找不到编号为“{code}”的项目建议", field="into")
+            services.proposal_merge(scope=scope, proposal=item, into=into, reason=data.get("reason", ""))
+        else:
+            services.proposal_screen(scope=scope, proposal=item, decision=action, reason=data.get("reason", ""))
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        context = _proposal_context(
+            scope, selectors.proposal_detail(scope=scope, pk=pk), error=exc.message, posted=data
+        )
+        return render(request, "projects/proposal.html", context, status=exc.status_code)
+    messages.success(request, {"accept": "已记录：拟列入候选", "reject": "已记录：不予列入", "merge": "已合并"}[action])
+    return redirect("projects:proposal", pk=pk)
+
+
+# ------------------------------------------------------------------ 代表定单
+
+
+@login_required
+@require_POST
+def list_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_MANAGE)
+    try:
+        region = _pick_region(scope, request.POST.get("region"))
+        created = services.list_create(
+            scope=scope,
+            region=region,
+            year=request.POST.get("year", ""),
+            seats=request.POST.get("seats", ""),
+            method=request.POST.get("method", ""),
+        )
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        messages.error(request, exc.message)
+        return redirect("projects:index")
+    messages.success(request, "已新建候选项目清单，请从项目建议中添加候选项目")
+    return redirect("projects:list", pk=created.pk)
+
+
+def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any]:
+    actions = states.allowed("list", c.state, scope.perms)
+    context: dict[str, Any] = {
+        "clist": c,
+        "candidates": list(c.candidates.all()),
+        "actions": actions,
+        "methods": VoteMethod.choices,
+        "margin": services.margin_problem(candidates=len(c.candidates.all()), seats=c.seats),
+        "timeline": selectors.timeline(target=c),
+        "min_extra": rule("project.min_extra_candidates"),
+        "min_ratio": rule("project.min_candidate_ratio"),
+    }
+    if "edit" in actions:
+        context["units"] = HandlingUnit.objects.filter(region__path__startswith=c.region.path, is_active=True).order_by(
+            "code"
+        )
+        context["open_proposals"] = (
+            Proposal.objects.filter(
+                region=c.region, year=c.year, state__in=[ProposalState.ACCEPTED, ProposalState.SUBMITTED]
+            )
+            .order_by("state", "id")
+            .only("id", "code", "title", "state")
+        )
+    if "put_to_vote" in actions:
+        from renda.meetings.models import Meeting, MeetingState
+
+        context["meetings"] = (
+            scope.filter(Meeting.objects.filter(body=c.body, year__in=[c.year - 1, c.year]), perm=Perm.PROJECT_VIEW)
+            .exclude(state=MeetingState.CLOSED)
+            .order_by("start_date")
+        )
+    if c.vote_id:
+        context["vote_url"] = _vote_url(c)
+    context.update(extra)
+    return context
+
+
+def _vote_url(c: CandidateList) -> str:
+    """The voting app's page of this list's vote, when it has one."""
+    from django.urls import NoReverseMatch, reverse
+
+    for name, kwargs in (("voting:vote", {"pk": c.vote_id}), ("voting:detail", {"pk": c.vote_id})):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@login_required
+@require_GET
+def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    c = selectors.list_detail(scope=scope, pk=pk)
+    return render(request, "projects/list.html", _list_context(scope, c))
+
+
+LIST_MESSAGES = {
+    "update": "已保存应选项目数和表决方式",
+    "add": "已添加候选项目",
+    "remove": "已删除候选项目",
+    "fix": "主席团已确定候选项目清单",
+    "reopen": "已退回修改",
+    "vote": "已提交大会票决：请在会议的表决页面开始投票",
+}
+
+
+@login_required
+@require_POST
+def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_MANAGE)
+    if action not in LIST_MESSAGES:
+        raise NotFound("没有这个操作")
+    c = selectors.list_detail(scope=scope, pk=pk)
+    data = request.POST
+    try:
+        if action == "update":
+            services.list_update(
+                scope=scope, candidate_list=c, seats=data.get("seats", ""), method=data.get("method", "")
+            )
+        elif action == "add":
+            unit_id = data.get("lead_unit", "")
+            unit = (
+                HandlingUnit.objects.select_related("region").filter(pk=int(unit_id)).first()
+                if unit_id.isdigit() and len(unit_id) < 12
+                else None
+            )
+            if unit is None:
+                raise ValidationFailed("请选择责任单位", field="lead_unit")
+            ids = [int(x) for x in data.getlist("proposals") if x.isdigit() and len(x) < 12]
+            picked = list(Proposal.objects.filter(pk__in=ids, region=c.region))
+            if len(picked) != len(set(ids)):
+                raise ValidationFailed("所选项目建议不属于本乡镇/街道", field="proposals")
+            services.candidate_add(
+                scope=scope,
+                candidate_list=c,
+                name=data.get("name", ""),
+                content=data.get("content", ""),
+                budget=data.get("budget", ""),
+                lead_unit=unit,
+                proposals=picked,
+            )
+        elif action == "remove":
+            cid = data.get("candidate", "")
+            candidate = c.candidates.filter(pk=int(cid)).first() if cid.isdigit() and len(cid) < 12 else None
+            if candidate is None:
+                raise ValidationFailed("候选项目不存在", field="candidate")
+            services.candidate_remove(scope=scope, candidate=candidate, reason=data.get("reason", ""))
+        elif action == "fix":
+            services.list_fix(scope=scope, candidate_list=c, reason=data.get("reason", ""))
+        elif action == "reopen":
+            services.list_reopen(scope=scope, candidate_list=c, reason=data.get("reason", ""))
+        elif action == "vote":
+            from renda.meetings.models import Meeting
+
+            mid = data.get("meeting", "")
+            meeting = (
+                scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
+                .filter(pk=int(mid))
+                .first()
+                if mid.isdigit() and len(mid) < 12
+                else None
+            )
+            if meeting is None:
+                raise ValidationFailed("请选择票决的会议", field="meeting")
+            services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        context = _list_context(
+            scope, selectors.list_detail(scope=scope, pk=pk), error=exc.message, error_action=action, posted=data
+        )
+        return render(request, "projects/list.html", context, status=exc.status_code)
+    messages.success(request, LIST_MESSAGES[action])
+    return redirect("projects:list", pk=pk)
+
+
+# ------------------------------------------------------------------ 政府买单、人大验单
+
+
+@login_required
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_VIEW)
+    state = request.GET.get("state", "")
+    filters = selectors.ProjectFilter(
+        year=_year_param(request),
+        state=state if state in ProjectState.values else "",
+        region_id=int_param(request, "region"),
+        behind=request.GET.get("behind") == "1",
+        mine=request.GET.get("mine") == "1",
+    )
+    page, querystring = paginate(request, selectors.project_list(scope=scope, filters=filters))
+    return render(
+        request,
+        "projects/projects.html",
+        {
+            "page": page,
+            "querystring": querystring,
+            "filters": filters,
+            "states": ProjectState.choices,
+            "regions": _townships(scope),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: Any) -> dict[str, Any]:
+    actions = states.allowed("project", project.state, scope.perms)
+    if project.lead_unit_id not in scope.unit_ids:
+        actions -= {"plan", "report", "rectify_report"}
+    mine = selectors.my_rating(scope=scope, project=project)
+    if "rate" in actions and (mine is not None or not scope.deputy_ids):
+        actions.discard("rate")
+    summaries = [services.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
+    milestones = list(project.milestones.all())
+    context: dict[str, Any] = {
+        "project": project,
+        "candidate": project.candidate,
+        "actions": actions,
+        "milestones": milestones,
+        "milestone_rows": milestones or [None] * 3,
+        "expected": selectors.expected_now(project),
+        "summaries": summaries,
+        "show_figures": scope.has(Perm.PROJECT_MANAGE) or project.state != ProjectState.RATING,
+        "my_rating": mine,
+        "grades": Grade.choices,
+        "scored": project.rating_mode == RatingMode.SCORE,
+        "threshold": services.pass_threshold(project.rating_mode),
+        "timeline": selectors.timeline(target=project),
+        "today": timezone.localdate(),
+        "rectifications": list(project.rectifications.order_by("round")),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def project(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    item = selectors.project_detail(scope=scope, pk=pk)
+    return render(request, "projects/project.html", _project_context(request, scope, item))
+
+
+PROJECT_MESSAGES = {
+    "plan": "已保存实施计划",
+    "report": "已报告进展",
+    "open_rating": "已开始满意度测评，已通知代表",
+    "rate": "已提交测评，谢谢",
+    "close_rating": "测评已结束",
+    "rectify_report": "已报告整改情况",
+}
+
+
+def _date(value: str, *, field: str, label: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationFailed(f"{label}应为日期（年-月-日）", field=field) from None
+
+
+def _milestones(data: Any) -> list[services.MilestoneInput]:
+    titles, dates, weights = data.getlist("m_title"), data.getlist("m_date"), data.getlist("m_weight")
+    rows = []
+    for i, title in enumerate(titles[:20]):
+        weight = weights[i].strip() if i < len(weights) else ""
+        rows.append(
+            services.MilestoneInput(
+                title=title,
+                due_date=_date(dates[i] if i < len(dates) else "", field="milestones", label=f"第 {i + 1} 个节点日期"),
+                weight=int(weight) if weight.isdigit() and len(weight) < 4 else (None if not weight else 0),
+            )
+        )
+    return rows
+
+
+@login_required
+@require_POST
+def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    transition = states.TRANSITIONS.get(f"project.{action}")
+    if transition is None or transition.perm is None:
+        raise NotFound("没有这个操作")
+    scope.require(transition.perm)  # before looking at the input or the project
+    item = selectors.project_detail(scope=scope, pk=pk)
+    data = request.POST
+    try:
+        if action == "plan":
+            services.project_plan(
+                scope=scope,
+                project=item,
+                budget=data.get("budget", ""),
+                plan_text=data.get("plan_text", ""),
+                completion_date=_date(data.get("completion_date", ""), field="completion_date", label="计划完成日期"),
+                milestones=_milestones(data),
+            )
+        elif action == "report":
+            services.project_report(
+                scope=scope,
+                project=item,
+                percent=data.get("percent", ""),
+                text=data.get("text", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+        elif action == "open_rating":
+            services.project_open_rating(scope=scope, project=item)
+        elif action == "rate":
+            services.project_rate(
+                scope=scope,
+                project=item,
+                grade=data.get("grade", ""),
+                score=data.get("score"),
+                comment=data.get("comment", ""),
+            )
+        elif action == "close_rating":
+            services.project_close_rating(
+                scope=scope,
+                project=item,
+                requirement=data.get("requirement", ""),
+                due_date=_date(data.get("due_date", ""), field="due_date", label="整改期限"),
+            )
+        elif action == "rectify_report":
+            services.project_rectify_report(
+                scope=scope,
+                project=item,
+                text=data.get("text", ""),
+                percent=data.get("percent", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+    except RendaError as exc:
+        if exc.status_code == 404:
+            raise
+        context = _project_context(
+            request,
+            scope,
+            selectors.project_detail(scope=scope, pk=pk),
+            error=exc.message,
+            error_action=action,
+            posted=data,
+        )
+        return render(request, "projects/project.html", context, status=exc.status_code)
+    messages.success(request, PROJECT_MESSAGES[action])
+    return redirect("projects:project", pk=pk)
+
+
+@login_required
+@require_GET
+def midyear(request: HttpRequest, fmt: str) -> HttpResponse:
+    """年中报告: the year's projects of a township for the mid-year session, as Word or Excel."""
+    from renda.projects.documents import midyear_docx, midyear_xlsx
+
+    scope = scope_for_user(request.user)
+    scope.require(Perm.PROJECT_VIEW)
+    region_id = int_param(request, "region")
+    if region_id is None:
+        raise ValidationFailed("请选择乡镇/街道", field="region")
+    region = scope.get(Region.objects.all(), pk=region_id)
+    year = _year_param(request) or timezone.localdate().year
+    if fmt == "docx":
+        data = midyear_docx(scope=scope, region=region, year=year)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        data = midyear_xlsx(scope=scope, region=region, year=year)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="midyear-{region.code}-{year}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
