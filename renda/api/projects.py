@@ -1,7 +1,815 @@
-"""REST API for 民生实事项目."""
+"""REST API for 民生实事项目 (票决制): proposals (群众点单), candidate lists (代表定单), projects with
+their plan and progress (政府买单) and ratings (人大验单).
+
+Every write maps to one service in renda/projects/services.py; refusals come in a fixed order:
+403 without the permission, 404 outside the caller's regions, 409 in a state that does not
+allow it (renda/projects/states.py), 400 for bad input. Citizens propose without an account at
+``POST /public/projects/{code}/proposals`` with a required ``Idempotency-Key``.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, P, Query, Router, Schema
+from ninja.params import HeaderEx, PathEx
+
+from renda.accounts.client_ip import client_ip
+from renda.api.auth import request_scope
+from renda.api.idempotency import HEADER, KEY_DESCRIPTION, REPLAY_HEADER, render, run_idempotent
+from renda.api.opinion_schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
+from renda.api.pagination import PageParams, page_of
+from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, ValidationErrorOut
+from renda.core.errors import NotFound, ValidationFailed
+from renda.core.scoping import Perm, Scope
+from renda.core.validation import mask_name, mask_phone
+from renda.org.models import HandlingUnit, Station
+from renda.projects import selectors, services
+from renda.projects.models import CandidateList, Project, Proposal
+from renda.regions.models import Region, RegionLevel
 
 router = Router(tags=["民生实事项目"])
+
+Id = PathEx[int, P(title="编号")]
+Key = HeaderEx[str | None, P(alias=HEADER, description=KEY_DESCRIPTION)]
+PublicKey = HeaderEx[
+    str, P(alias=HEADER, title=KEY_TITLE, description=PUBLIC_KEY_DESCRIPTION, min_length=1, max_length=PUBLIC_KEY_MAX)
+]
+PUBLIC_ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
+MAX_TEXT = 20_000
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class ProposalOut(Schema):
+    id: int
+    code: str = Field(..., description="建议编号")
+    year: int = Field(..., description="建议年度")
+    title: str
+    text: str
+    region: str = Field(..., description="乡镇/街道")
+    village: str | None = None
+    source: str
+    state: str
+    state_label: str
+    screening_reason: str = Field(..., description="筛选意见")
+    merged_into: str | None = Field(None, description="并入的建议编号")
+    candidate_id: int | None = Field(None, description="列入的候选项目")
+    citizen_name: str = Field(..., description="建议人（无个人信息权限时打码）")
+    citizen_phone: str = Field(..., description="联系电话（无个人信息权限时打码）")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_region(obj: Proposal) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_village(obj: Proposal) -> str | None:
+        return obj.village.name if obj.village_id and obj.village else None
+
+    @staticmethod
+    def resolve_state_label(obj: Proposal) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_merged_into(obj: Proposal) -> str | None:
+        return obj.merged_into.code if obj.merged_into_id and obj.merged_into else None
+
+    @staticmethod
+    def resolve_citizen_name(obj: Proposal, context: Any) -> str:
+        return obj.citizen_name if _personal(context) else mask_name(obj.citizen_name)
+
+    @staticmethod
+    def resolve_citizen_phone(obj: Proposal, context: Any) -> str:
+        return obj.citizen_phone if _personal(context) else mask_phone(obj.citizen_phone)
+
+
+def _personal(context: Any) -> bool:
+    request = (context or {}).get("request")
+    return bool(request is not None and request_scope(request).has(Perm.PERSONAL_DATA))
+
+
+class ProposalPage(Schema):
+    count: int
+    items: list[ProposalOut]
+
+
+class ProposalQuery(PageParams):
+    state: Literal["submitted", "accepted", "rejected", "merged", "listed"] | None = Field(None, title="状态")
+    year: int | None = Field(None, ge=2000, le=2100, title="年度")
+
+
+class ProposalIn(InputSchema):
+    title: str = Field(..., max_length=200, title="项目名称")
+    text: str = Field(..., max_length=MAX_TEXT, title="内容与理由")
+    region: str = Field(..., max_length=15, title="区划代码", description="乡镇/街道或村/社区的 12 位区划代码")
+    station: str | None = Field(None, max_length=32, title="站点", description="收集建议的站点公开编号")
+    citizen_name: str = Field("", max_length=100, title="建议人")
+    citizen_phone: str = Field("", max_length=30, title="联系电话")
+
+
+class PublicProposalIn(InputSchema):
+    title: str = Field(..., max_length=200, title="项目名称", description="想办的实事（4–60 字）")
+    text: str = Field(..., max_length=MAX_TEXT, title="内容与理由", description="在哪里、办什么、为什么（10–2000 字）")
+    village: int | None = Field(None, title="村/社区", description="村/社区编号（可选）")
+    station: str | None = Field(None, max_length=32, title="联络站", description="联络站公开编号（经联络站码提交时）")
+    deputy: str | None = Field(None, max_length=32, title="代表", description="代表公开编号（经代表码提交时）")
+    citizen_name: str = Field("", max_length=100, title="姓名")
+    citizen_phone: str = Field("", max_length=30, title="手机")
+    consent: bool = Field(False, title="同意", description="留电话时须为 true：姓名和电话仅用于联系本建议")
+
+
+class ProposalReceiptOut(Schema):
+    code: str = Field(..., description="建议编号")
+    title: str
+    year: int
+    state_label: str
+
+    @staticmethod
+    def resolve_state_label(obj: Proposal) -> str:
+        return obj.get_state_display()
+
+
+class ScreenIn(InputSchema):
+    decision: Literal["accept", "reject"] = Field(
+        ..., title="筛选结果", description="accept 拟列入候选 / reject 不予列入"
+    )
+    reason: str = Field(..., max_length=2000, title="筛选意见")
+
+
+class MergeIn(InputSchema):
+    into: str = Field(..., max_length=12, title="并入的建议编号")
+    reason: str = Field(..., max_length=2000, title="合并理由")
+
+
+class CandidateOut(Schema):
+    id: int
+    position: int
+    name: str
+    content: str
+    budget: Decimal = Field(..., description="估算投资（元）")
+    lead_unit: str
+    state: str
+    result: dict[str, Any] = Field(..., description="各轮得票：rounds=[{round, yes, no, abstain, outcome}]")
+    project_id: int | None = None
+
+    @staticmethod
+    def resolve_lead_unit(obj: Any) -> str:
+        return str(obj.lead_unit.name)
+
+    @staticmethod
+    def resolve_project_id(obj: Any) -> int | None:
+        project = getattr(obj, "project", None) if hasattr(obj, "project") else None
+        return project.pk if project is not None else None
+
+
+class ListOut(Schema):
+    id: int
+    title: str
+    region: str
+    year: int
+    seats: int = Field(..., description="应选项目数")
+    method: str = Field(..., description="choose_n 差额选择 / yes_no 逐项表决")
+    state: str
+    state_label: str
+    meeting_id: int | None = None
+    vote_id: int | None = None
+    margin_problem: str = Field(..., description="不满足差额要求的原因；满足时为空")
+    candidates: list[CandidateOut]
+
+    @staticmethod
+    def resolve_region(obj: CandidateList) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_state_label(obj: CandidateList) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_candidates(obj: CandidateList) -> list[Any]:
+        return list(obj.candidates.all())
+
+    @staticmethod
+    def resolve_margin_problem(obj: CandidateList) -> str:
+        return services.margin_problem(candidates=len(obj.candidates.all()), seats=obj.seats)
+
+
+class ListPage(Schema):
+    count: int
+    items: list[ListOut]
+
+
+class ListIn(InputSchema):
+    region: str = Field(..., max_length=15, title="乡镇/街道区划代码")
+    year: int = Field(..., ge=2000, le=2100, title="实施年度")
+    seats: int = Field(..., ge=1, le=50, title="应选项目数")
+    method: Literal["choose_n", "yes_no"] = Field("choose_n", title="表决方式")
+
+
+class CandidateIn(InputSchema):
+    name: str = Field(..., max_length=200, title="项目名称")
+    content: str = Field(..., max_length=MAX_TEXT, title="建设内容")
+    budget: Decimal = Field(..., title="估算投资（元）", max_digits=16, decimal_places=2)
+    lead_unit: int = Field(..., title="责任单位编号")
+    proposals: list[str] = Field(default_factory=list, max_length=100, title="来自的建议编号")
+
+
+class ReasonIn(InputSchema):
+    reason: str = Field("", max_length=2000, title="理由")
+
+
+class VoteIn(InputSchema):
+    meeting: int = Field(..., title="会议编号")
+
+
+class MilestoneIn(InputSchema):
+    title: str = Field(..., max_length=200, title="节点")
+    due_date: dt.date = Field(..., title="计划完成日期")
+    weight: int = Field(..., ge=1, le=100, title="权重（%）")
+
+
+class MilestoneOut(Schema):
+    title: str
+    due_date: dt.date
+    weight: int
+
+
+class PlanIn(InputSchema):
+    budget: Decimal = Field(..., title="计划投资（元）", max_digits=16, decimal_places=2)
+    plan_text: str = Field(..., max_length=MAX_TEXT, title="实施计划")
+    completion_date: dt.date = Field(..., title="计划完成日期")
+    milestones: list[MilestoneIn] = Field(..., min_length=1, max_length=20, title="实施节点")
+
+
+class ProgressIn(InputSchema):
+    percent: int = Field(..., ge=0, le=100, title="完成进度（%）")
+    text: str = Field(..., max_length=MAX_TEXT, title="进展情况")
+
+
+class ReportOut(Schema):
+    id: int
+    percent: int
+    text: str
+    is_rectification: bool
+    reported_by_label: str
+    created_at: dt.datetime
+    photos: list[str] = Field(..., description="照片地址（已去除拍摄信息）")
+
+    @staticmethod
+    def resolve_photos(obj: Any) -> list[str]:
+        from django.urls import reverse
+
+        return [reverse("projects:public_photo", args=[p.pk]) for p in obj.photos.all()]
+
+
+class ProjectOut(Schema):
+    id: int
+    year: int
+    name: str
+    content: str
+    region: str
+    lead_unit: str
+    lead_unit_id: int
+    budget: Decimal = Field(..., description="计划投资（元）")
+    completion_date: dt.date | None
+    state: str
+    state_label: str
+    progress: int = Field(..., description="完成进度（%）")
+    is_behind: bool = Field(..., description="进度滞后于节点计划")
+    rating_round: int
+    satisfaction: Decimal | None = Field(None, description="最近一轮测评满意率（0–1）")
+    votes: list[dict[str, Any]] = Field(..., description="票决各轮得票")
+
+    @staticmethod
+    def resolve_region(obj: Project) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_lead_unit(obj: Project) -> str:
+        return obj.lead_unit.name
+
+    @staticmethod
+    def resolve_state_label(obj: Project) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_votes(obj: Project) -> list[dict[str, Any]]:
+        return list(obj.candidate.result.get("rounds", []))
+
+
+class ProjectDetailOut(ProjectOut):
+    plan_text: str
+    milestones: list[MilestoneOut]
+    reports: list[ReportOut]
+
+    @staticmethod
+    def resolve_milestones(obj: Project) -> list[Any]:
+        return list(obj.milestones.all())
+
+    @staticmethod
+    def resolve_reports(obj: Project) -> list[Any]:
+        return list(obj.reports.all())
+
+
+class ProjectPage(Schema):
+    count: int
+    items: list[ProjectOut]
+
+
+class ProjectQuery(PageParams):
+    year: int | None = Field(None, ge=2000, le=2100, title="年度")
+    behind: bool = Field(False, title="只看进度滞后")
+    mine: bool = Field(False, title="只看本单位负责的")
+
+
+class RateIn(InputSchema):
+    grade: Literal["satisfied", "basic", "unsatisfied"] | None = Field(None, title="评价")
+    score: int | None = Field(None, ge=0, le=100, title="评分（评分测评时）")
+    comment: str = Field("", max_length=2000, title="意见")
+
+
+class RatingSummaryOut(Schema):
+    round: int
+    mode: str
+    total: int = Field(..., description="参评人数")
+    satisfied: int | None = None
+    basic: int | None = None
+    unsatisfied: int | None = None
+    share: Decimal | None = Field(None, description="满意率；测评进行中仅工作人员可见")
+
+
+class RatingsOut(Schema):
+    project_id: int
+    state: str
+    rounds: list[RatingSummaryOut]
+    mine: str | None = Field(None, description="本人本轮的评价（代表）")
+
+
+class CloseRatingIn(InputSchema):
+    requirement: str = Field("", max_length=MAX_TEXT, title="整改要求")
+    due_date: dt.date | None = Field(None, title="整改期限")
+
+
+class RectifyIn(InputSchema):
+    text: str = Field(..., max_length=MAX_TEXT, title="整改情况")
+    percent: int | None = Field(None, ge=0, le=100, title="完成进度（%）")
+
+
+class PublicProjectOut(Schema):
+    name: str
+    lead_unit: str
+    budget: Decimal
+    completion_date: dt.date | None
+    progress: int
+    state_label: str
+    is_behind: bool
+    votes: list[dict[str, Any]]
+    rating: dict[str, Any] | None
+
+
+class PublicYearOut(Schema):
+    year: int
+    seats: int | None
+    candidates: int | None
+    method: str | None
+    projects: list[PublicProjectOut]
+    not_elected: list[dict[str, Any]]
+
+
+class PublicTownshipOut(Schema):
+    township: str
+    code: str
+    collect_year: int = Field(..., description="正在征集建议的年度")
+    years: list[PublicYearOut]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _proposal(scope: Scope, pk: int) -> Proposal:
+    return selectors.proposal_detail(scope=scope, pk=pk)
+
+
+def _region(scope: Scope, code: str) -> Region:
+    try:
+        return scope.get(Region.objects.all(), code=code.strip())
+    except NotFound:
+        raise NotFound(f"区划 {code} 不存在或不在您的管辖范围内", field="region") from None
+
+
+def _act(request: HttpRequest, key: str | None, perm: str, schema: type[Schema], run: Any) -> HttpResponse:
+    scope = request_scope(request)
+    scope.require(perm)
+    return run_idempotent(request, key, lambda: render(request, schema, run(scope), status=200))
+
+
+# ---------------------------------------------------------------- 群众点单
+
+
+@router.get("/projects/proposals", response={200: ProposalPage, **READ_ERRORS}, summary="项目建议列表")
+def list_proposals(request: HttpRequest, filters: Query[ProposalQuery]) -> dict[str, Any]:
+    f = selectors.ProposalFilter(state=filters.state or "", year=filters.year)
+    return page_of(selectors.proposal_list(scope=request_scope(request), filters=f), filters)
+
+
+@router.post("/projects/proposals", response={201: ProposalOut, **WRITE_ERRORS}, summary="录入项目建议")
+def enter_proposal(request: HttpRequest, payload: ProposalIn, idempotency_key: Key = None) -> HttpResponse:
+    """站点、代表或工作人员录入收集到的民生实事项目建议。"""
+    scope = request_scope(request)
+    scope.require(Perm.PROJECT_PROPOSE)
+
+    def create() -> HttpResponse:
+        region = _region(scope, payload.region)
+        station = None
+        if payload.station:
+            station = scope.filter(Station.objects.select_related("region")).filter(public_id=payload.station).first()
+            if station is None:
+                raise NotFound("站点不存在或不在您的管辖范围内", field="station")
+        from renda.org.models import Deputy
+
+        deputy = None
+        if scope.deputy_ids and not scope.has(Perm.PROJECT_MANAGE):
+            deputy = Deputy.objects.select_related("region").filter(pk__in=scope.deputy_ids).order_by("id").first()
+        proposal = services.proposal_enter(
+            scope=scope,
+            data=services.ProposalInput(
+                title=payload.title,
+                text=payload.text,
+                region=region,
+                citizen_name=payload.citizen_name,
+                citizen_phone=payload.citizen_phone,
+                consent=bool(payload.citizen_phone.strip()),
+                station=station,
+                deputy=deputy,
+            ),
+        )
+        return render(request, ProposalOut, _proposal(scope, proposal.pk), status=201)
+
+    return run_idempotent(request, idempotency_key, create)
+
+
+@router.get("/projects/proposals/{proposal_id}", response={200: ProposalOut, **READ_ERRORS}, summary="项目建议详情")
+def get_proposal(request: HttpRequest, proposal_id: Id) -> Proposal:
+    return _proposal(request_scope(request), proposal_id)
+
+
+@router.post(
+    "/projects/proposals/{proposal_id}/screen", response={200: ProposalOut, **WRITE_ERRORS}, summary="筛选项目建议"
+)
+def screen_proposal(
+    request: HttpRequest, proposal_id: Id, payload: ScreenIn, idempotency_key: Key = None
+) -> HttpResponse:
+    def run(scope: Scope) -> Proposal:
+        services.proposal_screen(
+            scope=scope, proposal=_proposal(scope, proposal_id), decision=payload.decision, reason=payload.reason
+        )
+        return _proposal(scope, proposal_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+
+
+@router.post(
+    "/projects/proposals/{proposal_id}/merge", response={200: ProposalOut, **WRITE_ERRORS}, summary="合并重复建议"
+)
+def merge_proposal(
+    request: HttpRequest, proposal_id: Id, payload: MergeIn, idempotency_key: Key = None
+) -> HttpResponse:
+    def run(scope: Scope) -> Proposal:
+        proposal = _proposal(scope, proposal_id)
+        into = selectors.proposal_list(scope=scope).filter(code=payload.into.strip().upper()).first()
+        if into is None:
+            raise ValidationFailed(f"找不到编号为“{payload.into}”的项目建议", field="into")
+        services.proposal_merge(scope=scope, proposal=proposal, into=into, reason=payload.reason)
+        return _proposal(scope, proposal_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+
+
+@router.post(
+    "/public/projects/{code}/proposals",
+    response={201: ProposalReceiptOut, 200: ProposalReceiptOut, **PUBLIC_ERRORS},
+    summary="群众点单：提出民生实事项目建议",
+    description="免登录。以同一幂等键重发同一内容返回首次结果（200，响应头 Idempotent-Replayed: true）；"
+    "同一 IP 每小时、同一手机号每天的提交次数有限制。",
+    auth=None,
+    tags=["群众（免登录）"],
+)
+def public_submit_proposal(
+    request: HttpRequest, code: str, payload: PublicProposalIn, idempotency_key: PublicKey
+) -> HttpResponse:
+    township = Region.objects.filter(code=code.strip()[:15], level=RegionLevel.TOWNSHIP).first()
+    if township is None:
+        raise NotFound("乡镇/街道不存在", field="code")
+    region = township
+    if payload.village is not None:
+        found = Region.objects.filter(pk=payload.village, path__startswith=township.path).first()
+        if found is None:
+            raise ValidationFailed("请选择本乡镇/街道的村/社区", field="village")
+        region = found
+    from renda.org.models import Deputy
+
+    station = (
+        Station.objects.select_related("region").filter(public_id=payload.station, is_active=True).first()
+        if payload.station
+        else None
+    )
+    deputy = (
+        Deputy.objects.select_related("region").filter(public_id=payload.deputy, is_active=True).first()
+        if payload.deputy
+        else None
+    )
+    proposal, created = services.proposal_submit(
+        data=services.ProposalInput(
+            title=payload.title,
+            text=payload.text,
+            region=region,
+            citizen_name=payload.citizen_name,
+            citizen_phone=payload.citizen_phone,
+            consent=payload.consent,
+            station=station,
+            deputy=deputy,
+        ),
+        idempotency_key=idempotency_key,
+        client_ip=client_ip(request),
+    )
+    response = render(request, ProposalReceiptOut, proposal, status=201 if created else 200)
+    if not created:
+        response[REPLAY_HEADER] = "true"
+    return response
+
+
+@router.get(
+    "/public/projects/{code}",
+    response={200: PublicTownshipOut, 404: ErrorOut},
+    summary="乡镇/街道历年民生实事项目（公开）",
+    auth=None,
+    tags=["群众（免登录）"],
+)
+def public_projects(request: HttpRequest, code: str) -> dict[str, Any]:
+    township = Region.objects.filter(code=code.strip()[:15], level=RegionLevel.TOWNSHIP).first()
+    if township is None:
+        raise NotFound("乡镇/街道不存在", field="code")
+    years = []
+    for y in selectors.public_years(township=township):
+        c = y.candidate_list
+        years.append(
+            {
+                "year": y.year,
+                "seats": c.seats if c else None,
+                "candidates": len(c.candidates.all()) if c else None,
+                "method": c.method if c else None,
+                "projects": [
+                    {
+                        "name": p.name,
+                        "lead_unit": p.lead_unit.name,
+                        "budget": p.budget,
+                        "completion_date": p.completion_date,
+                        "progress": p.progress,
+                        "state_label": p.get_state_display(),
+                        "is_behind": p.is_behind,
+                        "votes": p.candidate.result.get("rounds", []),
+                        "rating": selectors.public_rating(p),
+                    }
+                    for p in y.projects
+                ],
+                "not_elected": [{"name": x.name, "votes": x.result.get("rounds", [])} for x in y.not_elected],
+            }
+        )
+    return {"township": township.name, "code": township.code, "collect_year": services.proposal_year(), "years": years}
+
+
+# ---------------------------------------------------------------- 代表定单
+
+
+def _list(scope: Scope, pk: int) -> CandidateList:
+    return selectors.list_detail(scope=scope, pk=pk)
+
+
+@router.get("/projects/lists", response={200: ListPage, **READ_ERRORS}, summary="候选项目清单")
+def list_lists(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    qs = selectors.list_index(scope=request_scope(request)).prefetch_related(
+        "candidates__lead_unit", "candidates__project"
+    )
+    return page_of(qs, page)
+
+
+@router.get("/projects/lists/{list_id}", response={200: ListOut, **READ_ERRORS}, summary="候选项目清单详情")
+def get_list(request: HttpRequest, list_id: Id) -> CandidateList:
+    return _list(request_scope(request), list_id)
+
+
+@router.post("/projects/lists", response={201: ListOut, **WRITE_ERRORS}, summary="拟定候选项目清单")
+def create_list(request: HttpRequest, payload: ListIn, idempotency_key: Key = None) -> HttpResponse:
+    scope = request_scope(request)
+    scope.require(Perm.PROJECT_MANAGE)
+
+    def create() -> HttpResponse:
+        c = services.list_create(
+            scope=scope,
+            region=_region(scope, payload.region),
+            year=payload.year,
+            seats=payload.seats,
+            method=payload.method,
+        )
+        return render(request, ListOut, _list(scope, c.pk), status=201)
+
+    return run_idempotent(request, idempotency_key, create)
+
+
+@router.post("/projects/lists/{list_id}/candidates", response={200: ListOut, **WRITE_ERRORS}, summary="添加候选项目")
+def add_candidate(request: HttpRequest, list_id: Id, payload: CandidateIn, idempotency_key: Key = None) -> HttpResponse:
+    def run(scope: Scope) -> CandidateList:
+        c = _list(scope, list_id)
+        unit = HandlingUnit.objects.select_related("region").filter(pk=payload.lead_unit).first()
+        if unit is None:
+            raise ValidationFailed("责任单位不存在", field="lead_unit")
+        codes = [x.strip().upper() for x in payload.proposals]
+        picked = list(Proposal.objects.filter(code__in=codes, region=c.region))
+        if len(picked) != len(set(codes)):
+            raise ValidationFailed("所选项目建议不存在或不属于本乡镇/街道", field="proposals")
+        services.candidate_add(
+            scope=scope,
+            candidate_list=c,
+            name=payload.name,
+            content=payload.content,
+            budget=payload.budget,
+            lead_unit=unit,
+            proposals=picked,
+        )
+        return _list(scope, list_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+
+
+@router.post("/projects/lists/{list_id}/fix", response={200: ListOut, **WRITE_ERRORS}, summary="主席团确定候选项目")
+def fix_list(request: HttpRequest, list_id: Id, payload: ReasonIn, idempotency_key: Key = None) -> HttpResponse:
+    """候选项目数须多于应选数（差额，见规则 project.min_extra_candidates、project.min_candidate_ratio），否则 400。"""
+
+    def run(scope: Scope) -> CandidateList:
+        services.list_fix(scope=scope, candidate_list=_list(scope, list_id), reason=payload.reason)
+        return _list(scope, list_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+
+
+@router.post("/projects/lists/{list_id}/vote", response={200: ListOut, **WRITE_ERRORS}, summary="提交大会票决")
+def put_list_to_vote(request: HttpRequest, list_id: Id, payload: VoteIn, idempotency_key: Key = None) -> HttpResponse:
+    """在所选会议上创建表决事项（每个候选项目一个选项）；开始、截止、公布在表决接口/页面进行。"""
+
+    def run(scope: Scope) -> CandidateList:
+        from renda.meetings.models import Meeting
+
+        c = _list(scope, list_id)
+        meeting = (
+            scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
+            .filter(pk=payload.meeting)
+            .first()
+        )
+        if meeting is None:
+            raise ValidationFailed("请选择本乡镇/街道的票决会议", field="meeting")
+        services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
+        return _list(scope, list_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+
+
+# ---------------------------------------------------------------- 政府买单、人大验单
+
+
+def _project(scope: Scope, pk: int) -> Project:
+    return selectors.project_detail(scope=scope, pk=pk)
+
+
+@router.get("/projects", response={200: ProjectPage, **READ_ERRORS}, summary="民生实事项目列表")
+def list_projects(request: HttpRequest, filters: Query[ProjectQuery]) -> dict[str, Any]:
+    f = selectors.ProjectFilter(year=filters.year, behind=filters.behind, mine=filters.mine)
+    return page_of(selectors.project_list(scope=request_scope(request), filters=f), filters)
+
+
+@router.get("/projects/{project_id}", response={200: ProjectDetailOut, **READ_ERRORS}, summary="项目详情")
+def get_project(request: HttpRequest, project_id: Id) -> Project:
+    return _project(request_scope(request), project_id)
+
+
+@router.post("/projects/{project_id}/plan", response={200: ProjectDetailOut, **WRITE_ERRORS}, summary="制定实施计划")
+def plan_project(request: HttpRequest, project_id: Id, payload: PlanIn, idempotency_key: Key = None) -> HttpResponse:
+    """仅责任单位。节点权重合计须为 100%。"""
+
+    def run(scope: Scope) -> Project:
+        services.project_plan(
+            scope=scope,
+            project=_project(scope, project_id),
+            budget=payload.budget,
+            plan_text=payload.plan_text,
+            completion_date=payload.completion_date,
+            milestones=[services.MilestoneInput(m.title, m.due_date, m.weight) for m in payload.milestones],
+        )
+        return _project(scope, project_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+
+
+@router.post("/projects/{project_id}/progress", response={200: ProjectDetailOut, **WRITE_ERRORS}, summary="报告进展")
+def report_progress(
+    request: HttpRequest, project_id: Id, payload: ProgressIn, idempotency_key: Key = None
+) -> HttpResponse:
+    """仅责任单位；进度不能低于上次报告。照片请在项目页面上传。"""
+
+    def run(scope: Scope) -> Project:
+        services.project_report(
+            scope=scope, project=_project(scope, project_id), percent=payload.percent, text=payload.text
+        )
+        return _project(scope, project_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+
+
+def _ratings(scope: Scope, project: Project) -> dict[str, Any]:
+    show = scope.has(Perm.PROJECT_MANAGE) or project.state != "rating"
+    rounds = []
+    for r in range(1, project.rating_round + 1):
+        s = services.rating_summary(project=project, round_no=r)
+        visible = show or r < project.rating_round
+        rounds.append(
+            {
+                "round": s.round,
+                "mode": s.mode,
+                "total": s.total,
+                "satisfied": s.satisfied if visible else None,
+                "basic": s.basic if visible else None,
+                "unsatisfied": s.unsatisfied if visible else None,
+                "share": s.share if visible else None,
+            }
+        )
+    mine = selectors.my_rating(scope=scope, project=project)
+    return {
+        "project_id": project.pk,
+        "state": project.state,
+        "rounds": rounds,
+        "mine": (mine.grade or str(mine.score)) if mine else None,
+    }
+
+
+@router.get("/projects/{project_id}/ratings", response={200: RatingsOut, **READ_ERRORS}, summary="测评情况")
+def get_ratings(request: HttpRequest, project_id: Id) -> dict[str, Any]:
+    scope = request_scope(request)
+    return _ratings(scope, _project(scope, project_id))
+
+
+@router.post("/projects/{project_id}/ratings", response={200: RatingsOut, **WRITE_ERRORS}, summary="代表测评")
+def rate_project(request: HttpRequest, project_id: Id, payload: RateIn) -> dict[str, Any]:
+    """本级代表每轮对每个项目测评一次（数据库约束）；第二次返回 409。"""
+    scope = request_scope(request)
+    scope.require(Perm.PROJECT_RATE)
+    project = _project(scope, project_id)
+    services.project_rate(
+        scope=scope,
+        project=project,
+        grade=payload.grade or "",
+        score=payload.score,
+        comment=payload.comment,
+    )
+    return _ratings(scope, _project(scope, project_id))
+
+
+@router.post("/projects/{project_id}/open-rating", response={200: ProjectOut, **WRITE_ERRORS}, summary="组织满意度测评")
+def open_rating(request: HttpRequest, project_id: Id, idempotency_key: Key = None) -> HttpResponse:
+    def run(scope: Scope) -> Project:
+        services.project_open_rating(scope=scope, project=_project(scope, project_id))
+        return _project(scope, project_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+
+
+@router.post("/projects/{project_id}/close-rating", response={200: ProjectOut, **WRITE_ERRORS}, summary="结束测评")
+def close_rating(
+    request: HttpRequest, project_id: Id, payload: CloseRatingIn, idempotency_key: Key = None
+) -> HttpResponse:
+    """满意率达到标准即验收通过；低于标准转入整改（规则 project.satisfaction_threshold）。"""
+
+    def run(scope: Scope) -> Project:
+        services.project_close_rating(
+            scope=scope, project=_project(scope, project_id), requirement=payload.requirement, due_date=payload.due_date
+        )
+        return _project(scope, project_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+
+
+@router.post(
+    "/projects/{project_id}/rectification", response={200: ProjectDetailOut, **WRITE_ERRORS}, summary="报告整改情况"
+)
+def report_rectification(
+    request: HttpRequest, project_id: Id, payload: RectifyIn, idempotency_key: Key = None
+) -> HttpResponse:
+    def run(scope: Scope) -> Project:
+        services.project_rectify_report(
+            scope=scope, project=_project(scope, project_id), text=payload.text, percent=payload.percent
+        )
+        return _project(scope, project_id)
+
+    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
