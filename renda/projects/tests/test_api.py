@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from renda.projects.models import Proposal, ProjectRating
+from renda.projects.models import ProjectRating, Proposal
 from renda.projects.tests.helpers import elect, make_list, plan
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def test_public_submission_needs_a_key_and_replays(client, township):
         url, {**body, "title": "另一件要办的事"}, content_type="application/json", headers={"Idempotency-Key": "abc"}
     )
     assert other.status_code == 409 and "内容不同" in other.json()["detail"]
-    empty = client.post(url, {"title": "", "text": ""}, content_type="application/json", headers={"Idempotency-Key": "x"})
+    empty = client.post(
+        url, {"title": "", "text": ""}, content_type="application/json", headers={"Idempotency-Key": "x"}
+    )
     assert empty.status_code == 400 and empty.json()["detail"] == "项目名称不能为空"
     assert Proposal.objects.count() == 1
 
@@ -56,7 +58,12 @@ def test_list_without_margin_is_refused(client_as, scope_of, township):
 def test_progress_by_the_clerk_and_refused_for_staff(client_as, project, scope_of):
     plan(scope_of("clerk"), project)
     body = {"percent": 30, "text": "已完成设计"}
-    assert client_as("township").post(f"{API}/projects/{project.pk}/progress", body, content_type="application/json").status_code == 403
+    assert (
+        client_as("township")
+        .post(f"{API}/projects/{project.pk}/progress", body, content_type="application/json")
+        .status_code
+        == 403
+    )
     response = client_as("clerk").post(f"{API}/projects/{project.pk}/progress", body, content_type="application/json")
     assert response.status_code == 200 and response.json()["progress"] == 30
     bad = client_as("clerk").post(
