@@ -208,9 +208,9 @@ def _require_unit(scope: Scope, s: Suggestion, *, lead: bool | None = None) -> A
     if a is None:
         raise NotFound("建议不存在或未交办给您的单位")
     if lead is True and a.role != UnitRole.LEAD:
-        raise PermissionDenied("只有主办单位可以执行此操作")
+        raise Conflict("本单位是协办单位：联系代表和答复由主办单位办理，协办意见请送主办单位")
     if lead is False and a.role != UnitRole.CO:
-        raise PermissionDenied("只有协办单位可以提交协办意见")
+        raise Conflict("本单位是主办单位：协办意见由协办单位提出，主办单位请联系代表后答复")
     return a
 
 

@@ -92,7 +92,9 @@ class Driver:
 
     def draft(self, *, joint: bool = False, **extra: Any) -> Suggestion:
         cosigners = [self.town.cosigner] if joint else []
-        return services.suggestion_draft(scope=self.scope_of("deputy"), data=draft_input(self.town, cosigners=cosigners, **extra))
+        return services.suggestion_draft(
+            scope=self.scope_of("deputy"), data=draft_input(self.town, cosigners=cosigners, **extra)
+        )
 
     def submitted(self, *, joint: bool = False, **extra: Any) -> Suggestion:
         s = self.draft(joint=joint, **extra)
@@ -113,14 +115,21 @@ class Driver:
 
     def contact(self, s: Suggestion) -> None:
         services.suggestion_contact(
-            scope=self.scope_of("clerk"), suggestion=s, contacted_on=dt.date.today(), way="phone", note="电话听取代表意见"
+            scope=self.scope_of("clerk"),
+            suggestion=s,
+            contacted_on=dt.date.today(),
+            way="phone",
+            note="电话听取代表意见",
         )
 
     def answered(self, answer_class: str = "B", **kw: Any) -> Suggestion:
         s = self.assigned(**kw)
         self.contact(s)
         services.suggestion_answer(
-            scope=self.scope_of("clerk"), suggestion=s, answer_class=answer_class, text="已列入明年村道亮化计划，分批实施。"
+            scope=self.scope_of("clerk"),
+            suggestion=s,
+            answer_class=answer_class,
+            text="已列入明年村道亮化计划，分批实施。",
         )
         s.refresh_from_db()
         return s

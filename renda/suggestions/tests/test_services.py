@@ -79,7 +79,9 @@ def actions(s: Suggestion) -> list[str]:
 
 def test_a_joint_draft_counts_only_confirmed_cosigners_and_links_opinions(drive, town, scope_of, outbox):
     # Given two opinions the deputy can see
-    opinions = list(selectors.linkable_opinions(scope=scope_of("deputy")).filter(region__path__startswith=town.region.path)[:2])
+    opinions = list(
+        selectors.linkable_opinions(scope=scope_of("deputy")).filter(region__path__startswith=town.region.path)[:2]
+    )
     if len(opinions) < 2:
         from renda.opinions import services as opinion_services
 
@@ -87,7 +89,12 @@ def test_a_joint_draft_counts_only_confirmed_cosigners_and_links_opinions(drive,
             opinion_services.opinion_submit(
                 scope=scope_of("deputy"),
                 data=opinion_services.OpinionInput(
-                    text=text, region=town.deputy.region, category=town.category, source="visit", deputy=town.deputy, anonymous=True
+                    text=text,
+                    region=town.deputy.region,
+                    category=town.category,
+                    source="visit",
+                    deputy=town.deputy,
+                    anonymous=True,
                 ),
             )
         opinions = list(selectors.linkable_opinions(scope=scope_of("deputy"))[:2])
@@ -141,7 +148,11 @@ def test_session_submission_needs_an_open_window(drive, scope_of, town):
         services.suggestion_submit(scope=scope_of("deputy"), suggestion=s)
     # An open window does
     window = services.window_create(
-        scope=scope_of("township"), body=town.body, label="第十九届人民代表大会第三次会议", starts_on=today, ends_on=today
+        scope=scope_of("township"),
+        body=town.body,
+        label="第十九届人民代表大会第三次会议",
+        starts_on=today,
+        ends_on=today,
     )
     s = services.suggestion_submit(scope=scope_of("deputy"), suggestion=s)
     assert s.state == State.SUBMITTED and s.window == window
@@ -154,10 +165,18 @@ def test_recess_submission_is_always_open(drive):
 def test_windows_refuse_bad_dates_and_overlaps(scope_of, town):
     today = dt.date.today()
     with pytest.raises(ValidationFailed, match="截止日期不能早于"):
-        services.window_create(scope=scope_of("township"), body=town.body, label="x会", starts_on=today, ends_on=today - dt.timedelta(days=1))
+        services.window_create(
+            scope=scope_of("township"),
+            body=town.body,
+            label="x会",
+            starts_on=today,
+            ends_on=today - dt.timedelta(days=1),
+        )
     services.window_create(scope=scope_of("township"), body=town.body, label="会议", starts_on=today, ends_on=today)
     with pytest.raises(ValidationFailed, match="重叠"):
-        services.window_create(scope=scope_of("township"), body=town.body, label="会议2", starts_on=today, ends_on=today)
+        services.window_create(
+            scope=scope_of("township"), body=town.body, label="会议2", starts_on=today, ends_on=today
+        )
     assert SubmissionWindow.objects.filter(body=town.body).count() == 1
     with pytest.raises(NotFound):
         services.window_create(scope=scope_of("street"), body=town.body, label="会议", starts_on=today, ends_on=today)
@@ -212,14 +231,15 @@ def test_only_the_lead_edits_and_submits(drive, scope_of):
 
 
 def test_linking_an_opinion_the_deputy_cannot_see_is_refused(scope_of, town):
-    from renda.opinions.models import Opinion
 
     from renda.opinions import services as opinion_services
     from renda.regions.models import Region
 
     village = Region.objects.filter(level=5).exclude(path__startswith=town.region.path).first()
     foreign, _ = opinion_services.opinion_submit(
-        data=opinion_services.OpinionInput(text="别处的路灯坏了很久。", region=village, category=town.category, anonymous=True)
+        data=opinion_services.OpinionInput(
+            text="别处的路灯坏了很久。", region=village, category=town.category, anonymous=True
+        )
     )
     with pytest.raises(ValidationFailed, match="无权查看"):
         services.suggestion_draft(scope=scope_of("deputy"), data=draft_input(town, opinions=[foreign]))
@@ -324,7 +344,9 @@ def test_key_suggestion_needs_both_leaders(drive, scope_of):
 
 def test_supervision_notes_go_on_the_timeline(drive, scope_of):
     s = drive.assigned()
-    services.suggestion_supervise(scope=scope_of("township"), suggestion=s, kind="supervise", note="电话督促主办单位加快进度")
+    services.suggestion_supervise(
+        scope=scope_of("township"), suggestion=s, kind="supervise", note="电话督促主办单位加快进度"
+    )
     services.suggestion_supervise(scope=scope_of("township"), suggestion=s, kind="visit", note="代表实地回访路灯安装")
     assert {"suggestion.supervise_supervise", "suggestion.supervise_visit"} <= set(actions(s))
     with pytest.raises(ValidationFailed, match="不能晚于今天"):
@@ -364,9 +386,11 @@ def test_co_unit_opinion_only_from_the_co_unit(drive, scope_of, town, outbox):
     from renda.core.scoping import scope_for_user, system_scope
 
     s = drive.assigned()
-    with pytest.raises(PermissionDenied, match="只有协办单位"):
+    with pytest.raises(Conflict, match="协办意见由协办单位提出"):
         services.suggestion_co_opinion(scope=scope_of("clerk"), suggestion=s, text="协办意见")
-    user = user_create(scope=system_scope(), username="co_clerk", password="x", display_name="财政所", check_password=False)
+    user = user_create(
+        scope=system_scope(), username="co_clerk", password="x", display_name="财政所", check_password=False
+    )
     role_grant(scope=system_scope(), user=user, role=Role.UNIT_CLERK, unit=town.co_unit)
     a = services.suggestion_co_opinion(scope=scope_for_user(user), suggestion=s, text="财政所同意安排路灯维护经费。")
     assert a.co_opinion.startswith("财政所") and a.co_opinion_at
@@ -378,13 +402,19 @@ def test_answer_needs_a_contact_a_class_and_text(drive, scope_of):
     s = drive.assigned()
     before = state_of(s)
     with pytest.raises(ValidationFailed, match="联系代表"):
-        services.suggestion_answer(scope=scope_of("clerk"), suggestion=s, answer_class="A", text="已全部修复完成，群众满意。")
+        services.suggestion_answer(
+            scope=scope_of("clerk"), suggestion=s, answer_class="A", text="已全部修复完成，群众满意。"
+        )
     drive.contact(s)
     before = state_of(s)
     with pytest.raises(ValidationFailed, match="请选择答复类别"):
-        services.suggestion_answer(scope=scope_of("clerk"), suggestion=s, answer_class="", text="已全部修复完成，群众满意。")
+        services.suggestion_answer(
+            scope=scope_of("clerk"), suggestion=s, answer_class="", text="已全部修复完成，群众满意。"
+        )
     with pytest.raises(ValidationFailed, match="答复类别应为"):
-        services.suggestion_answer(scope=scope_of("clerk"), suggestion=s, answer_class="E", text="已全部修复完成，群众满意。")
+        services.suggestion_answer(
+            scope=scope_of("clerk"), suggestion=s, answer_class="E", text="已全部修复完成，群众满意。"
+        )
     with pytest.raises(ValidationFailed, match="答复内容太短"):
         services.suggestion_answer(scope=scope_of("clerk"), suggestion=s, answer_class="A", text="好的")
     bad = SimpleUploadedFile("letter.pdf", b"%PDF-1.4", content_type="application/pdf")
@@ -423,7 +453,9 @@ def test_an_uploaded_letter_replaces_the_generated_one(drive, scope_of):
 
     s = drive.assigned()
     drive.contact(s)
-    edited = answer_letter_docx(suggestion=s, unit=s.lead_unit, answer_class="A", text="修改后的答复函正文。", on=dt.date.today())
+    edited = answer_letter_docx(
+        suggestion=s, unit=s.lead_unit, answer_class="A", text="修改后的答复函正文。", on=dt.date.today()
+    )
     upload = SimpleUploadedFile("答复函.docx", edited)
     answer = services.suggestion_answer(
         scope=scope_of("clerk"), suggestion=s, answer_class="A", text="路灯已全部安装到位。", letter=upload
@@ -445,7 +477,9 @@ def test_unsatisfied_rehandles_once_then_closes(drive, scope_of, town):
     assert s.state == State.REHANDLING and s.round == 2
     assert s.reanswer_by == add_months(dt.date.today(), 1) == s.due_on
     drive.contact(s)
-    services.suggestion_answer(scope=scope_of("clerk"), suggestion=s, answer_class="A", text="已于本月完成全部路灯安装。")
+    services.suggestion_answer(
+        scope=scope_of("clerk"), suggestion=s, answer_class="A", text="已于本月完成全部路灯安装。"
+    )
     s.refresh_from_db()
     assert s.answer_class == "A" and not s.promise_open and s.state == State.ANSWERED
     # Unsatisfied again: it closes anyway, counted by its outcome
@@ -473,9 +507,11 @@ def test_only_signatories_rate(drive, scope_of):
     from renda.org.models import Deputy
 
     s = drive.answered("A")
-    other = Deputy.objects.filter(region__path__startswith=drive.town.region.path).exclude(
-        pk__in=[drive.town.deputy.pk, drive.town.cosigner.pk]
-    ).first()
+    other = (
+        Deputy.objects.filter(region__path__startswith=drive.town.region.path)
+        .exclude(pk__in=[drive.town.deputy.pk, drive.town.cosigner.pk])
+        .first()
+    )
     user = user_create(scope=system_scope(), username="other_dep", password="x", display_name="x", check_password=False)
     role_grant(scope=system_scope(), user=user, role=Role.DEPUTY, deputy=other)
     before = state_of(s)

@@ -1,0 +1,681 @@
+"""Pages of 代表建议: the list, drafting, the suggestion page with every action of every role, the
+supervision board, follow-ups, statistics with exports, session windows, and the public answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from renda.audit.services import audit_record
+from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.paging import int_param, paginate
+from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.org.models import Body, BodyKind, Deputy
+from renda.regions.selectors import region_choices
+from renda.suggestions import documents, selectors, services, states
+from renda.suggestions.forms import SuggestionForm
+from renda.suggestions.models import (
+    ContactWay,
+    Period,
+    Rating,
+    SignatoryStatus,
+    State,
+    Suggestion,
+    SupervisionKind,
+    UnitRole,
+)
+
+QUEUES = [
+    ("", "全部"),
+    ("open", "办理中"),
+    ("overdue", "已逾期"),
+    ("due_soon", "即将到期"),
+    ("key", "重点建议"),
+    ("unsatisfied", "不满意"),
+    ("to_rate", "待评价"),
+    ("promises", "承诺事项"),
+]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(request: HttpRequest) -> selectors.SuggestionFilter:
+    state = request.GET.get("state", "")
+    queue = request.GET.get("queue", "")
+    return selectors.SuggestionFilter(
+        state=state if state in State.values else "",
+        queue=queue if queue in dict(QUEUES) else "",
+        q=request.GET.get("q", "")[:50],
+        year=int_param(request, "year"),
+        body_id=int_param(request, "body"),
+        region_id=int_param(request, "region"),
+        unit_id=int_param(request, "unit"),
+        category_id=int_param(request, "category"),
+    )
+
+
+def _bodies(scope: Scope) -> Any:
+    return scope.filter(Body.objects.filter(kind=BodyKind.CONGRESS), perm=Perm.SUGGESTION_VIEW).order_by(
+        "-level", "region__path"
+    )
+
+
+def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    filters = _filters(request)
+    page, querystring = paginate(request, selectors.suggestion_list(scope=scope, filters=filters))
+    base = selectors.suggestion_base(scope=scope)
+    counts = base.aggregate(
+        **{
+            "submitted": _count(state=State.SUBMITTED),
+            "accepted": _count(state=State.ACCEPTED),
+            "handling": _count(state__in=[State.ASSIGNED, State.REHANDLING]),
+            "to_rate": _count(state=State.ANSWERED),
+            "overdue": _count(is_overdue=True, state__in=[State.ACCEPTED, State.ASSIGNED, State.REHANDLING]),
+            "invited": _count(signatories__deputy_id__in=scope.deputy_ids, signatories__status=SignatoryStatus.INVITED),
+        }
+    )
+    context = {
+        "page": page,
+        "querystring": querystring,
+        "filters": filters,
+        "states": State.choices,
+        "queues": QUEUES,
+        "counts": counts,
+        "bodies": _bodies(scope),
+        "years": selectors.years_for(scope=scope),
+        "can_draft": scope.has(Perm.SUGGESTION_DRAFT) and bool(scope.deputy_ids),
+        "can_manage": scope.has(Perm.SUGGESTION_MANAGE),
+    }
+    return render(request, "suggestions/index.html", context)
+
+
+def _count(**lookup: Any) -> Any:
+    from django.db.models import Count, Q
+
+    return Count("id", filter=Q(**lookup), distinct=True)
+
+
+def _draft_input(data: dict[str, Any], body: Body) -> services.DraftInput:
+    return services.DraftInput(
+        body=body,
+        title=data["title"],
+        content=data["content"],
+        category=data["category"],
+        problem=data.get("problem", ""),
+        proposal=data.get("proposal", ""),
+        period=data["period"],
+        wide_or_hard=bool(data.get("wide_or_hard")),
+        cosigners=list(data.get("cosigners") or []),
+        opinions=list(data.get("opinions") or []),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    """起草: a deputy drafts a suggestion, optionally from opinions (?opinions=1,2) and with co-signers."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_DRAFT)
+    initial: dict[str, Any] = {"period": Period.RECESS}
+    picked = [int(x) for x in request.GET.get("opinions", "").split(",") if x.isdigit() and len(x) < 12]
+    if picked:
+        initial["opinions"] = picked
+    form = SuggestionForm(request.POST or None, scope=scope, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            s = services.suggestion_draft(scope=scope, data=_draft_input(form.cleaned_data, form.cleaned_data["body"]))
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            invited = s.signatories.filter(status=SignatoryStatus.INVITED).count()
+            messages.success(
+                request, f"建议草稿已保存{f'，已邀请 {invited} 位代表联名，待对方确认后可提交' if invited else ''}。"
+            )
+            return redirect("suggestions:detail", pk=s.pk)
+    window = None
+    body = form.fields["body"].queryset.first()  # type: ignore[attr-defined]
+    if body is not None:
+        window = services.open_window(body)
+    return render(
+        request,
+        "suggestions/form.html",
+        {"form": form, "editing": False, "window": window},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_DRAFT)
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    initial = {
+        "body": s.body_id,
+        "title": s.title,
+        "content": s.content,
+        "problem": s.problem,
+        "proposal": s.proposal,
+        "period": s.period,
+        "wide_or_hard": s.wide_or_hard,
+        "category": s.category_id,
+        "opinions": [o.pk for o in s.opinions.all()],
+    }
+    form = SuggestionForm(request.POST or None, scope=scope, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suggestion_edit(scope=scope, suggestion=s, data=_draft_input(form.cleaned_data, s.body))
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已保存修改")
+            return redirect("suggestions:detail", pk=s.pk)
+    return render(
+        request,
+        "suggestions/form.html",
+        {"form": form, "editing": True, "suggestion": s},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# ------------------------------------------------------------------ the suggestion page
+
+
+def available(scope: Scope, s: Suggestion) -> set[str]:
+    """What this user may do to this suggestion now (the services check all of it again)."""
+    names = {t.name for t in states.allowed(s.state, scope.perms)}
+    mine = [sig for sig in s.signatories.all() if sig.deputy_id in scope.deputy_ids]
+    sig = mine[0] if mine else None
+    deputy_actions = {
+        "edit",
+        "invite",
+        "submit",
+        "withdraw",
+        "publish",
+        "cosign",
+        "decline",
+        "consent_withdraw",
+        "rate",
+    }
+    keep = names - deputy_actions
+    if sig is not None:
+        if sig.is_lead:
+            keep |= names & {"edit", "invite", "submit", "publish"}
+            if s.withdraw_requested_at is None:
+                keep |= names & {"withdraw"}
+        elif sig.status == SignatoryStatus.INVITED:
+            keep |= names & {"cosign", "decline"}
+        elif sig.status == SignatoryStatus.CONFIRMED and s.withdraw_requested_at and not sig.withdraw_consent_at:
+            keep |= names & {"consent_withdraw"}
+        rated = any(r.round == s.round for r in s.ratings.all())
+        if sig.status == SignatoryStatus.CONFIRMED and not rated:
+            keep |= names & {"rate"}
+    unit_actions = {"object", "co_opinion", "contact", "answer", "promise_done"}
+    keep -= unit_actions
+    mine_units = [a for a in s.assignments.all() if a.active and a.unit_id in scope.unit_ids]
+    if mine_units:
+        a = mine_units[0]
+        if timezone.localdate() <= a.object_by:
+            keep |= names & {"object"}
+        if a.role == UnitRole.CO:
+            keep |= names & {"co_opinion"}
+        else:
+            keep |= names & {"contact", "answer"}
+    if s.lead_unit_id in scope.unit_ids and s.promise_open:
+        keep |= names & {"promise_done"}
+    return keep
+
+
+def _detail_context(scope: Scope, s: Suggestion, **extra: Any) -> dict[str, Any]:
+    acts = available(scope, s)
+    context: dict[str, Any] = {
+        "s": s,
+        "actions": acts,
+        "timeline": selectors.suggestion_timeline(suggestion=s),
+        "today": timezone.localdate(),
+        "answer_classes": services.answer_classes(),
+        "ratings": Rating.choices,
+        "contact_ways": ContactWay.choices,
+        "supervision_kinds": SupervisionKind.choices,
+        "signatories": list(s.signatories.all()),
+        "confirmed": [x for x in s.signatories.all() if x.status == SignatoryStatus.CONFIRMED],
+        "active_assignments": [a for a in s.assignments.all() if a.active],
+        "past_assignments": [a for a in s.assignments.all() if not a.active],
+        "round_contacts": [c for c in s.contacts.all() if c.round == s.round],
+    }
+    if "assign" in acts:
+        context["units"] = selectors.unit_choices(suggestion=s)
+    if "invite" in acts:
+        context["invitable"] = selectors.cosigner_choices(
+            body=s.body, exclude=[x.deputy_id for x in s.signatories.all()]
+        ).select_related("region")[:500]
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    return render(request, "suggestions/detail.html", _detail_context(scope, s))
+
+
+def _date(value: str, label: str, fieldname: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(f"请填写正确的{label}（年-月-日）", field=fieldname) from None
+
+
+def _run_action(request: HttpRequest, scope: Scope, s: Suggestion, action: str) -> str:
+    """Run one action through its service; answers the message shown after it."""
+    data = request.POST
+    if action == "submit":
+        services.suggestion_submit(scope=scope, suggestion=s)
+        return "建议已提交，等待人大办公室审查"
+    if action == "invite":
+        ids = [int(x) for x in data.getlist("cosigners") if x.isdigit()]
+        deputies = list(Deputy.objects.filter(pk__in=ids).select_related("region"))
+        services.suggestion_invite(scope=scope, suggestion=s, deputies=deputies)
+        return f"已邀请 {len(deputies)} 位代表联名"
+    if action == "cosign":
+        services.suggestion_cosign(scope=scope, suggestion=s)
+        return "您已确认联名"
+    if action == "decline":
+        services.suggestion_decline(scope=scope, suggestion=s)
+        return "您已拒绝联名"
+    if action == "withdraw":
+        s = services.suggestion_withdraw(scope=scope, suggestion=s, reason=data.get("reason", ""))
+        return "建议已撤回" if s.state == State.WITHDRAWN else "已申请撤回，等待联名代表同意"
+    if action == "consent_withdraw":
+        s = services.suggestion_consent_withdraw(scope=scope, suggestion=s)
+        return "建议已撤回" if s.state == State.WITHDRAWN else "您已同意撤回"
+    if action == "rate":
+        services.suggestion_rate(
+            scope=scope,
+            suggestion=s,
+            attitude=data.get("attitude", ""),
+            result=data.get("result", ""),
+            comment=data.get("comment", ""),
+            publish=data.get("publish") == "on",
+        )
+        return "评价已提交"
+    if action == "publish":
+        publish = data.get("publish") == "1"
+        services.suggestion_publish(scope=scope, suggestion=s, publish=publish)
+        return "已同意公开答复" if publish else "已取消公开答复"
+    if action == "accept":
+        s = services.suggestion_accept(
+            scope=scope, suggestion=s, wide_or_hard=data.get("wide_or_hard") == "on", note=data.get("note", "")
+        )
+        return f"已立案，编号{s.number}"
+    if action == "return":
+        services.suggestion_return(scope=scope, suggestion=s, reason=data.get("reason", ""))
+        return "已退回代表修改"
+    if action == "convert":
+        s = services.suggestion_convert(scope=scope, suggestion=s, reason=data.get("reason", ""))
+        return "已转为一般意见"
+    if action == "assign":
+        units = selectors.unit_choices(suggestion=s)
+        lead_id = data.get("lead_unit", "")
+        lead = units.filter(pk=int(lead_id)).first() if lead_id.isdigit() else None
+        if lead is None:
+            raise ValidationFailed("请选择主办单位", field="lead_unit")
+        co_ids = [int(x) for x in data.getlist("co_units") if x.isdigit()]
+        co = list(units.filter(pk__in=co_ids))
+        if len(co) != len(set(co_ids)):
+            raise ValidationFailed("所选协办单位不在本建议所属区划内", field="co_units")
+        services.suggestion_assign(scope=scope, suggestion=s, lead_unit=lead, co_units=co)
+        return "已交办"
+    if action == "mark_key":
+        services.suggestion_mark_key(
+            scope=scope,
+            suggestion=s,
+            is_key=data.get("is_key", "1") == "1",
+            gov_leader=data.get("gov_leader", ""),
+            congress_leader=data.get("congress_leader", ""),
+        )
+        return "已保存重点建议设置"
+    if action == "supervise":
+        on = _date(data.get("on", ""), "督办日期", "on") if data.get("on") else None
+        services.suggestion_supervise(
+            scope=scope, suggestion=s, kind=data.get("kind", ""), note=data.get("note", ""), on=on
+        )
+        return "已记录督办情况"
+    if action == "object":
+        services.suggestion_object(scope=scope, suggestion=s, reason=data.get("reason", ""))
+        return "已提出异议，建议退回人大办公室重新交办"
+    if action == "co_opinion":
+        services.suggestion_co_opinion(scope=scope, suggestion=s, text=data.get("text", ""))
+        return "协办意见已送主办单位"
+    if action == "contact":
+        services.suggestion_contact(
+            scope=scope,
+            suggestion=s,
+            contacted_on=_date(data.get("contacted_on", ""), "联系日期", "contacted_on"),
+            way=data.get("way", ""),
+            note=data.get("note", ""),
+        )
+        return "已记录联系代表情况"
+    if action == "answer":
+        services.suggestion_answer(
+            scope=scope,
+            suggestion=s,
+            answer_class=data.get("answer_class", ""),
+            text=data.get("text", ""),
+            letter=request.FILES.get("letter"),
+        )
+        return "已答复，答复函已送达每位署名代表"
+    if action == "promise_done":
+        services.suggestion_promise_done(scope=scope, suggestion=s, note=data.get("note", ""))
+        return "已报告承诺事项落实"
+    raise NotFound("没有这个操作")
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one action on a suggestion. Errors re-show the page with the message; nothing is half-written."""
+    scope = scope_for_user(request.user)
+    transition = states.TRANSITIONS.get(action)
+    if transition is None:
+        raise NotFound("没有这个操作")
+    scope.require(transition.perm)  # before looking at the input or the record
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    try:
+        message = _run_action(request, scope, s, action)
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        fresh = selectors.suggestion_detail(scope=scope, pk=pk)
+        context = _detail_context(scope, fresh, error=exc.message, error_action=action, posted=request.POST)
+        return render(request, "suggestions/detail.html", context, status=exc.status_code)
+    messages.success(request, message)
+    if not selectors.suggestion_base(scope=scope).filter(pk=pk).exists():
+        return redirect("suggestions:index")  # e.g. a unit that objected no longer sees it
+    return redirect("suggestions:detail", pk=pk)
+
+
+# ------------------------------------------------------------------ documents
+
+
+@login_required
+@require_GET
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """交办通知 (.docx), for the office and the assigned units."""
+    scope = scope_for_user(request.user)
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    if s.assigned_at is None or not any(a.active for a in s.assignments.all()):
+        raise NotFound("该建议尚未交办")
+    content = documents.assignment_notice_docx(suggestion=s)
+    return _file(content, f"交办通知-{s.number}.docx", DOCX)
+
+
+@login_required
+@require_GET
+def letter(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
+    """答复函 (.docx) as sent: generated from the answer, or the unit's uploaded version."""
+    scope = scope_for_user(request.user)
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    answer = next((a for a in s.answers.all() if a.pk == answer_id), None)
+    if answer is None:
+        raise NotFound("答复不存在")
+    with answer.letter.open("rb") as f:
+        content = f.read()
+    return _file(content, f"答复函-{s.number}-第{answer.round}轮.docx", DOCX)
+
+
+@login_required
+@require_POST
+def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer letter generated from the text being typed, for the unit to edit in Word and upload."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_HANDLE)
+    s = selectors.suggestion_detail(scope=scope, pk=pk)
+    if "answer" not in available(scope, s) or s.lead_unit is None:
+        raise NotFound("只有主办单位在答复时可以生成答复函")
+    answer_class = request.POST.get("answer_class", "")
+    if answer_class not in dict(services.answer_classes()):
+        answer_class = ""
+    text = request.POST.get("text", "")[: services.MAX_ANSWER]
+    content = documents.answer_letter_docx(
+        suggestion=s, unit=s.lead_unit, answer_class=answer_class, text=text, on=timezone.localdate()
+    )
+    return _file(content, f"答复函草稿-{s.number}.docx", DOCX)
+
+
+# ------------------------------------------------------------------ board, follow-ups, statistics
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """督办看板: due soon, overdue, unsatisfied, key suggestions, by unit and by region."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_MANAGE)
+    year = int_param(request, "year")
+    data = selectors.supervision_board(scope=scope, year=year)
+    return render(
+        request, "suggestions/board.html", {"board": data, "year": year, "years": selectors.years_for(scope=scope)}
+    )
+
+
+@login_required
+@require_GET
+def followups(request: HttpRequest) -> HttpResponse:
+    """承诺事项跟踪: every B/C answer not yet reported done, whatever its year or term."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    page, querystring = paginate(request, selectors.followups(scope=scope))
+    return render(request, "suggestions/followups.html", {"page": page, "querystring": querystring})
+
+
+def _stats_args(request: HttpRequest) -> tuple[str, selectors.SuggestionFilter]:
+    dimension = request.GET.get("by", "body")
+    if dimension not in selectors.DIMENSIONS:
+        dimension = "body"
+    f = selectors.SuggestionFilter(
+        year=int_param(request, "year"),
+        body_id=int_param(request, "body"),
+        region_id=int_param(request, "region"),
+        category_id=int_param(request, "category"),
+    )
+    return dimension, f
+
+
+@login_required
+@require_GET
+def stats(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    dimension, f = _stats_args(request)
+    total, rows = selectors.statistics(scope=scope, dimension=dimension, filters=f)
+    return render(
+        request,
+        "suggestions/stats.html",
+        {
+            "total": total,
+            "rows": rows,
+            "dimension": dimension,
+            "dimensions": [(k, v[0]) for k, v in selectors.DIMENSIONS.items()],
+            "filters": f,
+            "years": selectors.years_for(scope=scope),
+            "bodies": _bodies(scope),
+            "regions": region_choices(scope=scope, max_level=4).order_by("path") if scope.has(Perm.ORG_VIEW) else [],
+            "categories": selectors.categories_top(),
+            "querystring": request.GET.urlencode(),
+        },
+    )
+
+
+def _audit_export(scope: Scope, what: str, description: str, count: int) -> None:
+    audit_record(
+        actor=scope.actor,
+        action="suggestion.export",
+        target_type="suggestions.export",
+        target_id=what,
+        region_path=scope.roots[0] if scope.roots else "",
+        reason=description[:500] or "全部",
+        after={"what": what, "rows": count},
+    )
+
+
+@login_required
+@require_GET
+def stats_export(request: HttpRequest) -> HttpResponse:
+    """汇总表 (.xlsx)."""
+    from renda.suggestions.exports import summary_xlsx
+
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    dimension, f = _stats_args(request)
+    total, rows = selectors.statistics(scope=scope, dimension=dimension, filters=f)
+    content = summary_xlsx(total=total, rows=rows, dimension_label=selectors.DIMENSIONS[dimension][0])
+    _audit_export(scope, "summary", request.GET.urlencode(), len(rows))
+    return _file(content, f"代表建议汇总表-{timezone.localdate():%Y%m%d}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+def assignments_export(request: HttpRequest) -> HttpResponse:
+    """交办清单 (.xlsx) of the suggestions in the current list."""
+    from renda.suggestions.exports import assignment_list_xlsx
+
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    qs = selectors.suggestion_list(scope=scope, filters=_filters(request)).filter(assigned_at__isnull=False)
+    content, count = assignment_list_xlsx(qs=qs)
+    _audit_export(scope, "assignments", request.GET.urlencode(), count)
+    return _file(content, f"代表建议交办清单-{timezone.localdate():%Y%m%d}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+def compilation(request: HttpRequest) -> HttpResponse:
+    """建议汇编 (.docx) of the registered suggestions in the current list, by number."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_VIEW)
+    from django.db.models import Prefetch
+
+    from renda.suggestions.models import Answer, Assignment, Signatory
+
+    qs = (
+        selectors.stats_base(scope=scope, filters=_filters(request))
+        .select_related("lead_deputy", "body")
+        .prefetch_related(
+            Prefetch("signatories", queryset=Signatory.objects.select_related("deputy").order_by("-is_lead", "id")),
+            Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("-role", "id")),
+            Prefetch("answers", queryset=Answer.objects.order_by("round")),
+        )
+        .order_by("body_id", "year", "seq")[:2000]
+    )
+    items = list(qs)
+    year = _filters(request).year
+    title = f"{year or ''}{'年度' if year else ''}代表建议及办理情况汇编"
+    content = documents.compilation_docx(suggestions=items, title=title)
+    _audit_export(scope, "compilation", request.GET.urlencode(), len(items))
+    return _file(content, f"代表建议汇编-{timezone.localdate():%Y%m%d}.docx", DOCX)
+
+
+# ------------------------------------------------------------------ session windows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def windows(request: HttpRequest) -> HttpResponse:
+    """大会期间建议提交时段: staff open a window per congress session."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_MANAGE)
+    bodies = scope.filter(Body.objects.filter(kind=BodyKind.CONGRESS), perm=Perm.SUGGESTION_MANAGE).order_by(
+        "-level", "region__path"
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            body_id = request.POST.get("body", "")
+            body = bodies.filter(pk=int(body_id)).select_related("region").first() if body_id.isdigit() else None
+            if body is None:
+                raise ValidationFailed("请选择人民代表大会", field="body")
+            window = services.window_create(
+                scope=scope,
+                body=body,
+                label=request.POST.get("label", ""),
+                starts_on=_date(request.POST.get("starts_on", ""), "开始日期", "starts_on"),
+                ends_on=_date(request.POST.get("ends_on", ""), "截止日期", "ends_on"),
+            )
+            messages.success(request, f"已设置提交时段：{window}")
+            return redirect("suggestions:windows")
+        except RendaError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            error = exc.message
+    return render(
+        request,
+        "suggestions/windows.html",
+        {
+            "windows": selectors.windows_for(scope=scope)[:100],
+            "bodies": bodies,
+            "error": error,
+            "posted": request.POST,
+            "today": timezone.localdate(),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def window_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_MANAGE)
+    window = selectors.windows_for(scope=scope).filter(pk=pk).first()
+    if window is None:
+        raise NotFound("提交时段不存在或不在您的管辖范围内")
+    try:
+        services.window_delete(scope=scope, window=window)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已删除提交时段")
+    return redirect("suggestions:windows")
+
+
+# ------------------------------------------------------------------ public answers (no login)
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """代表建议办理结果公开: answers the lead deputy agreed to publish; no login, phone-friendly."""
+    body_id = int_param(request, "body")
+    q = request.GET.get("q", "")[:50]
+    page, querystring = paginate(request, selectors.public_answers(body_id=body_id, q=q), per_page=20)
+    return render(
+        request,
+        "suggestions/public.html",
+        {"page": page, "querystring": querystring, "bodies": selectors.public_bodies(), "body_id": body_id, "q": q},
+    )
