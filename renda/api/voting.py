@@ -1,7 +1,339 @@
-"""REST API for 表决与票决."""
+"""REST API for 表决与票决: put a question to a meeting, open, cast a secret ballot (Idempotency-Key),
+paper-ballot totals, close, publish, runoff, the result, and the public receipt check.
+
+Casting keeps the secret ballot secret also here: the shared Idempotency-Key store keeps each
+answer with the caller (renda/api/idempotency.py), which for a ballot would tie a deputy to
+their receipt and, through a fingerprint of the body, to their choice. So ``cast`` remembers
+only that the key was used: a replay answers 200 with ``replayed: true`` and no receipt.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja import Field, P, Router, Schema
+from ninja.params import HeaderEx, PathEx
+
+from renda.accounts.client_ip import client_ip
+from renda.api.auth import request_scope
+from renda.api.idempotency import HEADER, MAX_KEY_LENGTH, TTL_SECONDS
+from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, InputSchema
+from renda.core.errors import Conflict, ValidationFailed
+from renda.core.ratelimit import check_rate
+from renda.core.scoping import Perm, Scope
+from renda.meetings import selectors as meeting_selectors
+from renda.meetings.quorum import MAJORITY_LABELS
+from renda.voting import selectors, services
+from renda.voting.models import Vote, VoteMethod, VoteOption
+from renda.voting.views import RECEIPT_CHECKS_PER_HOUR
 
 router = Router(tags=["表决与票决"])
+
+VoteId = PathEx[int, P(title="表决事项编号")]
+MeetingId = PathEx[int, P(title="会议编号")]
+Key = HeaderEx[
+    str | None,
+    P(
+        alias=HEADER,
+        description="幂等键（可选）：重发同一投票请求时不会重复投票；重发的应答不含回执（回执只在首次显示）",
+    ),
+]
+
+
+class OptionOut(Schema):
+    position: int
+    label: str
+    description: str
+    ref: str
+    count_yes: int | None = Field(None, description="赞成票（差额票决为得票）；结果可见时才有")
+    count_no: int | None = None
+    count_abstain: int | None = None
+    score_total: int | None = None
+    score_count: int | None = None
+    outcome: str | None = Field(None, description="elected/not_elected/tied/unfilled；评分表决为空")
+
+
+class VoteOut(Schema):
+    id: int
+    meeting_id: int
+    title: str
+    method: str
+    seats: int | None
+    score_max: int
+    round: int
+    parent_id: int | None
+    state: str
+    state_label: str
+    entitled_count: int
+    threshold: int
+    majority: str
+    phone_ballots: int
+    ballots_phone: int
+    ballots_paper: int
+    ballots_invalid: int
+    seats_unfilled: int
+    concluded: bool
+    opened_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    published_at: dt.datetime | None
+    has_voted: bool = Field(..., description="调用者本人（代表）是否已投票")
+    options: list[OptionOut]
+
+
+class OptionIn(InputSchema):
+    label: str = Field(..., min_length=1, max_length=200, title="名称")
+    ref: str = Field("", max_length=64, title="关联对象")
+    description: str = Field("", max_length=2000, title="说明")
+
+
+class VoteIn(InputSchema):
+    title: str = Field(..., min_length=1, max_length=200, title="表决事项")
+    method: VoteMethod = Field(..., title="表决方式")
+    seats: int | None = Field(None, ge=1, le=100, title="应选名额")
+    description: str = Field("", max_length=2000, title="说明")
+    options: list[OptionIn] = Field(..., min_length=1, max_length=100, title="选项")
+
+
+class CastIn(InputSchema):
+    choices: list[int] | dict[str, str | int] = Field(
+        ...,
+        title="选择",
+        description='差额票决：所选选项序号的列表，如 [1, 3]；逐项表决：{"1": "yes", "2": "abstain"}；评分：{"1": 90}',
+    )
+
+
+class CastOut(Schema):
+    vote_id: int
+    replayed: bool = False
+    code: str = Field("", description="回执码：公布后凭此核对选票已计入（只在首次应答中出现）")
+    secret: str = Field("", description="核验密钥：证明所存选票未被改动（只在首次应答中出现，请自行保存）")
+    detail: str
+
+
+class PaperIn(InputSchema):
+    ballots: int = Field(..., ge=1, le=10000, title="收回选票数")
+    invalid: int = Field(0, ge=0, le=10000, title="废票数")
+    counts: dict[str, int | dict[str, int]] = Field(
+        ...,
+        title="各项票数",
+        description='差额：{"1": 12}；逐项：{"1": {"yes": 10, "no": 1, "abstain": 1}}；评分：{"1": 900}',
+    )
+    tellers: str = Field(..., min_length=1, max_length=200, title="监票、计票人")
+
+
+class PaperOut(Schema):
+    id: int
+    ballots: int
+    invalid: int
+    counts: dict[str, Any]
+    tellers: str
+
+
+class PublishIn(InputSchema):
+    conclude: bool = Field(False, title="不再另行表决", description="名额未选满时按本轮结果结束本事项")
+
+
+class RunoffIn(InputSchema):
+    positions: list[int] | None = Field(
+        None, max_length=100, title="候选项序号", description="不填则为全部票数相同或未当选的候选项"
+    )
+
+
+class ReceiptIn(InputSchema):
+    code: str = Field(..., min_length=1, max_length=40, title="回执码")
+    secret: str = Field("", max_length=80, title="核验密钥")
+
+
+class ReceiptOut(Schema):
+    vote_id: int
+    vote: str
+    meeting: str
+    published: bool
+    intact: bool | None = Field(None, description="给了核验密钥时：所存选票与投票时一致为 true")
+    detail: str
+
+
+def _vote_out(scope: Scope, vote: Vote) -> dict[str, Any]:
+    options: list[VoteOption] = selectors.options_of(vote)
+    visible = selectors.result_visible(vote, scope)
+    rows = []
+    for o in options:
+        row: dict[str, Any] = {"position": o.position, "label": o.label, "description": o.description, "ref": o.ref}
+        if visible:
+            row.update(
+                count_yes=o.count_yes,
+                count_no=o.count_no,
+                count_abstain=o.count_abstain,
+                score_total=o.score_total,
+                score_count=o.score_count,
+                outcome=o.outcome or None,
+            )
+        rows.append(row)
+    return {
+        "id": vote.pk,
+        "meeting_id": vote.meeting_id,
+        "title": vote.title,
+        "method": vote.method,
+        "seats": vote.seats,
+        "score_max": vote.score_max,
+        "round": vote.round,
+        "parent_id": vote.parent_id,
+        "state": vote.state,
+        "state_label": vote.get_state_display(),
+        "entitled_count": vote.entitled_count,
+        "threshold": vote.threshold,
+        "majority": MAJORITY_LABELS.get(vote.majority_rule, ""),
+        "phone_ballots": selectors.phone_ballots(vote),
+        "ballots_phone": vote.ballots_phone if visible else 0,
+        "ballots_paper": vote.ballots_paper if visible else 0,
+        "ballots_invalid": vote.ballots_invalid if visible else 0,
+        "seats_unfilled": services.seats_unfilled(vote, options) if visible else 0,
+        "concluded": vote.concluded,
+        "opened_at": vote.opened_at,
+        "closed_at": vote.closed_at,
+        "published_at": vote.published_at,
+        "has_voted": selectors.has_voted(vote, scope.deputy_ids),
+        "options": rows,
+    }
+
+
+def _fresh(scope: Scope, vote: Vote) -> dict[str, Any]:
+    return _vote_out(scope, selectors.vote_detail(scope=scope, pk=vote.pk))
+
+
+@router.post("/meetings/{meeting_id}/votes", response={201: VoteOut, **WRITE_ERRORS}, summary="提交表决事项")
+def create_vote(request: HttpRequest, meeting_id: MeetingId, payload: VoteIn) -> tuple[int, dict[str, Any]]:
+    scope = request_scope(request)
+    scope.require(Perm.MEETING_MANAGE)
+    meeting = meeting_selectors.meeting_detail(scope=scope, pk=meeting_id)
+    vote = services.vote_create(
+        scope=scope,
+        meeting=meeting,
+        title=payload.title,
+        method=payload.method.value,
+        seats=payload.seats,
+        description=payload.description,
+        options=[services.OptionInput(label=o.label, ref=o.ref, description=o.description) for o in payload.options],
+    )
+    return 201, _fresh(scope, vote)
+
+
+@router.get("/votes/{vote_id}", response={200: VoteOut, **READ_ERRORS}, summary="表决事项与结果")
+def get_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
+    """结果（各项票数）在公布后对所有可见该会议的人显示；截止后、公布前仅工作人员可见；投票中不显示。"""
+    scope = request_scope(request)
+    return _vote_out(scope, selectors.vote_detail(scope=scope, pk=vote_id))
+
+
+def _claim(scope: Scope, vote_id: int, key: str | None) -> str | None:
+    """Claim the client's key for this deputy and vote; answer the cache key, or None on replay."""
+    if key is None:
+        return ""
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationFailed(f"{HEADER} 应为 1–{MAX_KEY_LENGTH} 个可打印字符", field=HEADER)
+    cache_key = f"renda:api:vote-cast:{scope.user_id}:{vote_id}:{hashlib.sha256(key.encode()).hexdigest()}"
+    if not cache.add(cache_key, "pending", 60):
+        if cache.get(cache_key) == "done":
+            return None
+        raise Conflict("同一幂等键的投票请求正在处理中，请稍后重试", field=HEADER)
+    return cache_key
+
+
+@router.post("/votes/{vote_id}/cast", response={200: CastOut, **WRITE_ERRORS}, summary="投票（无记名）")
+def cast_vote(request: HttpRequest, vote_id: VoteId, payload: CastIn, idempotency_key: Key = None) -> dict[str, Any]:
+    """已签到的应出席代表本人投票，每个事项只能投一次（数据库约束保证，并发亦然）。应答中的回执码和核验密钥只出现这一次。"""
+    scope = request_scope(request)
+    scope.require(Perm.VOTE_CAST)
+    vote = selectors.vote_detail(scope=scope, pk=vote_id)
+    cache_key = _claim(scope, vote.pk, idempotency_key)
+    if cache_key is None:
+        return {
+            "vote_id": vote.pk,
+            "replayed": True,
+            "detail": "该请求已处理，您的选票已投入票箱；回执只在首次应答中显示",
+        }
+    try:
+        receipt = services.vote_cast(scope=scope, vote=vote, choices=payload.choices)
+    except BaseException:
+        if cache_key:
+            cache.delete(cache_key)
+        raise
+    if cache_key:
+        cache.set(cache_key, "done", TTL_SECONDS)
+    return {"vote_id": vote.pk, "code": receipt.code, "secret": receipt.secret, "detail": "投票成功，请保存回执"}
+
+
+def _staff_vote(request: HttpRequest, vote_id: int) -> tuple[Scope, Vote]:
+    scope = request_scope(request)
+    scope.require(Perm.MEETING_MANAGE)
+    return scope, selectors.vote_detail(scope=scope, pk=vote_id)
+
+
+@router.post("/votes/{vote_id}/open", response={200: VoteOut, **WRITE_ERRORS}, summary="开始表决")
+def open_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
+    """须会议已宣布开会且出席代表达到法定人数。"""
+    scope, vote = _staff_vote(request, vote_id)
+    return _fresh(scope, services.vote_open(scope=scope, vote=vote))
+
+
+@router.post("/votes/{vote_id}/close", response={200: VoteOut, **WRITE_ERRORS}, summary="截止投票")
+def close_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
+    scope, vote = _staff_vote(request, vote_id)
+    return _fresh(scope, services.vote_close(scope=scope, vote=vote))
+
+
+@router.post("/votes/{vote_id}/paper", response={201: PaperOut, **WRITE_ERRORS}, summary="录入纸质选票计票结果")
+def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> tuple[int, Any]:
+    """电子票与纸质票合计多于已签到代表时拒绝；差额票决各项得票合计不得超过有效票 × 应选名额。"""
+    scope, vote = _staff_vote(request, vote_id)
+    batch = services.paper_batch_enter(
+        scope=scope,
+        vote=vote,
+        ballots=payload.ballots,
+        invalid=payload.invalid,
+        counts=payload.counts,
+        tellers=payload.tellers,
+    )
+    return 201, batch
+
+
+@router.post("/votes/{vote_id}/publish", response={200: VoteOut, **WRITE_ERRORS}, summary="公布结果")
+def publish_vote(request: HttpRequest, vote_id: VoteId, payload: PublishIn) -> dict[str, Any]:
+    scope, vote = _staff_vote(request, vote_id)
+    return _fresh(scope, services.vote_publish(scope=scope, vote=vote, conclude=payload.conclude))
+
+
+@router.post("/votes/{vote_id}/runoff", response={201: VoteOut, **WRITE_ERRORS}, summary="另行表决")
+def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> tuple[int, dict[str, Any]]:
+    """在票数相同或未过半数的候选项中，就剩余名额另行表决。"""
+    scope, vote = _staff_vote(request, vote_id)
+    return 201, _fresh(scope, services.vote_runoff(scope=scope, vote=vote, positions=payload.positions))
+
+
+@router.post(
+    "/public/vote-receipts", auth=None, response={200: ReceiptOut, **WRITE_ERRORS}, summary="核对投票回执（免登录）"
+)
+def check_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
+    """凭回执码确认选票已计入结果；加核验密钥可确认所存选票未被改动。不显示选票内容。"""
+    check_rate(
+        bucket="receipt-check",
+        subject=client_ip(request),
+        limit=RECEIPT_CHECKS_PER_HOUR,
+        window_seconds=3600,
+        message="查询过于频繁，请一小时后再试",
+    )
+    check = services.receipt_check(code=payload.code, secret=payload.secret)
+    detail = "该选票已计入公布的表决结果" if check.published else "该选票已收到，表决结果尚未公布"
+    return {
+        "vote_id": check.vote.pk,
+        "vote": str(check.vote),
+        "meeting": check.vote.meeting.title,
+        "published": check.published,
+        "intact": check.intact,
+        "detail": detail,
+    }

@@ -137,6 +137,23 @@ ACTION_LABELS: dict[str, str] = {
     "project.rectify": "测评未达标，转入整改",
     "project.rectify_report": "报告整改情况",
     "project.export": "导出民生实事年中报告",
+    # 人代会与表决
+    "meeting.create": "召集会议",
+    "meeting.attendees": "调整应出席代表",
+    "meeting.agenda": "添加议程",
+    "meeting.document": "添加会议文件",
+    "meeting.open": "宣布开会",
+    "meeting.sign_in": "工作人员代为签到",
+    "meeting.check_in": "代表扫码签到",
+    "meeting.leave": "登记请假",
+    "meeting.close": "宣布闭会",
+    "meeting.behind": "会议次数不足提醒",
+    "vote.create": "提交表决事项",
+    "vote.open": "开始表决",
+    "vote.paper": "录入纸质选票计票结果",
+    "vote.close": "截止投票",
+    "vote.publish": "公布表决结果",
+    "vote.runoff": "安排另行表决",
     "demo.seed": "生成演示数据",
 }
 

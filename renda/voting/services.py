@@ -358,7 +358,7 @@ def normalise_receipt_code(text: str) -> str:
     return code
 
 
-CAST_REFUSALS = {
+CAST_REFUSALS: dict[str, str] = {
     VoteState.DRAFT: "表决尚未开始，请等待会议主持人宣布开始表决",
     VoteState.CLOSED: "投票已截止，不能再投票",
     VoteState.PUBLISHED: "投票已截止，结果已公布，不能再投票",
