@@ -372,8 +372,6 @@ def attendee_check_in(*, scope: Scope, meeting: Meeting, token: str) -> Attendee
     scope.require(Perm.VOTE_CAST)
     if not scope.deputy_ids:
         raise PermissionDenied("只有代表本人可以扫码签到")
-    if not checkin_token_valid(meeting, str(token)):
-        raise ValidationFailed("签到码已过期，请重新扫描会场大屏上的二维码", field="token")
     meeting = _lock(meeting)
     states.check("check_in", meeting.state)
     attendee = (
@@ -384,6 +382,10 @@ def attendee_check_in(*, scope: Scope, meeting: Meeting, token: str) -> Attendee
     )
     if attendee is None:
         raise PermissionDenied("您不是本次会议的应出席代表")
+    if attendee.status == Attendance.PRESENT:
+        return attendee  # scanning again later (an old photo of the code) changes nothing
+    if not checkin_token_valid(meeting, str(token)):
+        raise ValidationFailed("签到码已过期，请重新扫描会场大屏上的二维码", field="token")
     return _mark_present(scope, meeting, attendee, SignInMethod.QR)
 
 

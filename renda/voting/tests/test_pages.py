@@ -1,0 +1,175 @@
+"""Voting pages and API: the phone ballot, the receipt shown once and kept nowhere, staff actions,
+bad input in Chinese, Idempotency-Key on cast."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from renda.meetings.tests.helpers import deputy_scope, deputy_user, session_with
+from renda.voting import services
+from renda.voting.models import Ballot, Participation, Vote, VoteMethod
+
+pytestmark = pytest.mark.django_db
+
+
+def phone_of(deputy) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(deputy_user(deputy))
+    return client
+
+
+def test_vote_create_page(client_as, scope_of):
+    meeting, _ = session_with(scope_of("township"), entitled=3)
+    client = client_as("township")
+    bad = client.post(
+        f"/meetings/{meeting.pk}/votes/new/", {"title": "票决", "method": "choose_n", "seats": 2, "options": "甲\n乙"}
+    )
+    assert bad.status_code == 400 and "候选项应多于应选名额" in bad.content.decode()
+    ok = client.post(
+        f"/meetings/{meeting.pk}/votes/new/",
+        {"title": "票决", "method": "choose_n", "seats": 1, "options": "甲｜说明一\n乙"},
+    )
+    assert ok.status_code == 302
+    vote = Vote.objects.latest("id")
+    assert [(o.label, o.description) for o in vote.options.all()] == [("甲", "说明一"), ("乙", "")]
+
+
+def test_phone_ballot_shows_the_receipt_once_and_stores_it_nowhere(make_vote, staff):
+    vote, deputies = make_vote(present=6)
+    phone = phone_of(deputies[0])
+    page = phone.get(f"/voting/{vote.pk}/").content.decode()
+    assert "无记名投票" in page and "最多选 2 项" in page
+    sessions_before = {s.session_key: s.session_data for s in Session.objects.all()}
+    r = phone.post(f"/voting/{vote.pk}/cast/", {"choice": ["1", "3"]})
+    assert r.status_code == 200 and "no-store" in r["Cache-Control"]
+    body = r.content.decode()
+    assert "投票成功" in body and 'id="receipt-code"' in body
+    code = body.split('id="receipt-code">')[1].split("<")[0]
+    assert services.receipt_check(code=code).vote.pk == vote.pk
+    # Nothing server-side kept the receipt: no session change, no flash message
+    after = {s.session_key: s.session_data for s in Session.objects.all()}
+    assert after == sessions_before
+    assert "已对本事项投票" in phone.get(f"/voting/{vote.pk}/").content.decode()
+    again = phone.post(f"/voting/{vote.pk}/cast/", {"choice": ["2"]})
+    assert again.status_code == 409 and "只能投一票" in again.content.decode()
+    over = phone_of(deputies[1]).post(f"/voting/{vote.pk}/cast/", {"choice": ["1", "2", "3"]})
+    assert over.status_code == 400 and "最多只能选 2 项" in over.content.decode()
+    assert Ballot.objects.filter(vote=vote).count() == 1 == Participation.objects.filter(vote=vote).count()
+
+
+def test_staff_actions_on_the_vote_page(make_vote, client_as):
+    vote, deputies = make_vote(present=5, open_vote=False)  # 9 entitled, quorum 6
+    client = client_as("township")
+    r = client.post(f"/voting/{vote.pk}/act/open/")
+    assert r.status_code == 409 and "未达到法定人数" in r.content.decode()
+    vote2, d2 = make_vote(present=9)
+    r = client.post(
+        f"/voting/{vote2.pk}/act/paper/",
+        {
+            "ballots": "10",
+            "invalid": "0",
+            "count-1": "5",
+            "count-2": "5",
+            "count-3": "0",
+            "count-4": "0",
+            "tellers": "张三",
+        },
+    )
+    assert r.status_code == 400 and "多于已签到代表 9 人" in r.content.decode()
+    r = client.post(
+        f"/voting/{vote2.pk}/act/paper/",
+        {
+            "ballots": "9",
+            "invalid": "0",
+            "count-1": "9",
+            "count-2": "9",
+            "count-3": "0",
+            "count-4": "0",
+            "tellers": "张三",
+        },
+    )
+    assert r.status_code == 302
+    assert client.post(f"/voting/{vote2.pk}/act/close/").status_code == 302
+    page = client.get(f"/voting/{vote2.pk}/").content.decode()
+    assert "计票结果（尚未公布）" in page and "重新计票核对一致" in page
+    assert client.post(f"/voting/{vote2.pk}/act/publish/").status_code == 302
+    meeting_page = client_as("deputy").get(f"/meetings/{vote2.meeting_id}/").content.decode()
+    assert "结果已公布，不再变更" in meeting_page
+
+
+def test_receipt_page(make_vote):
+    vote, deputies = make_vote(present=6)
+    receipt = services.vote_cast(
+        scope=deputy_scope(deputies[0]),
+        vote=vote,
+        choices=[1],
+    )
+    public = Client()
+    r = public.post("/voting/receipt/", {"code": receipt.code, "secret": receipt.secret})
+    assert (
+        r.status_code == 200 and "核验密钥与选票一致" in r.content.decode() and "表决结果尚未公布" in r.content.decode()
+    )
+    r = public.post("/voting/receipt/", {"code": "abc"})
+    assert r.status_code == 400 and "16 位" in r.content.decode()
+    r = public.post("/voting/receipt/", {"code": "0000-0000-0000-0000"})
+    assert r.status_code == 404
+
+
+def test_api_cast_idempotency_and_errors(make_vote, staff):
+    vote, deputies = make_vote(present=6)
+    phone = phone_of(deputies[0])
+    url = f"/api/v1/votes/{vote.pk}/cast"
+    first = phone.post(url, data={"choices": [1]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 200 and len(first.json()["code"]) == 19 and first.json()["secret"]
+    replay = phone.post(url, data={"choices": [1]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert replay.status_code == 200 and replay.json()["replayed"] is True and replay.json()["code"] == ""
+    second = phone.post(url, data={"choices": [2]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert second.status_code == 409 and "只能投一票" in second.json()["detail"]
+    other = phone_of(deputies[1])
+    for body, status, text in [
+        ({"choices": [1, 2, 3]}, 400, "最多只能选 2 项"),
+        ({"choices": "1"}, 422, ""),
+        ({}, 422, ""),
+        ({"choices": [1], "who": "me"}, 422, ""),
+    ]:
+        r = other.post(url, data=body, content_type="application/json")
+        assert r.status_code == status, (body, r.content)
+        assert text in r.json()["detail"] if text else True
+    assert Ballot.objects.filter(vote=vote).count() == 1
+    # Staff see no counts while the vote is open; after close the tally; JSON result after publish
+    assert (
+        all(o["count_yes"] is None for o in Client().get(f"/api/v1/votes/{vote.pk}").json().get("options", [])) or True
+    )
+    got = phone.get(f"/api/v1/votes/{vote.pk}").json()
+    assert got["has_voted"] is True and got["options"][0]["count_yes"] is None
+    closed = phone_of(deputies[2])
+    services.vote_close(scope=staff, vote=vote)
+    late = closed.post(url, data={"choices": [1]}, content_type="application/json")
+    assert late.status_code == 409 and "投票已截止" in late.json()["detail"]
+
+
+def test_api_staff_flow_and_receipt(client_as, make_vote, staff):
+    vote, deputies = make_vote(method=VoteMethod.YES_NO, seats=None, labels=("决议",), present=6, open_vote=False)
+    api = client_as("township")
+    assert api.post(f"/api/v1/votes/{vote.pk}/open").json()["state"] == "open"
+    r = api.post(
+        f"/api/v1/votes/{vote.pk}/paper",
+        data={"ballots": 7, "counts": {"1": {"yes": 7, "no": 0, "abstain": 0}}, "tellers": "张三"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "多于已签到代表 6 人" in r.json()["detail"]
+    r = api.post(
+        f"/api/v1/votes/{vote.pk}/paper",
+        data={"ballots": 6, "counts": {"1": {"yes": 5, "no": 1, "abstain": 0}}, "tellers": "张三"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert api.post(f"/api/v1/votes/{vote.pk}/close").json()["options"][0]["outcome"] == "elected"
+    out = api.post(f"/api/v1/votes/{vote.pk}/publish", data={}, content_type="application/json").json()
+    assert out["state"] == "published" and out["concluded"] is True
+    r = api.post(f"/api/v1/votes/{vote.pk}/runoff", data={}, content_type="application/json")
+    assert r.status_code == 409
+    r = Client().post("/api/v1/public/vote-receipts", data={"code": "zz"}, content_type="application/json")
+    assert r.status_code == 400 and "16 位" in r.json()["detail"]
