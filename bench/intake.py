@@ -590,6 +590,7 @@ class Phase:
     lock_statements: Counter[str] = field(default_factory=Counter)  # samples waiting on a lock, by statement
     pg_sessions: int = 0  # PostgreSQL connections opened to the bench database in the window
     queue_after: int = 0
+    intake_after: int = 0  # acknowledged submissions still waiting for the worker when load stopped
     drain_s: float = 0.0
     missing: int = -1
     duplicates: int = -1
@@ -637,6 +638,7 @@ class Phase:
                 for g, cores in p.cpu.by_group.items():
                     by_group[g] += cores * p.seconds / total
             merged.queue_after = max(merged.queue_after, p.queue_after)
+            merged.intake_after = max(merged.intake_after, p.intake_after)
             merged.drain_s = max(merged.drain_s, p.drain_s)
         merged.pg_waits = dict(sorted(waits.items(), key=lambda kv: -kv[1])[:6])
         merged.cpu = CpuUse(total, busy, dict(by_group))
@@ -917,9 +919,20 @@ def free_port() -> int:
 def start_celery() -> Process:
     log = BENCH_VAR / "intake-celery.log"
     log.write_bytes(b"")
-    cmd = [venv_bin("celery"), "-A", "renda", "worker", "-l", "warning", "--without-gossip", "--without-mingle"]
+    cmd = [venv_bin("celery"), "-A", "renda", "worker", "-l", "info", "--without-gossip", "--without-mingle"]
     proc = Process("celery", cmd, child_env(), log)
     RUNNING.append(proc)
+    # Each worker process loads jieba and the category model when it starts
+    # (renda/opinions/tasks.py, warm): wait for all of them, as for gunicorn's workers.
+    deadline, want = time.monotonic() + 180, os.cpu_count() or 1
+    while time.monotonic() < deadline and proc.proc.poll() is None:
+        warm = [line for line in log.read_text("utf-8", "replace").splitlines() if "intake worker warm" in line]
+        if len(warm) >= want:
+            print(f"celery worker ready: {'; '.join(w.split(': ', 1)[-1] for w in warm)}", flush=True)
+            break
+        time.sleep(0.5)
+    else:
+        print(f"celery worker not warm after 180 s (see {log})", flush=True)
     return proc
 
 
@@ -986,14 +999,31 @@ def redis_client() -> Any:
     return redis.Redis.from_url(redis_url(), socket_timeout=5)
 
 
-def wait_queue_drained(limit: float = 120.0) -> tuple[int, float]:
-    """Queued Celery tasks left when the load stopped, and how long the worker took to clear them."""
+def pending_intake() -> int:
+    """Acknowledged submissions whose after-submit work (audit event, suggestion, messages) has
+    not run yet: the worker's backlog in the database (0 before the column existed)."""
+    import psycopg
+
+    with psycopg.connect(pg_url(), autocommit=True) as conn:
+        has = conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'opinions_opinion' "
+            "AND column_name = 'intake_pending'"
+        ).fetchone()
+        if not has:
+            return 0
+        row = conn.execute("SELECT count(*) FROM opinions_opinion WHERE intake_pending").fetchone()
+    return int(row[0] if row else 0)
+
+
+def wait_queue_drained(limit: float = 120.0) -> tuple[int, int, float]:
+    """Queued Celery tasks and waiting after-submit work left when the load stopped, and how long
+    the worker took to clear both."""
     r = redis_client()
-    backlog = int(r.llen("celery"))
+    backlog, waiting = int(r.llen("celery")), pending_intake()
     t0 = time.monotonic()
-    while r.llen("celery") and time.monotonic() - t0 < limit:
+    while (r.llen("celery") or pending_intake()) and time.monotonic() - t0 < limit:
         time.sleep(0.2)
-    return backlog, time.monotonic() - t0
+    return backlog, waiting, time.monotonic() - t0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1179,7 +1209,7 @@ def run_config(
         for r in range(rounds):
             for name, rate, duration in plan:
                 part = asyncio.run(load.run(name, args.clients, args.warmup, duration / rounds, pg_url(), roots, rate))
-                part.queue_after, part.drain_s = wait_queue_drained()
+                part.queue_after, part.intake_after, part.drain_s = wait_queue_drained()
                 slices.setdefault((name, rate), []).append(part)
                 offered = f"open loop, {rate:.1f}/s offered" if rate else "closed loop"
                 print(
@@ -1361,7 +1391,10 @@ def report(
         locked = sum(phase.lock_statements.values())
         for statement, n in phase.lock_statements.most_common(2):
             print(f"      waiting on a lock ({n / locked:.0%} of lock-wait samples): {statement}")
-        print(f"    Celery queue when load stopped: {phase.queue_after} tasks, drained in {phase.drain_s:.1f} s")
+        print(
+            f"    when load stopped: {phase.queue_after} Celery tasks queued, {phase.intake_after} submissions "
+            f"waiting for their after-submit work; all done {phase.drain_s:.1f} s later"
+        )
         print(
             f"    PostgreSQL connections opened to the bench database: {phase.pg_sessions} "
             f"({phase.pg_sessions / max(1, phase.acked_in_window):.2f} per acknowledgement)"
@@ -1433,6 +1466,14 @@ def report(
                 f"max {real.pct(1.0):.1f} ms",
             ),
         ]
+        checks.append(
+            (
+                f"{prefix}{name}: the worker keeps up (waiting after-submit work at the end ≤ 1 s of submissions)",
+                real.intake_after <= max(1.0, real.throughput),
+                f"{real.intake_after} waiting when load stopped ({real.intake_after / max(real.throughput, 1e-9):.2f} s "
+                f"of submissions), all done {real.drain_s:.1f} s later",
+            )
+        )
         for label, ok, detail in checks:
             print(f"  {'PASS' if ok else 'FAIL'}  {label}: {detail}")
     print(

@@ -39,10 +39,9 @@ from renda.api.schemas import ErrorOut, ValidationErrorOut
 from renda.core.errors import NotFound, ValidationFailed
 from renda.core.ratelimit import check_rate
 from renda.core.validation import mask_name
-from renda.opinions import selectors, services
+from renda.opinions import refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, ReceptionSlot, State
-from renda.org.models import Category, Deputy, Station
-from renda.regions.models import Region
+from renda.org.models import Deputy, Station
 
 router = Router(auth=None, tags=["群众（免登录）"])
 
@@ -63,7 +62,7 @@ PublicKey = HeaderEx[
 
 
 def _station(public_id: str) -> Station:
-    station = Station.objects.select_related("region").filter(public_id=public_id.strip(), is_active=True).first()
+    station = refs.active_station(public_id)
     if station is None:
         raise NotFound("联络站不存在或已停用", field="station")
     return station
@@ -168,10 +167,10 @@ def _submit(request: HttpRequest, payload: PublicOpinionIn, key: str, photos: li
         raise ValidationFailed("请通过联络站码或代表码反映：station 与 deputy 二选一", field="station")
     deputy = _deputy(payload.deputy) if payload.deputy else None
     station = services.deputy_home_station(deputy) if deputy is not None else _station(payload.station or "")
-    region = Region.objects.filter(pk=payload.region).first()
+    region = refs.region(payload.region)
     if region is None:
         raise ValidationFailed("请选择事情发生的村/社区", field="region")
-    category = Category.objects.filter(pk=payload.category).first()
+    category = refs.category(payload.category)
     if category is None:
         raise ValidationFailed("所选问题分类不存在，请重新选择", field="category")
     opinion, created = services.opinion_submit(

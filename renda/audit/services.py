@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -83,6 +85,96 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> t
     return {k: before.get(k) for k in changed if k in before}, {k: after.get(k) for k in changed if k in after}
 
 
+@dataclass
+class AuditEntry:
+    """One event to append: what ``audit_record`` takes, plus the moment it happened."""
+
+    actor: Any
+    action: str
+    target: models.Model | None = None
+    target_type: str | None = None
+    target_id: str | int | None = None
+    target_label: str | None = None
+    region_path: str = ""
+    reason: str = ""
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    at: datetime | None = None  # None: now; an outbox drained later passes the original time
+
+
+def _event(entry: AuditEntry, *, seq: int, prev_hash: str) -> AuditEvent:
+    target_type, target_id, target_label = entry.target_type, entry.target_id, entry.target_label
+    if entry.target is not None:
+        target_type = target_type or entry.target._meta.label_lower
+        target_id = entry.target.pk if target_id is None else target_id
+        target_label = target_label if target_label is not None else str(entry.target)[:200]
+    actor = entry.actor
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if user is not None:
+        actor_label = (getattr(user, "display_name", "") or user.get_username())[:150]
+    elif isinstance(actor, str):
+        actor_label = actor[:150]
+    else:
+        actor_label = "系统"
+    event = AuditEvent(
+        seq=seq,
+        created_at=entry.at or timezone.now(),
+        actor=user,
+        actor_label=actor_label,
+        action=entry.action,
+        target_type=target_type or "",
+        target_id=str(target_id if target_id is not None else ""),
+        target_label=(target_label or "")[:200],
+        region_path=entry.region_path or "",
+        reason=entry.reason,
+        before=normalise(entry.before),
+        after=normalise(entry.after),
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(
+        prev_hash=event.prev_hash, seq=event.seq, created_at=event.created_at, fields=hashed_fields(event)
+    )
+    return event
+
+
+class AuditBatch:
+    """The chain head, locked: events added here are appended in order when the batch closes."""
+
+    def __init__(self, head: AuditChainHead) -> None:
+        self.head = head
+        self.events: list[AuditEvent] = []
+
+    def add(self, entry: AuditEntry) -> AuditEvent:
+        prev = self.events[-1] if self.events else None
+        event = _event(
+            entry,
+            seq=(prev.seq if prev else self.head.last_seq) + 1,
+            prev_hash=prev.hash if prev else self.head.last_hash,
+        )
+        self.events.append(event)
+        return event
+
+
+@contextmanager
+def audit_batch() -> Iterator[AuditBatch]:
+    """Lock the chain head now, append every event added inside the block at its end.
+
+    For a worker draining an outbox: taking the head first, and then only rows it can lock
+    without waiting (``skip_locked``), it never waits on a row lock while holding the head,
+    so it cannot deadlock with services that lock a record and then audit. Must run inside
+    the caller's transaction.
+    """
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        batch = AuditBatch(head)
+        yield batch
+        if batch.events:
+            AuditEvent.objects.bulk_create(batch.events)
+            head.last_seq = batch.events[-1].seq
+            head.last_hash = batch.events[-1].hash
+            head.save(update_fields=["last_seq", "last_hash"])
+
+
 def audit_record(
     *,
     actor: Any,
@@ -97,37 +189,21 @@ def audit_record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Must run inside the caller's transaction."""
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target.pk if target_id is None else target_id
-        target_label = target_label if target_label is not None else str(target)[:200]
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    if user is not None:
-        actor_label = (getattr(user, "display_name", "") or user.get_username())[:150]
-    elif isinstance(actor, str):
-        actor_label = actor[:150]
-    else:
-        actor_label = "系统"
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        target=target,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        region_path=region_path,
+        reason=reason,
+        before=before,
+        after=after,
+    )
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            created_at=timezone.now(),
-            actor=user,
-            actor_label=actor_label,
-            action=action,
-            target_type=target_type or "",
-            target_id=str(target_id if target_id is not None else ""),
-            target_label=(target_label or "")[:200],
-            region_path=region_path or "",
-            reason=reason,
-            before=normalise(before),
-            after=normalise(after),
-            prev_hash=head.last_hash,
-        )
-        event.hash = event_hash(
-            prev_hash=event.prev_hash, seq=event.seq, created_at=event.created_at, fields=hashed_fields(event)
-        )
+        event = _event(entry, seq=head.last_seq + 1, prev_hash=head.last_hash)
         event.save()
         head.last_seq = event.seq
         head.last_hash = event.hash

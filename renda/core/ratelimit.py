@@ -1,11 +1,20 @@
-"""Fixed-window rate limits on the cache (Redis in production, local memory embedded)."""
+"""Fixed-window rate limits on the cache (Redis in production, local memory embedded).
+
+With Redis every limit of one request is counted in a single round trip (a pipeline of
+INCR + EXPIRE NX per limit) on one client per process, reusing its connection pool: Django's
+cache builds a new Redis client for every operation, and a public submission checks two limits.
+The keys are the cache's own (``cache.make_key``), so both ways count in the same counters.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from renda.core.errors import RendaError
 
@@ -14,17 +23,76 @@ class RateLimited(RendaError):
     status_code = 429
 
 
+@dataclass(frozen=True)
+class Limit:
+    bucket: str
+    subject: str  # an IP or a phone; hashed before it reaches the cache
+    limit: int
+    window_seconds: int
+    message: str
+
+
 def _key(bucket: str, subject: str, window: int) -> str:
     digest = hashlib.sha256(subject.encode()).hexdigest()[:32]  # no raw IPs or phones in the cache
     return f"rl:{bucket}:{digest}:{int(time.time() // window)}"
 
 
+def redis_client() -> Any | None:
+    """The default cache's redis-py client, built once per cache instance (None unless it is
+    Django's RedisCache): Django's own methods build a new client for every operation."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]  # one instance per thread, as Django keeps them
+    if not isinstance(backend, RedisCache):
+        return None
+    client = backend.__dict__.get("_renda_client")
+    if client is None:
+        client = backend._cache.get_client(write=True)  # noqa: SLF001 - its pooled client, kept
+        backend.__dict__["_renda_client"] = client
+    return client
+
+
+def check_rates(limits: Sequence[Limit]) -> None:
+    """Count one hit on each limit; raise RateLimited for the first one past its limit."""
+    limits = [lim for lim in limits if lim.subject]
+    if not limits:
+        return
+    keys = [cache.make_key(_key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits]
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        for key, lim in zip(keys, limits, strict=True):
+            pipe.incr(key)
+            pipe.expire(key, lim.window_seconds + 5, nx=True)
+        replies = pipe.execute()
+        counts = [int(replies[2 * i]) for i in range(len(limits))]
+    else:
+        counts = []
+        for lim in limits:
+            key = _key(lim.bucket, lim.subject, lim.window_seconds)
+            added = cache.add(key, 1, lim.window_seconds + 5)
+            counts.append(1 if added else cache.incr(key))
+    for count, lim in zip(counts, limits, strict=True):
+        if count > lim.limit:
+            raise RateLimited(lim.message)
+
+
 def check_rate(*, bucket: str, subject: str, limit: int, window_seconds: int, message: str) -> None:
     """Count one hit; raise RateLimited (429, Chinese message) past ``limit`` in the window."""
-    if not subject:
-        return
-    key = _key(bucket, subject, window_seconds)
-    added = cache.add(key, 1, window_seconds + 5)
-    count = 1 if added else cache.incr(key)
-    if count > limit:
-        raise RateLimited(message)
+    check_rates([Limit(bucket, subject, limit, window_seconds, message)])
+
+
+def claim(key: str, seconds: int) -> bool:
+    """True for the first caller to claim ``key`` until it expires or is released (SET NX)."""
+    client = redis_client()
+    if client is not None:
+        return bool(client.set(cache.make_key(key), 1, ex=seconds, nx=True))
+    return bool(cache.add(key, 1, seconds))
+
+
+def release(key: str) -> None:
+    client = redis_client()
+    if client is not None:
+        client.delete(cache.make_key(key))
+    else:
+        cache.delete(key)

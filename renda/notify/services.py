@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -45,3 +47,49 @@ def notify_send(
 
     transaction.on_commit(lambda: deliver.delay(notification.pk))
     return notification
+
+
+@dataclass
+class Message:
+    """One message for ``notify_send_many``: the arguments of ``notify_send``."""
+
+    channel: str
+    body: str
+    to_address: str = ""
+    to_user: Any = None
+    subject: str = ""
+    link: str = ""
+    target: models.Model | None = None
+
+
+def notify_send_many(messages: Sequence[Message]) -> list[Notification]:
+    """Record many messages in one INSERT; deliver those that need it in one task after commit."""
+    now = timezone.now()
+    rows = []
+    for m in messages:
+        if m.channel not in Channel.values:
+            raise ValueError(f"unknown channel {m.channel}")
+        in_app = m.channel == Channel.IN_APP
+        rows.append(
+            Notification(
+                status=Status.SENT if in_app else Status.PENDING,
+                sent_at=now if in_app else None,
+                channel=m.channel,
+                to_address=m.to_address,
+                to_user=m.to_user,
+                subject=m.subject[:200],
+                body=m.body,
+                link=m.link[:300],
+                target_type=m.target._meta.label_lower if m.target is not None else "",
+                target_id=str(m.target.pk) if m.target is not None else "",
+            )
+        )
+    if not rows:
+        return rows
+    Notification.objects.bulk_create(rows)
+    to_deliver = [n.pk for n in rows if n.channel != Channel.IN_APP]
+    if to_deliver:
+        from renda.notify.tasks import deliver_many
+
+        transaction.on_commit(lambda: deliver_many.delay(to_deliver))
+    return rows

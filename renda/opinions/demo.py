@@ -1045,6 +1045,9 @@ def _execute(plans: list[Plan], actors: _Actors, now: dt.datetime, batch: int = 
                 plan = plans[index]
                 _run(step, plan, plans, actors)
                 plan.done.append(step)
+    # Citizens' submissions left waiting (no later step locked them): their after-work now,
+    # as the worker would, so every timeline starts with its submission.
+    services.opinions_intake_process()
 
 
 def _backdate(plans: list[Plan]) -> None:

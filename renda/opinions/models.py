@@ -119,11 +119,17 @@ class Opinion(TimeStampedModel):  # 意见建议
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A citizen's submission is acknowledged once this row is stored; what follows (its audit
+    # event, with this row's time; the category suggestion; the staff's and the citizen's
+    # messages) is done by a worker, in order, and this flag says it has not run yet.
+    intake_pending = models.BooleanField("提交后处理未完成", default=False, editable=False)
+    submit_fingerprint = models.CharField("提交内容指纹", max_length=16, blank=True, editable=False)
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "意见建议"
         verbose_name_plural = "意见建议"
         indexes = [
+            models.Index(fields=["id"], condition=Q(intake_pending=True), name="opinion_intake_pending_idx"),
             models.Index(fields=["state", "deadline"], name="opinion_state_deadline_idx"),
             models.Index(fields=["region", "category", "state"], name="opinion_region_cat_idx"),
             models.Index(fields=["unit", "state"], name="opinion_unit_state_idx"),

@@ -133,6 +133,8 @@ CITIZEN_STEPS = {
 def citizen_steps(*, opinion: Opinion) -> list[tuple[dt.datetime, str]]:
     """The timeline in plain Chinese for the tracking page (no staff names, no notes)."""
     steps = []
+    if opinion.intake_pending:  # stored and acknowledged; its submit event is being appended
+        steps.append((opinion.created_at, CITIZEN_STEPS["opinion.submit"]))
     for event in opinion_timeline(opinion=opinion).only("created_at", "action"):
         label = CITIZEN_STEPS.get(event.action)
         if label:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.core.errors import RendaError, ValidationFailed
 from renda.core.ratelimit import RateLimited, check_rate
 from renda.core.validation import mask_name
-from renda.opinions import selectors, services
+from renda.opinions import refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
 from renda.org.models import Category, Deputy, Station
 from renda.regions.models import Region
@@ -32,7 +32,9 @@ def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:
     if kind == "deputy":
         deputy = get_object_or_404(Deputy.objects.select_related("region"), public_id=public_id, is_active=True)
         return deputy, services.deputy_home_station(deputy)
-    station = get_object_or_404(Station.objects.select_related("region"), public_id=public_id, is_active=True)
+    station = refs.active_station(public_id)
+    if station is None:
+        raise Http404("联络站不存在或已停用")
     return None, station
 
 
@@ -86,8 +88,8 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
         return render(request, "public/opinion_form.html", _form_context(deputy, station, {}))
     data = request.POST
     errors: dict[str, str] = {}
-    region = _pick(Region, data.get("region"))
-    category = _pick(Category, data.get("category"))
+    region = _ref(refs.region, data.get("region"))
+    category = _ref(refs.category, data.get("category"))
     if region is None:
         errors["region"] = "请选择事情发生的村/社区"
     try:
@@ -125,6 +127,12 @@ def _pick(model: Any, value: str | None) -> Any:
     if not value or not str(value).isdigit() or len(str(value)) > 12:
         return None
     return model.objects.filter(pk=int(value)).first()
+
+
+def _ref(lookup: Any, value: str | None) -> Any:
+    if not value or not str(value).isdigit() or len(str(value)) > 12:
+        return None
+    return lookup(int(value))
 
 
 def _remember(request: HttpRequest, code: str) -> None:

@@ -221,19 +221,20 @@ def test_a_unit_only_sees_what_was_routed_to_it(client_as, scope_of, liaison_sta
 
 @pytest.mark.django_db
 def test_names_and_phones_are_masked_for_those_not_handling_the_case(
-    client_as, liaison_station, village, lamp_category
+    client_as, liaison_station, village, lamp_category, django_capture_on_commit_callbacks
 ):
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
-            text="路灯不亮需要维修一下。",
-            region=village,
-            category=lamp_category,
-            citizen_name="王小明",
-            citizen_phone="13912340000",
-            consent=True,
-            station=liaison_station,
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, then the after-submit worker (eager)
+        opinion, _ = services.opinion_submit(
+            data=services.OpinionInput(
+                text="路灯不亮需要维修一下。",
+                region=village,
+                category=lamp_category,
+                citizen_name="王小明",
+                citizen_phone="13912340000",
+                consent=True,
+                station=liaison_station,
+            )
         )
-    )
     page = client_as("liaison").get(f"/opinions/{opinion.pk}/").content.decode()
     assert "139****0000" in page and "13912340000" not in page and "王小明" not in page
     event = AuditEvent.objects.get(action="opinion.submit", target_id=str(opinion.pk))

@@ -10,18 +10,19 @@ from renda.opinions.models import Opinion
 
 
 @pytest.fixture
-def case(liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
-            text="村口路灯不亮，晚上很黑。",
-            region=village,
-            category=lamp_category,
-            citizen_name="李四",
-            citizen_phone="13700001111",
-            consent=True,
-            station=liaison_station,
+def case(liaison_station, village, lamp_category, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, then the after-submit worker (eager)
+        opinion, _ = services.opinion_submit(
+            data=services.OpinionInput(
+                text="村口路灯不亮，晚上很黑。",
+                region=village,
+                category=lamp_category,
+                citizen_name="李四",
+                citizen_phone="13700001111",
+                consent=True,
+                station=liaison_station,
+            )
         )
-    )
     return opinion
 
 

@@ -1,0 +1,205 @@
+"""A citizen's submission is acknowledged once its row is stored; its after-submit work (the
+submit audit event with the submission's time, the category suggestion, the staff's message
+and the SMS receipt) runs after commit in a worker, in order, and is never lost or doubled."""
+
+import pytest
+from django.test import Client
+
+from renda.audit.models import AuditEvent
+from renda.audit.selectors import audit_verify_chain
+from renda.audit.services import AuditEntry, audit_batch
+from renda.core.ratelimit import Limit, RateLimited, check_rates
+from renda.core.rules import rule
+from renda.notify.models import Notification
+from renda.opinions import refs, selectors, services
+from renda.opinions.models import Opinion, State
+
+_phones = iter(range(10_000))
+
+
+def fresh_phone() -> str:
+    """A phone no other test uses: the per-phone limit counts in a cache that outlives tests."""
+    return f"1357{next(_phones):07d}"
+
+
+def data(village, category, station, **extra):
+    values = {
+        "text": "村口路灯坏了半个月，晚上出行很不安全，希望尽快修好。",
+        "region": village,
+        "category": category,
+        "station": station,
+        "citizen_name": "张三",
+        "citizen_phone": fresh_phone(),
+        "consent": True,
+    } | extra
+    return services.OpinionInput(**values)
+
+
+def submit_events(opinion):
+    return list(AuditEvent.objects.filter(target_id=str(opinion.pk), action="opinion.submit"))
+
+
+def api_submit(key, station, village, category, **extra):
+    body = {
+        "text": "村口路灯坏了半个月，晚上出行很不安全，希望尽快修好。",
+        "category": category.pk,
+        "region": village.pk,
+        "station": station.public_id,
+        "citizen_name": "张三",
+        "citizen_phone": "13912340001",
+        "consent": True,
+    } | extra
+    return Client().post(
+        "/api/v1/public/opinions", body, content_type="application/json", headers={"Idempotency-Key": key}
+    )
+
+
+@pytest.mark.django_db
+def test_eager_the_worker_runs_after_commit_and_completes_the_case(
+    liaison_station, village, lamp_category, outbox, django_capture_on_commit_callbacks
+):
+    # Given the embedded default (tasks eager), when a citizen submits through the API
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_submit("eager-1", liaison_station, village, lamp_category, citizen_phone="13912340001")
+    assert response.status_code == 201
+    opinion = Opinion.objects.get(receipt_code=response.json()["receipt_code"])
+    # then the after-submit work has run once: one submit event with the submission's time,
+    [event] = submit_events(opinion)
+    assert not opinion.intake_pending
+    assert event.created_at == opinion.created_at and event.actor_label == services.citizen_label(opinion)
+    assert event.after["phone"] == "139****0001" and "13912340001" not in str(event.after)
+    assert event.after["fingerprint"] == opinion.submit_fingerprint
+    # a suggested category, the staff's inbox message and the SMS receipt,
+    assert opinion.suggested_category_id is not None
+    assert Notification.objects.filter(
+        to_user__username="township", target_id=str(opinion.pk), body__startswith="新意见待分办"
+    ).exists()
+    assert [m for m in outbox if m["to"] == "13912340001" and opinion.receipt_code in m["body"]]
+    # and the chain still verifies.
+    assert audit_verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_waiting_case_is_acknowledged_shown_and_completed_by_the_sweep(liaison_station, village, lamp_category):
+    # Given a submission whose after-submit task has not run (lost, or the worker is down)
+    opinion, created = services.opinion_submit(data=data(village, lamp_category, liaison_station), idempotency_key="w1")
+    assert created and Opinion.objects.get(pk=opinion.pk).intake_pending
+    assert submit_events(opinion) == []
+    # the citizen already sees it received,
+    assert [label for _, label in selectors.citizen_steps(opinion=opinion)] == ["已收到您的反映"]
+    # when the periodic sweep runs, it completes the case once,
+    report = services.opinions_sweep()
+    assert report.intake >= 1
+    opinion.refresh_from_db()
+    assert not opinion.intake_pending and len(submit_events(opinion)) == 1
+    assert [label for _, label in selectors.citizen_steps(opinion=opinion)] == ["已收到您的反映"]
+    # and again changes nothing.
+    assert services.opinions_intake_process() == 0
+    assert len(submit_events(opinion)) == 1
+    assert audit_verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_change_to_a_waiting_case_appends_its_submission_first(scope_of, liaison_station, village, lamp_category):
+    opinion, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    services.opinion_answer_directly(scope=scope_of("township"), opinion=opinion, text="已安排电工今天修复路灯。")
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(opinion.pk), target_type="opinions.opinion").values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == ["opinion.submit", "opinion.answer"]
+    assert services.opinions_intake_process() == 0  # nothing left for the worker
+
+
+@pytest.mark.django_db
+def test_merging_two_waiting_cases_appends_both_submissions_first(scope_of, liaison_station, village, lamp_category):
+    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    second, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station, text="村口路灯还是不亮。"))
+    services.opinion_merge(scope=scope_of("township"), opinion=second, into=first, reason="同一盏路灯")
+    events = list(AuditEvent.objects.filter(target_id__in=[str(first.pk), str(second.pk)]).order_by("seq"))
+    actions = [(e.target_id, e.action) for e in events if e.target_type == "opinions.opinion"]
+    assert actions[:2] == [(str(second.pk), "opinion.submit"), (str(first.pk), "opinion.submit")]
+    assert [a for _, a in actions[2:]] == ["opinion.merge", "opinion.absorb"]
+    second.refresh_from_db()
+    assert second.state == State.MERGED
+
+
+@pytest.mark.django_db
+def test_a_replay_costs_no_rate_limit_hit_and_a_refused_submission_stores_nothing(
+    liaison_station, village, lamp_category
+):
+    limit = int(rule("opinion.rate_per_phone_day"))
+    phone = "13611112222"
+    first, created = services.opinion_submit(
+        data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
+    )
+    assert created
+    for _ in range(limit + 2):  # replays: the first case each time, never counted
+        again, created = services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
+        )
+        assert again.pk == first.pk and not created
+    for n in range(limit - 1):
+        services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone, text=f"第{n}件事情需要反映一下。")
+        )
+    before = (Opinion.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(RateLimited, match="今日提交次数已达上限"):
+        services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="又一件事情需要反映。"),
+            idempotency_key="r2",
+        )
+    assert (Opinion.objects.count(), AuditEvent.objects.count()) == before
+    assert not Opinion.objects.filter(idempotency_key="r2").exists()
+
+
+@pytest.mark.django_db
+def test_without_eager_tasks_one_kick_is_queued_until_the_worker_starts(monkeypatch, settings):
+    from renda.celery import app
+    from renda.opinions import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.intake, "apply_async", lambda **kwargs: queued.append(kwargs))
+    app.conf.task_always_eager = False  # as with Redis and a worker (the autouse fixture restores it)
+    try:
+        services.kick_intake()
+        services.kick_intake()
+        assert len(queued) == 1  # the second submission finds the worker already asked
+        services.opinions_intake_process()  # the worker releases the claim before it reads
+        services.kick_intake()
+        assert len(queued) == 2
+    finally:
+        app.conf.task_always_eager = True
+
+
+def test_rate_limits_of_one_request_count_together():
+    limits = [Limit("t-ip", "10.1.1.1", 2, 60, "IP 太频繁"), Limit("t-phone", "13900000001", 3, 60, "手机太频繁")]
+    check_rates(limits)
+    check_rates(limits)
+    with pytest.raises(RateLimited, match="IP 太频繁"):
+        check_rates(limits)  # a refused request still counts: the phone is at 3 of 3 now
+    with pytest.raises(RateLimited, match="手机太频繁"):
+        check_rates([limits[1]])
+
+
+@pytest.mark.django_db
+def test_a_batch_of_events_keeps_their_times_and_the_chain(liaison_station):
+    from django.utils import timezone
+
+    earlier = timezone.now() - timezone.timedelta(minutes=5)
+    with audit_batch() as chain:
+        one = chain.add(AuditEntry(actor="测试", action="test.one", target=liaison_station, at=earlier))
+        two = chain.add(AuditEntry(actor="测试", action="test.two", target=liaison_station))
+    assert two.seq == one.seq + 1 and two.prev_hash == one.hash
+    assert AuditEvent.objects.get(seq=one.seq).created_at == earlier
+    assert audit_verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_switched_off_station_takes_no_submission_from_this_process(liaison_station, village, lamp_category):
+    assert refs.active_station(liaison_station.public_id) == liaison_station
+    liaison_station.is_active = False
+    liaison_station.save()
+    response = api_submit("off-1", liaison_station, village, lamp_category)
+    assert response.status_code == 404 and "联络站不存在或已停用" in response.json()["detail"]
