@@ -228,7 +228,7 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
             if any(d.pk == demo_deputy for d in deputies) and i < 6:
                 lead = next(d for d in deputies if d.pk == demo_deputy)
                 fate = ["closed", "rehandled", "open_handling", "to_rate", "closed", "overdue"][i]
-                force_unit = HandlingUnit.objects.filter(pk=demo_unit).first() if i < 4 else None
+                force_unit = HandlingUnit.objects.filter(pk=demo_unit).first() if i < 4 and demo_unit else None
             joint = rng.random() < 0.25
             others = [d for d in deputies if d.pk != lead.pk]
             cosigners = rng.sample(others, rng.randint(1, 3)) if joint else []
