@@ -249,7 +249,7 @@ def cast_vote(request: HttpRequest, vote_id: VoteId, payload: CastIn, idempotenc
     """已签到的应出席代表本人投票，每个事项只能投一次（数据库约束保证，并发亦然）。应答中的回执码和核验密钥只出现这一次。"""
     scope = request_scope(request)
     scope.require(Perm.VOTE_CAST)
-    vote = selectors.vote_detail(scope=scope, pk=vote_id)
+    vote = selectors.vote_for_cast(scope=scope, pk=vote_id)
     cache_key = _claim(scope, vote.pk, idempotency_key)
     if cache_key is None:
         return {

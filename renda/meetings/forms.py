@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from renda.core.scoping import Perm, Scope
-from renda.meetings.models import DocumentKind
+from renda.meetings.models import AgendaItem, DocumentKind, Meeting
 from renda.meetings.selectors import bodies_for_meetings
 from renda.org.models import Body, Deputy
 from renda.voting.models import VoteMethod
@@ -55,6 +55,9 @@ class DocumentForm(forms.Form):
 
 
 class VoteForm(forms.Form):
+    agenda_item = forms.ModelChoiceField(
+        label="议程（可选）", queryset=AgendaItem.objects.none(), required=False, empty_label="不关联议程"
+    )
     title = forms.CharField(label="表决事项", max_length=200)
     method = forms.ChoiceField(label="表决方式", choices=VoteMethod.choices)
     seats = forms.IntegerField(label="应选名额（差额票决必填）", required=False, min_value=1, max_value=100)
@@ -66,6 +69,10 @@ class VoteForm(forms.Form):
     description = forms.CharField(
         label="说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.agenda.all()  # type: ignore[attr-defined]
 
     def option_lines(self) -> list[tuple[str, str]]:
         rows = []

@@ -256,7 +256,7 @@ def vote_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a question to the meeting (a draft vote, opened later from its page)."""
     scope = scope_for_user(request.user)
     meeting = _manageable(scope, pk)
-    form = VoteForm(request.POST or None)
+    form = VoteForm(request.POST or None, meeting=meeting)
     error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -268,6 +268,7 @@ def vote_new(request: HttpRequest, pk: int) -> HttpResponse:
                 method=data["method"],
                 seats=data["seats"],
                 description=data["description"],
+                agenda_item=data["agenda_item"],
                 options=[voting.OptionInput(label=label, description=d) for label, d in form.option_lines()],
             )
         except RendaError as exc:

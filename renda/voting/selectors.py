@@ -31,6 +31,11 @@ def vote_detail(*, scope: Scope, pk: int) -> Vote:
     )
 
 
+def vote_for_cast(*, scope: Scope, pk: int) -> Vote:
+    """The vote as the cast service needs it (its meeting's region for the scope check), no more."""
+    return scope.get(Vote.objects.select_related("meeting__region"), perm=Perm.VOTE_CAST, pk=pk)
+
+
 def options_of(vote: Vote) -> list[VoteOption]:
     return list(vote.options.order_by("position"))
 

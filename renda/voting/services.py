@@ -416,8 +416,6 @@ def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
     deputy_id = _voting_deputy(scope, vote)
     options = list(vote.options.all())
     canonical = clean_choices(vote, options, choices)
-    if Participation.objects.filter(vote=vote, deputy_id=deputy_id).exists():
-        raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices")
     secret = secrets.token_hex(16)
     receipt = receipt_of(vote.pk, canonical, secret)
     try:
