@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from renda.audit.models import AuditEvent
 from renda.codes.qr import qr_png
 from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.paging import paginate
@@ -94,8 +96,18 @@ def _detail_context(scope: Scope, meeting: Meeting, **extra: Any) -> dict[str, A
         "mine": mine,
         "document_form": DocumentForm(),
     }
+    if scope.has(Perm.AUDIT_VIEW):
+        context["timeline"] = meeting_timeline(meeting, votes)
     context.update(extra)
     return context
+
+
+def meeting_timeline(meeting: Meeting, votes: list[Any]) -> list[AuditEvent]:
+    """The meeting's and its votes' audit events, oldest first (who, when, why)."""
+    q = Q(target_type="meetings.meeting", target_id=str(meeting.pk))
+    if votes:
+        q |= Q(target_type="voting.vote", target_id__in=[str(v.pk) for v in votes])
+    return list(AuditEvent.objects.filter(q).select_related("actor").order_by("seq"))
 
 
 @login_required

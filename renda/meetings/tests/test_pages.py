@@ -118,3 +118,14 @@ def test_api_checkin_and_leave_refusals(client_as, scope_of):
     assert r.status_code == 200 and r.json()["state"] == "closed"
     r = client_as("township").post(f"/api/v1/meetings/{meeting.pk}/close")
     assert r.status_code == 409 and "已闭会" in r.json()["detail"]
+
+
+def test_meeting_page_timeline_in_chinese(client_as, scope_of):
+    staff = scope_of("township")
+    meeting, deputies = session_with(staff, entitled=3, present=1)
+    services.attendee_leave(scope=staff, meeting=meeting, deputy=deputies[1], reason="外出学习")
+    page = client_as("township").get(f"/meetings/{meeting.pk}/").content.decode()
+    timeline = page.split('id="timeline"')[1]
+    assert "召集会议" in timeline and "宣布开会" in timeline and "工作人员代为签到" in timeline
+    assert f"（{deputies[1].name}）" in timeline and "外出学习" in timeline
+    assert 'id="timeline"' not in client_as("deputy").get(f"/meetings/{meeting.pk}/").content.decode()
