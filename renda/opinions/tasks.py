@@ -47,12 +47,19 @@ def sweep() -> dict[str, int]:
     return {"overdue": report.overdue, "reminded": report.reminded, "closed_unrated": report.closed_unrated}
 
 
-@shared_task(name="opinions.intake")  # type: ignore[untyped-decorator]
-def intake() -> int:
+@shared_task(name="opinions.intake", bind=True)  # type: ignore[untyped-decorator]
+def intake(self) -> int:  # type: ignore[no-untyped-def]
     """After-submit work of citizens' submissions (audit event, suggestion, messages)."""
-    from renda.opinions.services import opinions_intake_process
+    from renda.core.ratelimit import claim
+    from renda.opinions.services import INTAKE_GATHER_SECONDS, INTAKE_KICK, INTAKE_KICK_SECONDS, opinions_intake_process
 
-    return opinions_intake_process()
+    done = opinions_intake_process()
+    if done is None:  # another worker's loop is running: come back when it has likely finished,
+        # unless a later kick is already queued (one waiting task is enough).
+        if not self.request.is_eager and claim(INTAKE_KICK, INTAKE_KICK_SECONDS):
+            self.apply_async(countdown=INTAKE_GATHER_SECONDS)
+        return 0
+    return done
 
 
 def sign(body: bytes) -> str:
