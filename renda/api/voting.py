@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
-from ninja import Field, P, Router, Schema
+from ninja import Field, P, Router, Schema, Status
 from ninja.params import HeaderEx, PathEx
 
 from renda.accounts.client_ip import client_ip
@@ -206,7 +206,7 @@ def _fresh(scope: Scope, vote: Vote) -> dict[str, Any]:
 
 
 @router.post("/meetings/{meeting_id}/votes", response={201: VoteOut, **WRITE_ERRORS}, summary="提交表决事项")
-def create_vote(request: HttpRequest, meeting_id: MeetingId, payload: VoteIn) -> tuple[int, dict[str, Any]]:
+def create_vote(request: HttpRequest, meeting_id: MeetingId, payload: VoteIn) -> Status[dict[str, Any]]:
     scope = request_scope(request)
     scope.require(Perm.MEETING_MANAGE)
     meeting = meeting_selectors.meeting_detail(scope=scope, pk=meeting_id)
@@ -219,7 +219,7 @@ def create_vote(request: HttpRequest, meeting_id: MeetingId, payload: VoteIn) ->
         description=payload.description,
         options=[services.OptionInput(label=o.label, ref=o.ref, description=o.description) for o in payload.options],
     )
-    return 201, _fresh(scope, vote)
+    return Status(201, _fresh(scope, vote))
 
 
 @router.get("/votes/{vote_id}", response={200: VoteOut, **READ_ERRORS}, summary="表决事项与结果")
@@ -288,7 +288,7 @@ def close_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
 
 
 @router.post("/votes/{vote_id}/paper", response={201: PaperOut, **WRITE_ERRORS}, summary="录入纸质选票计票结果")
-def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> tuple[int, Any]:
+def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> Status[Any]:
     """电子票与纸质票合计多于已签到代表时拒绝；差额票决各项得票合计不得超过有效票 × 应选名额。"""
     scope, vote = _staff_vote(request, vote_id)
     batch = services.paper_batch_enter(
@@ -299,7 +299,7 @@ def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> tupl
         counts=payload.counts,
         tellers=payload.tellers,
     )
-    return 201, batch
+    return Status(201, batch)
 
 
 @router.post("/votes/{vote_id}/publish", response={200: VoteOut, **WRITE_ERRORS}, summary="公布结果")
@@ -309,10 +309,10 @@ def publish_vote(request: HttpRequest, vote_id: VoteId, payload: PublishIn) -> d
 
 
 @router.post("/votes/{vote_id}/runoff", response={201: VoteOut, **WRITE_ERRORS}, summary="另行表决")
-def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> tuple[int, dict[str, Any]]:
+def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> Status[dict[str, Any]]:
     """在票数相同或未过半数的候选项中，就剩余名额另行表决。"""
     scope, vote = _staff_vote(request, vote_id)
-    return 201, _fresh(scope, services.vote_runoff(scope=scope, vote=vote, positions=payload.positions))
+    return Status(201, _fresh(scope, services.vote_runoff(scope=scope, vote=vote, positions=payload.positions)))
 
 
 @router.post(
