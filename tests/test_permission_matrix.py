@@ -273,6 +273,7 @@ SCENE_PARTS = (suggestions_part, meetings_part, voting_part, projects_part)
 SCENE_TARGETS = {}
 for _part in SCENE_PARTS:
     assert not set(_part.ROUTES) & set(MATRIX), f"{_part.__name__} repeats a route"
+    assert not set(_part.BODIES) & set(BODIES), f"{_part.__name__} repeats a body builder's name"
     MATRIX.update(_part.ROUTES)
     BODIES.update(_part.BODIES)
     SCENE_TARGETS.update(_part.TARGETS)

@@ -215,7 +215,29 @@ class Suggestion(TimeStampedModel):  # 代表建议
             models.Index(fields=["region", "year", "state"], name="sugg_region_year_idx"),
             models.Index(fields=["lead_unit", "state"], name="sugg_unit_state_idx"),
             models.Index(fields=["body", "year"], name="sugg_body_year_idx"),
-            models.Index(fields=["promise_open"], condition=Q(promise_open=True), name="sugg_promise_idx"),
+            # 督办看板: only the open rows (about a tenth of an archive) are indexed. The first covers the
+            # grouped counts (index-only); the others give each list its rows in deadline order.
+            models.Index(
+                fields=["region", "state", "lead_unit", "is_overdue", "is_key", "due_on", "year"],
+                condition=Q(state__in=OPEN_STATES),
+                name="sugg_open_cover_idx",
+            ),
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(state__in=DEADLINE_STATES, is_overdue=True),
+                name="sugg_overdue_idx",
+            ),
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(state__in=DEADLINE_STATES, is_overdue=False),
+                name="sugg_deadline_idx",
+            ),
+            models.Index(fields=["due_on", "id"], condition=Q(is_key=True, state__in=OPEN_STATES), name="sugg_key_idx"),
+            models.Index(
+                fields=["region", "state", "answered_at"],
+                condition=Q(promise_open=True),
+                name="sugg_promise_region_idx",
+            ),
         ]
         constraints = [
             # 编号在同一人大、同一年度内唯一 (NULL: not numbered yet).

@@ -24,7 +24,7 @@ def test_county_staff_browse_search_register_and_move_a_deputy(page: Any, login_
 
     # Live search by pinyin initials narrows the deputy list without a page load.
     deputy = Deputy.objects.filter(region__path__startswith=township.path).order_by("id").first()
-    page.click("nav.mainnav >> text=代表")
+    page.click("nav.mainnav >> text='代表'")  # exactly 代表, not 代表建议
     page.fill("input[name=q]", deputy.name_initials)
     page.wait_for_selector(f"#deputy-rows >> text={deputy.name}")
     page.screenshot(path=artifact_path("registry-deputy-search.png"), full_page=True)

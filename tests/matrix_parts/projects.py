@@ -80,7 +80,12 @@ ROUTES: dict[str, Route] = {
         Perm.PROJECT_MANAGE, "project_proposal", method="post", api=True, rename=(("pk", "proposal_id"),), body="screen"
     ),
     "api:merge_proposal": Route(
-        Perm.PROJECT_MANAGE, "project_proposal", method="post", api=True, rename=(("pk", "proposal_id"),), body="merge"
+        Perm.PROJECT_MANAGE,
+        "project_proposal",
+        method="post",
+        api=True,
+        rename=(("pk", "proposal_id"),),
+        body="project_merge",
     ),
     "api:list_lists": Route(Perm.PROJECT_VIEW, api=True),
     "api:get_list": Route(Perm.PROJECT_VIEW, "project_list", api=True, rename=(("pk", "list_id"),)),
@@ -103,13 +108,13 @@ ROUTES: dict[str, Route] = {
         Perm.PROJECT_REPORT, "project", method="post", api=True, rename=(("pk", "project_id"),), body="plan"
     ),
     "api:report_progress": Route(
-        Perm.PROJECT_REPORT, "project", method="post", api=True, rename=(("pk", "project_id"),), body="progress"
+        Perm.PROJECT_REPORT, "project", method="post", api=True, rename=(("pk", "project_id"),), body="project_progress"
     ),
     "api:report_rectification": Route(
         Perm.PROJECT_REPORT, "project", method="post", api=True, rename=(("pk", "project_id"),), body="rectify"
     ),
     "api:rate_project": Route(
-        Perm.PROJECT_RATE, "project", method="post", api=True, rename=(("pk", "project_id"),), body="rate"
+        Perm.PROJECT_RATE, "project", method="post", api=True, rename=(("pk", "project_id"),), body="project_rate"
     ),
     "api:open_rating": Route(Perm.PROJECT_MANAGE, "project", method="post", api=True, rename=(("pk", "project_id"),)),
     "api:close_rating": Route(
@@ -124,7 +129,7 @@ ROUTES: dict[str, Route] = {
 BODIES: dict[str, BodyBuilder] = {
     "empty": lambda kwargs, side: {},
     "screen": lambda kwargs, side: {"decision": "accept", "reason": "矩阵测试"},
-    "merge": lambda kwargs, side: {"into": "PNOSUCH", "reason": "矩阵测试"},  # no such proposal: 400
+    "project_merge": lambda kwargs, side: {"into": "PNOSUCH", "reason": "矩阵测试"},  # no such proposal: 400
     "candidate": lambda kwargs, side: {"name": "矩阵测试", "content": "矩阵测试", "budget": "1", "lead_unit": 0},
     "vote": lambda kwargs, side: {"meeting": 0},  # no such meeting: 400
     "plan": lambda kwargs, side: {
@@ -133,9 +138,9 @@ BODIES: dict[str, BodyBuilder] = {
         "completion_date": "2001-01-01",  # too early: 400
         "milestones": [{"title": "矩阵测试", "due_date": "2001-01-01", "weight": 100}],
     },
-    "progress": lambda kwargs, side: {"percent": 10, "text": "矩阵测试进展"},  # not planned yet: 409
+    "project_progress": lambda kwargs, side: {"percent": 10, "text": "矩阵测试进展"},  # not planned yet: 409
     "rectify": lambda kwargs, side: {"text": "矩阵测试整改情况报告"},  # not in rectification: 409
-    "rate": lambda kwargs, side: {"grade": "satisfied"},  # no rating open: 409
+    "project_rate": lambda kwargs, side: {"grade": "satisfied"},  # no rating open: 409
     "public": lambda kwargs, side: {"title": "矩阵测试路灯", "text": "矩阵测试：村道没有路灯。"},
     "proposal": lambda kwargs, side: {
         "title": "矩阵测试路灯",
