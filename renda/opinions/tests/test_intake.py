@@ -203,3 +203,22 @@ def test_a_switched_off_station_takes_no_submission_from_this_process(liaison_st
     liaison_station.save()
     response = api_submit("off-1", liaison_station, village, lamp_category)
     assert response.status_code == 404 and "联络站不存在或已停用" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_submit_event_appended_by_the_worker_is_tamper_evident(liaison_station, village, lamp_category):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    from renda.audit.tests.test_chain import disable_guard
+
+    opinion, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    services.opinions_intake_process()
+    [event] = submit_events(opinion)
+    call_command("verify_audit")  # intact
+    disable_guard()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET target_label = %s WHERE id = %s", ["改过", event.pk])
+    with pytest.raises(CommandError, match="已损坏"):
+        call_command("verify_audit")
