@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from renda.accounts.models import User
 from renda.audit.services import audit_record
 from renda.core.scoping import Scope, system_scope
 from renda.opinions.demo import DEFAULT_PER_COUNTY, build_opinions
@@ -96,3 +97,11 @@ class Command(BaseCommand):
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for role, username, where in rows:
             self.stdout.write(f"  {username:<10} {role}（{where}）")
+        voters = User.objects.filter(username__regex=r"^dep[0-9]+$").order_by("username")
+        if voters.exists():
+            first, last = voters.first(), voters.last()
+            assert first is not None and last is not None
+            self.stdout.write(
+                f"  {first.username}…{last.username}  人大代表（白鹭镇人代会的每位代表，{voters.count()} 个，"
+                "用于手机签到和投票演示）"
+            )
