@@ -2,23 +2,27 @@
 submit audit event with the submission's time, the category suggestion, the staff's message
 and the SMS receipt) runs after commit in a worker, in order, and is never lost or doubled."""
 
+import random
+import uuid
+
 import pytest
 from django.test import Client
 
 from renda.audit.models import AuditEvent
 from renda.audit.selectors import audit_verify_chain
 from renda.audit.services import AuditEntry, audit_batch
-from renda.core.ratelimit import Limit, RateLimited, check_rates
+from renda.core.ratelimit import Limit, RateLimited, check_rates, release
 from renda.core.rules import rule
 from renda.notify.models import Notification
 from renda.opinions import refs, selectors, services
 from renda.opinions.models import Opinion, State
 
-_phones = iter(range(10_000))
+_phones = iter(range(random.randrange(9_000_000), 10_000_000))
 
 
 def fresh_phone() -> str:
-    """A phone no other test uses: the per-phone limit counts in a cache that outlives tests."""
+    """A phone no other test (nor an earlier run) uses: the per-phone limit counts in a cache that
+    outlives tests, and with REDIS_URL outlives the run."""
     return f"1357{next(_phones):07d}"
 
 
@@ -60,21 +64,22 @@ def test_eager_the_worker_runs_after_commit_and_completes_the_case(
 ):
     # Given the embedded default (tasks eager), when a citizen submits through the API
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_submit("eager-1", liaison_station, village, lamp_category, citizen_phone="13912340001")
+        phone = fresh_phone()
+        response = api_submit(f"eager-{uuid.uuid4().hex}", liaison_station, village, lamp_category, citizen_phone=phone)
     assert response.status_code == 201
     opinion = Opinion.objects.get(receipt_code=response.json()["receipt_code"])
     # then the after-submit work has run once: one submit event with the submission's time,
     [event] = submit_events(opinion)
     assert not opinion.intake_pending
     assert event.created_at == opinion.created_at and event.actor_label == services.citizen_label(opinion)
-    assert event.after["phone"] == "139****0001" and "13912340001" not in str(event.after)
+    assert event.after["phone"] == f"{phone[:3]}****{phone[-4:]}" and phone not in str(event.after)
     assert event.after["fingerprint"] == opinion.submit_fingerprint
     # a suggested category, the staff's inbox message and the SMS receipt,
     assert opinion.suggested_category_id is not None
     assert Notification.objects.filter(
         to_user__username="township", target_id=str(opinion.pk), body__startswith="新意见待分办"
     ).exists()
-    assert [m for m in outbox if m["to"] == "13912340001" and opinion.receipt_code in m["body"]]
+    assert [m for m in outbox if m["to"] == phone and opinion.receipt_code in m["body"]]
     # and the chain still verifies.
     assert audit_verify_chain().ok
 
@@ -130,7 +135,7 @@ def test_a_replay_costs_no_rate_limit_hit_and_a_refused_submission_stores_nothin
     liaison_station, village, lamp_category
 ):
     limit = int(rule("opinion.rate_per_phone_day"))
-    phone = "13611112222"
+    phone = fresh_phone()
     first, created = services.opinion_submit(
         data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
     )
@@ -162,6 +167,7 @@ def test_without_eager_tasks_one_kick_is_queued_until_the_worker_starts(monkeypa
     queued = []
     monkeypatch.setattr(tasks.intake, "apply_async", lambda **kwargs: queued.append(kwargs))
     app.conf.task_always_eager = False  # as with Redis and a worker (the autouse fixture restores it)
+    release(services.INTAKE_KICK)  # with REDIS_URL the claim outlives tests
     try:
         services.kick_intake()
         services.kick_intake()
@@ -170,11 +176,13 @@ def test_without_eager_tasks_one_kick_is_queued_until_the_worker_starts(monkeypa
         services.kick_intake()
         assert len(queued) == 2
     finally:
+        release(services.INTAKE_KICK)
         app.conf.task_always_eager = True
 
 
 def test_rate_limits_of_one_request_count_together():
-    limits = [Limit("t-ip", "10.1.1.1", 2, 60, "IP 太频繁"), Limit("t-phone", "13900000001", 3, 60, "手机太频繁")]
+    run = uuid.uuid4().hex  # the counters outlive the test (with REDIS_URL, the run too)
+    limits = [Limit("t-ip", f"ip-{run}", 2, 60, "IP 太频繁"), Limit("t-phone", f"phone-{run}", 3, 60, "手机太频繁")]
     check_rates(limits)
     check_rates(limits)
     with pytest.raises(RateLimited, match="IP 太频繁"):
