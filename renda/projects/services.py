@@ -1030,7 +1030,8 @@ def project_rate(
         value_grade, value_score = "", None
         if project.rating_mode == RatingMode.SCORE:
             text = str(score if score is not None else "").strip()
-            if not text.isdigit() or not 0 <= int(text) <= 100:
+            # isdigit() is true for "²" or "٣" too, which int() refuses or reads differently
+            if not (text.isascii() and text.isdigit()) or len(text) > 3 or not 0 <= int(text) <= 100:
                 raise ValidationFailed("评分应为 0 至 100 的整数", field="score")
             value_score = int(text)
         else:

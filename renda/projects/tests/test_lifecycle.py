@@ -443,3 +443,16 @@ def test_a_deputy_of_another_body_cannot_rate(scope_of, project, other_township)
     with pytest.raises(PermissionDenied, match="不是本级代表"):
         services.project_rate(scope=scope, project=project, grade="satisfied")
     assert not ProjectRating.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["²", "٣", "1" * 5000, "-1", "101", "9.5"])
+def test_a_score_that_is_not_plain_digits_is_refused_in_chinese(scope_of, project, bad):
+    # Given a scored round (rule project.rating_mode = score) open on an elected project
+    RuleSetting.objects.create(key="project.rating_mode", value="score", note="评分测评")
+    rule_changed("project.rating_mode")
+    plan(scope_of("clerk"), project)
+    services.project_open_rating(scope=scope_of("township"), project=project)
+    # When the deputy sends a score that is not 0–100 in ASCII digits, Then a Chinese refusal, no row
+    with pytest.raises(ValidationFailed, match="评分应为 0 至 100 的整数"):
+        services.project_rate(scope=scope_of("deputy"), project=project, score=bad)
+    assert not project.ratings.exists()
