@@ -10,3 +10,4 @@ class SuggestionsConfig(AppConfig):
         from renda.core.scoping import SCOPED_PATHS
 
         SCOPED_PATHS["suggestions.suggestion"] = "region__path"
+        SCOPED_PATHS["suggestions.suggestionfigures"] = "region__path"

@@ -28,7 +28,7 @@ from renda.accounts.models import RoleAssignment
 from renda.core.scoping import ROLE_PERMS, STAFF_PERMS, Scope
 from renda.core.workdays import add_months, add_workdays
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
-from renda.suggestions import selectors, services
+from renda.suggestions import figures, selectors, services
 from renda.suggestions.models import Answer, Assignment, Contact, RatingRecord, State, Suggestion
 
 PER_CONGRESS = 12
@@ -275,6 +275,9 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
             with transaction.atomic():
                 _run(plan, rng, units_by_town[plan.congress.pk], categories, year, counts)
     services.suggestions_sweep()
+    # The dates above were set back with queryset.update(), behind the services that keep the
+    # statistics summary: recompute it from the records, as after any bulk import.
+    figures.rebuild()
     total = Suggestion.objects.filter(body__in=bodies).count()
     closed = Suggestion.objects.filter(body__in=bodies, state=State.CLOSED).count()
     return (

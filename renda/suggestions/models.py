@@ -412,3 +412,39 @@ class Supervision(TimeStampedModel):  # 督办记录
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.suggestion_id}"
+
+
+class SuggestionFigures(models.Model):  # 建议统计汇总（按人大 × 年度 × 区划 × 主办单位 × 一级分类）
+    """The statistics page's figures, kept by the services in the same transaction as each
+    transition (renda/suggestions/figures.py): one row per congress, year, region, lead unit and
+    top-level category, holding the counts the page shows for the registered (立案) suggestions of
+    that group. ``unit_key`` is the lead unit's id, 0 while none is assigned. Rebuilt from the
+    records by ``manage.py rebuild_suggestion_figures`` (and migration 0004)."""
+
+    body = models.ForeignKey("org.Body", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    unit_key = models.PositiveIntegerField(default=0)
+    category = models.ForeignKey("org.Category", on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)  # 立案数
+    answered = models.IntegerField(default=0)  # 已答复
+    on_time = models.IntegerField(default=0)  # 按期答复
+    closed = models.IntegerField(default=0)  # 已办结
+    class_a = models.IntegerField(default=0)  # 答复为 A 类
+    rated = models.IntegerField(default=0)  # 已评价办结
+    satisfied = models.IntegerField(default=0)  # 满意与基本满意
+    days_sum = models.BigIntegerField(default=0)  # 交办至答复天数之和
+    days_n = models.IntegerField(default=0)  # 有答复天数的件数
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "建议统计汇总"
+        verbose_name_plural = "建议统计汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "region", "unit_key", "category"], name="suggestion_figures_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body_id}/{self.year}/{self.region_id}/{self.unit_key}/{self.category_id}: {self.count}"

@@ -36,6 +36,7 @@ from renda.core.scoping import Perm, Scope
 from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
 from renda.regions.models import Region
 from renda.regions.paths import subtree_q
+from renda.suggestions import figures
 from renda.suggestions.models import (
     DEADLINE_STATES,
     HANDLING_STATES,
@@ -50,6 +51,7 @@ from renda.suggestions.models import (
     State,
     SubmissionWindow,
     Suggestion,
+    SuggestionFigures,
 )
 
 
@@ -359,23 +361,9 @@ def stats_base(*, scope: Scope, filters: SuggestionFilter | None = None) -> Quer
     return qs.filter(state__in=REGISTERED_STATES)
 
 
-def _measures() -> dict[str, Any]:
-    rated = [Outcome.SATISFIED, Outcome.BASIC, Outcome.UNSATISFIED]
-    return {
-        "count": Count("id"),
-        "answered": Count("id", filter=Q(answered_at__isnull=False)),
-        "on_time": Count("id", filter=Q(answered_on_time=True)),
-        "closed": Count("id", filter=Q(state=State.CLOSED)),
-        "class_a": Count("id", filter=Q(answered_at__isnull=False, answer_class="A")),
-        "rated": Count("id", filter=Q(state=State.CLOSED, outcome__in=rated)),
-        "satisfied": Count("id", filter=Q(state=State.CLOSED, outcome__in=[Outcome.SATISFIED, Outcome.BASIC])),
-        "days_sum": Sum("answer_days"),
-        "days_n": Count("answer_days"),
-    }
-
-
 def _row(key: Any, label: str, data: dict[str, Any]) -> StatRow:
-    avg = data["days_sum"] / data["days_n"] if data.get("days_n") else None
+    days_n = int(data.get("days_n") or 0)
+    avg = int(data["days_sum"] or 0) / days_n if days_n else None
     return StatRow(
         key=key,
         label=label,
@@ -390,21 +378,62 @@ def _row(key: Any, label: str, data: dict[str, Any]) -> StatRow:
     )
 
 
+def _figures_for(*, scope: Scope, filters: SuggestionFilter | None) -> QuerySet[SuggestionFigures] | None:
+    """The summary rows answering these filters, or None when only the records can answer: a
+    deputy's or a unit's statistics (their own suggestions, not their region's), a list filter
+    the summary has no key for, a second-level category."""
+    f = filters or SuggestionFilter()
+    if not scope.has(Perm.SUGGESTION_MANAGE):  # staff see every registered suggestion of their region
+        return None
+    if f.state or f.queue or f.q.strip() or f.unit_id:
+        return None
+    qs = scope.filter(SuggestionFigures.objects.all(), perm=Perm.SUGGESTION_VIEW).filter(count__gt=0)
+    if f.year:
+        qs = qs.filter(year=f.year)
+    if f.body_id:
+        qs = qs.filter(body_id=f.body_id)
+    if f.region_id:
+        region = scope.get(Region.objects.all(), pk=f.region_id)
+        qs = qs.filter(subtree_q(region.path, "region__path"))
+    if f.category_id:
+        parent = Category.objects.filter(pk=f.category_id).values_list("parent_id", flat=True).first()
+        if parent is not None:
+            return None
+        qs = qs.filter(category_id=f.category_id)
+    return qs
+
+
+FIGURE_KEYS = {"body": "body_id", "year": "year", "unit": "unit_key", "region": "region_id", "category": "category_id"}
+
+
 def statistics(
-    *, scope: Scope, dimension: str = "body", filters: SuggestionFilter | None = None
+    *, scope: Scope, dimension: str = "body", filters: SuggestionFilter | None = None, from_records: bool = False
 ) -> tuple[StatRow, list[StatRow]]:
-    """The total and one row per value of ``dimension`` (congress, year, unit, region, category)."""
+    """The total and one row per value of ``dimension`` (congress, year, unit, region, category).
+
+    Staff read the summary the services keep (SuggestionFigures: a few thousand rows, however many
+    suggestions there are); deputies, units, filters the summary cannot answer and ``from_records`` read the records.
+    Either way the groups carry the same measures; the total is their sum (every registered
+    suggestion falls in exactly one group) and the labels come from one small lookup."""
     if dimension not in DIMENSIONS:
         dimension = "body"
-    qs = stats_base(scope=scope, filters=filters)
-    _, key, _label = DIMENSIONS[dimension]
-    if dimension == "category":
-        qs = qs.annotate(top_category=Coalesce("category__parent_id", "category_id"))
-    # One pass: grouped by the key alone (a hash aggregate over narrow rows); the total is the sum of
-    # the groups (every registered suggestion falls in exactly one); labels come from one small lookup.
-    grouped = list(qs.values(key).annotate(**_measures()).order_by("-count", key))
-    sums = {m: sum(int(g[m] or 0) for g in grouped) for m in _measures()}
-    total = _row("", "合计", sums)
+    summary = None if from_records else _figures_for(scope=scope, filters=filters)
+    grouped: list[dict[str, Any]]
+    if summary is not None:
+        key = FIGURE_KEYS[dimension]
+        sums = {f"s_{m}": Sum(m) for m in figures.MEASURES}
+        grouped = [
+            {key: (None if dimension == "unit" and not g[key] else g[key])} | {m: g[f"s_{m}"] for m in figures.MEASURES}
+            for g in summary.values(key).annotate(**sums).order_by("-s_count", key)
+        ]
+    else:
+        qs = stats_base(scope=scope, filters=filters)
+        _, key, _label = DIMENSIONS[dimension]
+        if dimension == "category":
+            qs = qs.annotate(top_category=Coalesce("category__parent_id", "category_id"))
+        grouped = list(qs.values(key).annotate(**figures.grouped_measures()).order_by("-count", key))
+    totals = {m: sum(int(g[m] or 0) for g in grouped) for m in figures.MEASURES}
+    total = _row("", "合计", totals)
     labels = _labels(dimension, [g[key] for g in grouped])
     rows = [_row(g[key], labels.get(g[key], "（未交办）" if g[key] is None else str(g[key])), g) for g in grouped]
     return total, rows

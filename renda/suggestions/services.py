@@ -40,7 +40,7 @@ from renda.core.workdays import add_months, add_workdays
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
-from renda.suggestions import states
+from renda.suggestions import figures, states
 from renda.suggestions.models import (
     ANSWER_CLASS_LABELS,
     DEADLINE_STATES,
@@ -132,6 +132,7 @@ def _snapshot(s: Suggestion) -> dict[str, Any]:
 def _audit(
     s: Suggestion, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any
 ) -> None:
+    figures.record(s)  # the statistics summary follows the change, in the same transaction
     audit_record(
         actor=actor,
         action=f"suggestion.{action}",
@@ -146,11 +147,13 @@ def _audit(
 
 def _lock(s: Suggestion) -> Suggestion:
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the join to lead_unit.
-    return (
+    locked = (
         Suggestion.objects.select_for_update(of=("self",))
         .select_related("region", "body", "lead_deputy", "category", "lead_unit")
         .get(pk=s.pk)
     )
+    figures.track(locked)  # what it counts for in the statistics before this service changes it
+    return locked
 
 
 def _clean(value: str, label: str, fieldname: str, *, max_length: int = MAX_REASON, required: bool = True) -> str:

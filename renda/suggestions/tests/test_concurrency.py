@@ -8,13 +8,14 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 
 from renda.accounts.models import RoleAssignment
 from renda.core.scoping import ROLE_PERMS, STAFF_PERMS, Scope
 from renda.notify.models import Notification
 from renda.org.models import Body, BodyKind, Category
-from renda.suggestions import services
-from renda.suggestions.models import NumberCounter, Suggestion
+from renda.suggestions import figures, services
+from renda.suggestions.models import NumberCounter, Suggestion, SuggestionFigures
 
 
 def _in_thread(fn):  # type: ignore[no-untyped-def]
@@ -88,6 +89,8 @@ def test_two_concurrent_acceptances_never_take_the_same_number():
         seqs = sorted(Suggestion.objects.filter(pk__in=made).values_list("seq", flat=True))
         assert seqs == [1, 2]
         assert NumberCounter.objects.get(body=body).last == 2
+        # Both racing to create the group's statistics row: each counted once
+        assert SuggestionFigures.objects.filter(body=body).aggregate(n=Sum("count"))["n"] == 2
     finally:
 
         def clean() -> None:
@@ -96,5 +99,6 @@ def test_two_concurrent_acceptances_never_take_the_same_number():
             ).delete()
             Suggestion.objects.filter(pk__in=made).delete()
             NumberCounter.objects.filter(body=body).delete()
+            figures.rebuild()  # the committed rows are gone: so are their figures
 
         _in_thread(clean)
