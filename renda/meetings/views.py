@@ -36,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     scope.require(Perm.MEETING_VIEW)
     today = timezone.localdate()
     year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    year = int(year_text) if (year_text.isascii() and year_text.isdigit()) and len(year_text) == 4 else None
     page, querystring = paginate(request, selectors.meeting_list(scope=scope, year=year))
     context: dict[str, Any] = {"page": page, "querystring": querystring, "year": year, "today": today}
     if scope.has(Perm.MEETING_MANAGE):
@@ -215,7 +215,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.meeting_close(scope=scope, meeting=meeting)
         elif action in ("sign_in", "leave"):
             deputy_id = data.get("deputy", "")
-            deputy = Deputy.objects.filter(pk=int(deputy_id)).first() if deputy_id.isdigit() else None
+            deputy = (
+                Deputy.objects.filter(pk=int(deputy_id)).first()
+                if (deputy_id.isascii() and deputy_id.isdigit())
+                else None
+            )
             if deputy is None:
                 raise ValidationFailed("请选择代表", field="deputy")
             if action == "sign_in":

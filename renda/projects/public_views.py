@@ -84,7 +84,7 @@ def public_propose(request: HttpRequest, code: str) -> HttpResponse:
         if village_id:
             found = (
                 Region.objects.filter(pk=int(village_id), path__startswith=township.path).first()
-                if village_id.isdigit() and len(village_id) < 12
+                if (village_id.isascii() and village_id.isdigit()) and len(village_id) < 12
                 else None
             )
             if found is None:

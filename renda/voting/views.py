@@ -96,7 +96,9 @@ def _choices_from(vote: Vote, request: HttpRequest) -> object:
     for option in vote.options.all():
         value = data.get(f"option-{option.position}", "")
         if vote.method == VoteMethod.SCORE:
-            result[str(option.position)] = int(value) if value.strip().isdigit() and len(value) < 6 else value
+            result[str(option.position)] = (
+                int(value) if (value.strip().isascii() and value.strip().isdigit()) and len(value) < 6 else value
+            )
         elif value:
             result[str(option.position)] = value
     return result
@@ -147,7 +149,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "publish":
             services.vote_publish(scope=scope, vote=vote, conclude=data.get("conclude") == "1")
         elif action == "runoff":
-            picked = [int(x) for x in data.getlist("position") if x.isdigit() and len(x) < 4]
+            picked = [int(x) for x in data.getlist("position") if (x.isascii() and x.isdigit()) and len(x) < 4]
             target = services.vote_runoff(scope=scope, vote=vote, positions=picked or None)
         elif action == "paper":
             counts: dict[str, object] = {}

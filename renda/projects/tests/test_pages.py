@@ -118,3 +118,19 @@ def test_midyear_report_downloads(client_as, project, township, scope_of):
 
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     assert project.name in [c.value for c in ws["B"]]
+
+
+def test_public_propose_with_a_non_ascii_digit_village_is_refused_not_a_500(db):  # type: ignore[no-untyped-def]
+    # "²".isdigit() is true but int("²") raises: the public form once answered 500 here
+    from django.test import Client
+
+    from renda.meetings.tests.helpers import demo_town
+    from renda.projects.models import Proposal
+
+    before = Proposal.objects.count()
+    r = Client().post(
+        f"/projects/public/{demo_town().code}/propose/",
+        {"title": "修路", "text": "村口道路破损需要修复", "village": "²"},
+    )
+    assert r.status_code == 400 and "请选择本乡镇/街道的村/社区" in r.content.decode()
+    assert Proposal.objects.count() == before
