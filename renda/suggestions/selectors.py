@@ -280,10 +280,9 @@ def supervision_board(*, scope: Scope, year: int | None = None) -> Board:
     region_names = dict(Region.objects.filter(pk__in=[r["region_id"] for r in by_region]).values_list("pk", "name"))
     for row in by_region:
         row["region__name"] = region_names.get(row["region_id"], "")
-    # The four lists read only what _rows.html shows, each from its own partial index in deadline order.
-    rows = base.select_related("lead_deputy", "lead_unit").only(
-        "id", "number", "title", "due_on", "is_overdue", "lead_deputy__name", "lead_unit__name"
-    )
+    # The four lists (whole rows: the API lists them in full), each from its own partial index in
+    # deadline order.
+    rows = base.select_related("lead_deputy", "lead_unit", "region")
 
     def top(q: Q, order: list[Any]) -> list[Suggestion]:
         return list(rows.filter(q).order_by(*order)[:BOARD_ROWS])

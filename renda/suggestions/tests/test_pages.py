@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import defaultdict
 
@@ -108,7 +109,8 @@ def test_assignment_to_a_unit_outside_the_region_is_refused_on_the_page(client_a
 
 def test_list_board_and_stats_pages_keep_their_query_counts(client_as, drive, django_assert_max_num_queries):
     for _ in range(3):
-        drive.assigned(joint=True)
+        s = drive.assigned(joint=True)
+        Suggestion.objects.filter(pk=s.pk).update(due_on=dt.date.today() + dt.timedelta(days=3))  # 即将到期
     staff = client_as("township")
     staff.get("/suggestions/")  # warm the session and rule caches
     with django_assert_max_num_queries(14):
@@ -119,6 +121,9 @@ def test_list_board_and_stats_pages_keep_their_query_counts(client_as, drive, dj
         assert staff.get("/suggestions/stats/?by=unit").status_code == 200
     with django_assert_max_num_queries(12):
         assert staff.get("/api/v1/suggestions").status_code == 200
+    with django_assert_max_num_queries(14):  # the four lists in full, without a query per row
+        response = staff.get("/api/v1/suggestions/board")
+        assert response.status_code == 200 and len(response.json()["due_soon"]) == 3
 
 
 def test_session_window_page_and_a_refused_session_submission(client_as, drive):
