@@ -225,6 +225,9 @@ def test_a_submit_event_appended_by_the_worker_is_tamper_evident(liaison_station
     services.opinions_intake_process()
     [event] = submit_events(opinion)
     call_command("verify_audit")  # intact
+    if connection.vendor == "postgresql":  # no pending deferred FK checks, or ALTER TABLE is refused
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     disable_guard()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET target_label = %s WHERE id = %s", ["改过", event.pk])
