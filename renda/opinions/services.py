@@ -380,6 +380,7 @@ INTAKE_KICK = "opinions:intake:kick"
 INTAKE_KICK_SECONDS = 30  # a kick lost with its task is retried by the next submission after this
 INTAKE_BATCH = 100
 INTAKE_GATHER_SECONDS = 0.5
+_last_kick = [0.0]  # monotonic time of this process's last kick that queued a task
 INTAKE_RUNNING = "opinions:intake:running"
 INTAKE_RUNNING_SECONDS = 300  # a loop that died holding it stops blocking the others after this
 
@@ -388,17 +389,27 @@ def kick_intake() -> None:
     """After a citizen's submission commits: make sure a worker will process it.
 
     One task at a time is enough, started a moment later so that it finds a batch: the task
-    releases the claim before it reads the waiting cases, so a case committed before the release is read, and one committed after it claims
-    again. Eager (embedded default, tests) the task runs here and now.
+    releases the claim before it reads the waiting cases, so a case committed before the
+    release is read, and one committed after it claims again. Eager (embedded default, tests)
+    the task runs here and now.
+
+    The claim is one Redis round trip per submission, unless this process itself queued a task
+    less than half the gathering wait ago: that task starts, and reads, only after this commit,
+    so the claim could only fail (the other half of the wait is the margin for the worker's clock).
     """
     from renda.celery import app
     from renda.opinions.tasks import intake
 
     if app.conf.task_always_eager:
         intake.delay()
-    elif claim(INTAKE_KICK, INTAKE_KICK_SECONDS):
+        return
+    now = time.monotonic()
+    if now - _last_kick[0] < INTAKE_GATHER_SECONDS / 2:
+        return
+    if claim(INTAKE_KICK, INTAKE_KICK_SECONDS):
         # A moment's wait gathers the submissions of that moment into one batch.
         intake.apply_async(countdown=INTAKE_GATHER_SECONDS)
+        _last_kick[0] = now
 
 
 def opinions_intake_process(*, batch: int = INTAKE_BATCH, max_batches: int = 1000) -> int | None:

@@ -169,12 +169,18 @@ def test_without_eager_tasks_one_kick_is_queued_until_the_worker_starts(monkeypa
     app.conf.task_always_eager = False  # as with Redis and a worker (the autouse fixture restores it)
     release(services.INTAKE_KICK)  # with REDIS_URL the claim outlives tests
     try:
+        services._last_kick[0] = 0.0
         services.kick_intake()
+        services.kick_intake()  # this process queued a task a moment ago: no need to ask Redis
+        assert len(queued) == 1
+        services._last_kick[0] = 0.0  # as another process: the claim is still held
         services.kick_intake()
-        assert len(queued) == 1  # the second submission finds the worker already asked
+        assert len(queued) == 1  # the submission finds the worker already asked
         services.opinions_intake_process()  # the worker releases the claim before it reads
+        services._last_kick[0] = 0.0
         services.kick_intake()
         assert len(queued) == 2
+        assert queued[-1] == {"countdown": services.INTAKE_GATHER_SECONDS}
     finally:
         release(services.INTAKE_KICK)
         app.conf.task_always_eager = True
