@@ -48,6 +48,7 @@ from renda.suggestions.models import (
     Rating,
     RatingRecord,
     Signatory,
+    SignatoryStatus,
     State,
     SubmissionWindow,
     Suggestion,
@@ -61,7 +62,11 @@ def visible_q(scope: Scope) -> Q:
     if scope.has(Perm.SUGGESTION_MANAGE):
         q |= ~Q(state=State.DRAFT)
     if scope.deputy_ids:
-        q |= Q(Exists(Signatory.objects.filter(suggestion=OuterRef("pk"), deputy_id__in=scope.deputy_ids)))
+        # The lead deputy and co-signers who confirmed or have yet to answer; one who declined did not sign.
+        signed = Signatory.objects.filter(suggestion=OuterRef("pk"), deputy_id__in=scope.deputy_ids).exclude(
+            status=SignatoryStatus.DECLINED
+        )
+        q |= Q(Exists(signed))
     if scope.unit_ids:
         q |= Q(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=scope.unit_ids, active=True)))
     return q

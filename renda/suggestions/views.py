@@ -141,7 +141,7 @@ def new(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_DRAFT)
     initial: dict[str, Any] = {"period": Period.RECESS}
-    picked = [int(x) for x in request.GET.get("opinions", "").split(",") if x.isdigit() and len(x) < 12]
+    picked = [int(x) for x in request.GET.get("opinions", "").split(",") if x.isascii() and x.isdigit() and len(x) < 12]
     if picked:
         initial["opinions"] = picked
     form = SuggestionForm(request.POST or None, scope=scope, initial=initial)
@@ -299,7 +299,7 @@ def _run_action(request: HttpRequest, scope: Scope, s: Suggestion, action: str) 
         services.suggestion_submit(scope=scope, suggestion=s)
         return "建议已提交，等待人大办公室审查"
     if action == "invite":
-        ids = [int(x) for x in data.getlist("cosigners") if x.isdigit()]
+        ids = [int(x) for x in data.getlist("cosigners") if x.isascii() and x.isdigit()]
         deputies = list(Deputy.objects.filter(pk__in=ids).select_related("region"))
         services.suggestion_invite(scope=scope, suggestion=s, deputies=deputies)
         return f"已邀请 {len(deputies)} 位代表联名"
@@ -343,10 +343,10 @@ def _run_action(request: HttpRequest, scope: Scope, s: Suggestion, action: str) 
     if action == "assign":
         units = selectors.unit_choices(suggestion=s)
         lead_id = data.get("lead_unit", "")
-        lead = units.filter(pk=int(lead_id)).first() if lead_id.isdigit() else None
+        lead = units.filter(pk=int(lead_id)).first() if lead_id.isascii() and lead_id.isdigit() else None
         if lead is None:
             raise ValidationFailed("请选择主办单位", field="lead_unit")
-        co_ids = [int(x) for x in data.getlist("co_units") if x.isdigit()]
+        co_ids = [int(x) for x in data.getlist("co_units") if x.isascii() and x.isdigit()]
         co = list(units.filter(pk__in=co_ids))
         if len(co) != len(set(co_ids)):
             raise ValidationFailed("所选协办单位不在本建议所属区划内", field="co_units")
@@ -618,7 +618,11 @@ def windows(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             body_id = request.POST.get("body", "")
-            body = bodies.filter(pk=int(body_id)).select_related("region").first() if body_id.isdigit() else None
+            body = (
+                bodies.filter(pk=int(body_id)).select_related("region").first()
+                if body_id.isascii() and body_id.isdigit()
+                else None
+            )
             if body is None:
                 raise ValidationFailed("请选择人民代表大会", field="body")
             window = services.window_create(

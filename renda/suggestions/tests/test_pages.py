@@ -235,3 +235,27 @@ def test_draft_form_refuses_bad_input(client_as, town):
     assert response.status_code == 400 and "标题太短" in response.content.decode()
     assert Suggestion.objects.count() == before
     _ = draft_input
+
+
+def test_a_unicode_digit_in_a_unit_field_is_refused_in_chinese_not_a_500(client_as, drive, town):
+    # Given an accepted suggestion; when staff post a lead unit written with a superscript digit,
+    # which str.isdigit() accepts but int() refuses
+    s = drive.accepted()
+    response = client_as("township").post(f"/suggestions/{s.pk}/act/assign/", {"lead_unit": "²", "co_units": ["³"]})
+    # then the form says so in Chinese and nothing is assigned
+    assert response.status_code == 400 and "请选择主办单位" in response.content.decode()
+    s.refresh_from_db()
+    assert s.state == State.ACCEPTED and not Assignment.objects.filter(suggestion=s).exists()
+
+
+def test_a_cosigner_who_declined_no_longer_sees_the_suggestion(client_as, drive, town):
+    # Given a joint draft the co-signer was invited to and can open
+    s = drive.draft(joint=True)
+    cosigner = client_as("cosigner")
+    assert cosigner.get(f"/suggestions/{s.pk}/").status_code == 200
+    # when they decline, they are sent back to their list
+    response = cosigner.post(f"/suggestions/{s.pk}/act/decline/")
+    assert response.status_code == 302 and response.url == "/suggestions/"
+    # then they did not sign it, so it is no longer theirs to see; the lead deputy still sees it
+    assert cosigner.get(f"/suggestions/{s.pk}/").status_code == 404
+    assert client_as("deputy").get(f"/suggestions/{s.pk}/").status_code == 200
