@@ -26,8 +26,8 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic("opinions.sweep", 600, "意见建议：标记逾期、到期提醒、逾期未评价办结"),
     Periodic("meetings.sweep", 86400, "人代会：本年度会议次数不足时提醒乡镇人大"),
-    Periodic("suggestions.sweep", 3600, "代表建议：标记逾期、期限前提醒、逾期未评价办结"),
     Periodic("projects.sweep", 3600, "民生实事：标记进度滞后的项目并提醒责任单位"),
+    Periodic("suggestions.sweep", 3600, "代表建议：标记逾期、期限前提醒、逾期未评价办结"),
     Periodic("opinions.intake", 60, "意见建议：补做群众提交后的处理（审计入链、分类建议、通知）"),
 ]
 
