@@ -20,10 +20,12 @@ def meeting_list(*, scope: Scope, year: int | None = None) -> QuerySet[Meeting]:
     qs = scope.filter(Meeting.objects.all(), perm=Perm.MEETING_VIEW).select_related("body", "region")
     if year:
         qs = qs.filter(year=year)
+    # Explicit order: Meta.ordering does not apply to an aggregated (GROUP BY) query, and a page
+    # of an unordered list could repeat or skip meetings.
     return qs.annotate(
         n_entitled=Count("attendees", distinct=True),
         n_present=Count("attendees", filter=Q(attendees__status=Attendance.PRESENT), distinct=True),
-    )
+    ).order_by("-year", "-start_date", "-id")
 
 
 def meeting_detail(*, scope: Scope, pk: int) -> Meeting:
