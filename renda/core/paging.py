@@ -22,4 +22,4 @@ def paginate(request: HttpRequest, qs: Any, *, per_page: int = PAGE_SIZE) -> tup
 def int_param(request: HttpRequest, name: str) -> int | None:
     """An integer filter from the querystring; anything else is ignored (treated as no filter)."""
     value = request.GET.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
