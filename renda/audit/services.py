@@ -201,11 +201,6 @@ def audit_record(
         before=before,
         after=after,
     )
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = _event(entry, seq=head.last_seq + 1, prev_hash=head.last_hash)
-        event.save()
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    with audit_batch() as chain:
+        event = chain.add(entry)
     return event
