@@ -188,20 +188,13 @@ def suggestion_board(request: HttpRequest, year: int | None = None) -> dict[str,
     board = selectors.supervision_board(scope=request_scope(request), year=year)
     return {
         "counts": board.counts,
-        "due_soon": [item(s) for s in _with_body(board.due_soon)],
-        "overdue": [item(s) for s in _with_body(board.overdue)],
-        "unsatisfied": [item(s) for s in _with_body(board.unsatisfied)],
-        "key": [item(s) for s in _with_body(board.key)],
+        "due_soon": [item(s) for s in board.due_soon],
+        "overdue": [item(s) for s in board.overdue],
+        "unsatisfied": [item(s) for s in board.unsatisfied],
+        "key": [item(s) for s in board.key],
         "by_unit": board.by_unit,
         "by_region": board.by_region,
     }
-
-
-def _with_body(rows: list[Suggestion]) -> list[Suggestion]:
-    bodies = Body.objects.in_bulk({s.body_id for s in rows})
-    for s in rows:
-        s.body = bodies[s.body_id]
-    return rows
 
 
 @router.get("/suggestions/stats", response={200: StatsOut, **READ_ERRORS}, summary="办理统计")
@@ -289,12 +282,13 @@ def _act(
     scope.require(states.TRANSITIONS[transition].perm)
 
     def action() -> HttpResponse:
-        s = _get(scope, pk)
+        try:
+            s = selectors.suggestion_to_act_on(scope=scope, pk=pk)
+        except NotFound:
+            raise NotFound(NOT_FOUND) from None
         run(scope, s)
-        fresh = selectors.suggestion_base(scope=scope).select_related("body", "region", "lead_deputy", "lead_unit")
-        shown = fresh.filter(pk=pk).first() or Suggestion.objects.select_related(
-            "body", "region", "lead_deputy", "lead_unit"
-        ).get(pk=pk)
+        # Answered even when the transition took the suggestion out of the actor's view (a unit's objection).
+        shown = Suggestion.objects.select_related("body", "region", "lead_deputy", "lead_unit").get(pk=pk)
         return render(request, SuggestionItem, item(shown), status=200)
 
     return run_idempotent(request, key, action)

@@ -45,7 +45,6 @@ from renda.suggestions.models import (
     Answer,
     Assignment,
     Outcome,
-    Rating,
     RatingRecord,
     Signatory,
     SignatoryStatus,
@@ -133,6 +132,12 @@ def suggestion_list(*, scope: Scope, filters: SuggestionFilter | None = None) ->
     return qs.select_related("body", "region", "lead_deputy", "category__parent", "lead_unit").order_by(
         still_open, "-is_overdue", F("due_on").asc(nulls_last=True), "-id"
     )
+
+
+def suggestion_to_act_on(*, scope: Scope, pk: int) -> Suggestion:
+    """One suggestion the user may see, for a transition: the services lock and re-read the row
+    themselves, so none of the detail page's related sets is loaded."""
+    return scope.get(suggestion_base(scope=scope).select_related("body", "region"), perm=Perm.SUGGESTION_VIEW, pk=pk)
 
 
 def suggestion_detail(*, scope: Scope, pk: int) -> Suggestion:
@@ -287,7 +292,7 @@ def supervision_board(*, scope: Scope, year: int | None = None) -> Board:
         row["region__name"] = region_names.get(row["region_id"], "")
     # The four lists (whole rows: the API lists them in full), each from its own partial index in
     # deadline order.
-    rows = base.select_related("lead_deputy", "lead_unit", "region")
+    rows = base.select_related("body", "lead_deputy", "lead_unit", "region")
 
     def top(q: Q, order: list[Any]) -> list[Suggestion]:
         return list(rows.filter(q).order_by(*order)[:BOARD_ROWS])
@@ -454,10 +459,6 @@ def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
 def years_for(*, scope: Scope) -> list[int]:
     this_year = timezone.localdate().year
     return list(range(this_year, this_year - 6, -1))
-
-
-def rating_counts(*, suggestion: Suggestion) -> dict[str, int]:
-    return {r: suggestion.ratings.filter(result=r).count() for r in Rating.values}
 
 
 # ------------------------------------------------------------------ public page (no login)

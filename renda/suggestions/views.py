@@ -22,6 +22,8 @@ from renda.regions.selectors import region_choices
 from renda.suggestions import documents, selectors, services, states
 from renda.suggestions.forms import SuggestionForm
 from renda.suggestions.models import (
+    DEADLINE_STATES,
+    HANDLING_STATES,
     ContactWay,
     Period,
     Rating,
@@ -92,9 +94,9 @@ def index(request: HttpRequest) -> HttpResponse:
         **{
             "submitted": _count(state=State.SUBMITTED),
             "accepted": _count(state=State.ACCEPTED),
-            "handling": _count(state__in=[State.ASSIGNED, State.REHANDLING]),
+            "handling": _count(state__in=HANDLING_STATES),
             "to_rate": _count(state=State.ANSWERED),
-            "overdue": _count(is_overdue=True, state__in=[State.ACCEPTED, State.ASSIGNED, State.REHANDLING]),
+            "overdue": _count(is_overdue=True, state__in=DEADLINE_STATES),
             "invited": _count(signatories__deputy_id__in=scope.deputy_ids, signatories__status=SignatoryStatus.INVITED),
         }
     )
