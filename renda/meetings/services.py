@@ -297,8 +297,9 @@ def meeting_close(*, scope: Scope, meeting: Meeting) -> Meeting:
         from renda.meetings.selectors import absence_flags
 
         flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
+        staff = _staff_users(meeting.region) if flagged else []
         for flag in flagged:
-            for user in _staff_users(meeting.region):
+            for user in staff:
                 notify_send(
                     channel=Channel.IN_APP,
                     to_user=user,

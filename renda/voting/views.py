@@ -32,6 +32,7 @@ RECEIPT_CHECKS_PER_HOUR = 30
 def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
     options = selectors.options_of(vote)
     mine = my_attendance(scope, vote.meeting)
+    voted = mine is not None and selectors.has_voted(vote, scope.deputy_ids)
     context: dict[str, Any] = {
         "vote": vote,
         "meeting": vote.meeting,
@@ -49,13 +50,11 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
         if scope.has(Perm.MEETING_MANAGE)
         else set(),
         "mine": mine,
-        "can_cast": (
-            mine is not None
-            and mine.status == Attendance.PRESENT
-            and vote.state == VoteState.OPEN
-            and not selectors.has_voted(vote, scope.deputy_ids)
-        ),
-        "has_voted": selectors.has_voted(vote, scope.deputy_ids) if mine else False,
+        "can_cast": mine is not None
+        and mine.status == Attendance.PRESENT
+        and vote.state == VoteState.OPEN
+        and not voted,
+        "has_voted": voted,
         "score_range": range(0, vote.score_max + 1),
         "is_choose": vote.method == VoteMethod.CHOOSE_N,
         "is_yes_no": vote.method == VoteMethod.YES_NO,
