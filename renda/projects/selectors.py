@@ -136,7 +136,6 @@ def project_detail(*, scope: Scope, pk: int) -> Project:
         Project.objects.select_related("region", "lead_unit", "candidate__candidate_list__meeting").prefetch_related(
             "milestones",
             Prefetch("reports", queryset=ProgressReport.objects.prefetch_related("photos").order_by("-id")),
-            "rectifications",
         ),
         perm=Perm.PROJECT_VIEW,
         pk=pk,

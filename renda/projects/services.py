@@ -37,10 +37,11 @@ from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_phone, clean_text, mask_name, mask_phone
 from renda.core.workdays import add_months
+from renda.meetings.services import deputy_pool
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.opinions.photos import clean_photo
-from renda.org.models import Body, BodyKind, Deputy, DeputyKind, HandlingUnit, Station
+from renda.org.models import Body, BodyKind, Deputy, HandlingUnit, Station
 from renda.projects import states
 from renda.projects.models import (
     REF_PREFIX,
@@ -96,13 +97,8 @@ def voting_body(township: Region) -> Body:
 
 
 def entitled_deputies(body: Body) -> QuerySet[Deputy]:
-    """The deputies who vote and rate for ``body``: its congress's active deputies, or the
-    street's 议政代表 (as renda/meetings counts who is entitled to attend)."""
-    if body.kind == BodyKind.STREET_DELIBERATION:
-        return Deputy.objects.filter(
-            is_active=True, region__path__startswith=body.region.path, kind=DeputyKind.DELIBERATION
-        )
-    return Deputy.objects.filter(is_active=True, mandates__body=body).distinct()
+    """The deputies who vote and rate for ``body``: whom renda/meetings entitles to attend it."""
+    return deputy_pool(body)
 
 
 def proposal_year(on: dt.date | None = None) -> int:
