@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,24 @@ def check_rates(limits: Sequence[Limit]) -> None:
     for count, lim in zip(counts, limits, strict=True):
         if count > lim.limit:
             raise RateLimited(lim.message)
+
+
+def uncount_rates(limits: Sequence[Limit]) -> None:
+    """Give back the hit ``check_rates`` counted (a retried request answered with its first result)."""
+    limits = [lim for lim in limits if lim.subject]
+    if not limits:
+        return
+    keys = [cache.make_key(_key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits]
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.decr(key)
+        pipe.execute()
+        return
+    for lim in limits:
+        with suppress(ValueError):  # the window has just turned: nothing to give back
+            cache.decr(_key(lim.bucket, lim.subject, lim.window_seconds))
 
 
 def check_rate(*, bucket: str, subject: str, limit: int, window_seconds: int, message: str) -> None:

@@ -12,6 +12,7 @@ event, notifications — in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -30,7 +31,7 @@ from django.utils import timezone
 from renda.accounts.models import Role, RoleAssignment
 from renda.audit.services import AuditBatch, AuditEntry, audit_batch, audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from renda.core.ratelimit import Limit, check_rate, check_rates, claim, release
+from renda.core.ratelimit import Limit, RateLimited, check_rate, check_rates, claim, release, uncount_rates
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_phone, clean_text, mask_name, mask_phone
@@ -266,12 +267,16 @@ def opinion_submit(
     Returns (opinion, created). A retried submission with the same idempotency key returns
     the first case (created=False); the same key with different content is refused.
 
-    What must happen before the citizen is told "received" happens here: validation, one
-    INSERT whose unique idempotency key also catches a replay, the rate limits (one Redis
-    round trip; a refused request rolls the INSERT back). The rest (audit event with the submission's time, category suggestion, messages
-    to staff and citizen) runs after commit in a worker (``opinions_intake_process``), in
-    submission order, retried by the periodic sweep, and before any later change of the case
-    (``_lock``). A liaison's or deputy's entry does it all in its own transaction.
+    What must happen before the citizen is told "received" happens here: validation, both rate
+    limits (IP and phone, one Redis round trip) and one INSERT, in autocommit when there are no
+    photos (a single statement needs no BEGIN/COMMIT of its own). The unique idempotency key
+    tells a replay without a query of its own; a replay's rate-limit hit is given back, so a
+    retry is never refused for the limit its first attempt used up. The rest (audit event with
+    the submission's time, category suggestion, messages to staff and citizen) is done by the
+    worker (``opinions_intake_process``): the row is the outbox (``intake_pending``), polled
+    every second by the ``opinions.intake`` task, in submission order, and completed before any
+    later change of the case (``_lock``). In the embedded default (tasks eager) it runs right
+    after commit. A liaison's or deputy's entry does it all in its own transaction.
     """
     if scope is not None:
         scope.require(Perm.OPINION_ENTER)
@@ -285,43 +290,55 @@ def opinion_submit(
     photos = [clean_photo(p, index=i + 1) for i, p in enumerate(data.photos)]
     fingerprint = _fingerprint(data)
     deadline = _intake_deadline()
+    limits = _intake_limits(client_ip, cleaned["phone"]) if scope is None else []
+    if limits:
+        try:
+            check_rates(limits)
+        except RateLimited:
+            # Refused, unless it is the retry of a submission stored before: answer with that one.
+            existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
+            if existing is None:
+                raise
+            uncount_rates(limits)
+            return _replayed(existing, data), False
+    row = {
+        "idempotency_key": key or None,
+        "source": data.source,
+        "region": data.region,
+        "station": data.station,
+        "deputy": data.deputy,
+        "category": data.category,
+        "title": _title(cleaned["text"]),
+        "text": cleaned["text"],
+        "citizen_name": cleaned["name"],
+        "citizen_phone": cleaned["phone"],
+        "anonymous": data.anonymous,
+        "consent": data.consent,
+        "deadline": deadline.date,
+        "deadline_official": deadline.official,
+        "created_by": scope.user if scope is not None else None,
+        "intake_pending": True,
+        "submit_fingerprint": fingerprint,
+    }
+    # One statement needs no transaction; photos, a staff entry's after-submit work, or a caller's
+    # own transaction (a savepoint, so that a replay's IntegrityError leaves it usable) do.
+    atomic = bool(photos) or scope is not None or transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
-            # The INSERT first: its unique idempotency key tells a replay (which then costs no
-            # rate-limit hit) without a query of its own; a refused request rolls it back.
-            opinion = Opinion.objects.create(
-                idempotency_key=key or None,
-                source=data.source,
-                region=data.region,
-                station=data.station,
-                deputy=data.deputy,
-                category=data.category,
-                title=_title(cleaned["text"]),
-                text=cleaned["text"],
-                citizen_name=cleaned["name"],
-                citizen_phone=cleaned["phone"],
-                anonymous=data.anonymous,
-                consent=data.consent,
-                deadline=deadline.date,
-                deadline_official=deadline.official,
-                created_by=scope.user if scope is not None else None,
-                intake_pending=True,
-                submit_fingerprint=fingerprint,
-            )
-            if scope is None:
-                _check_intake_rates(client_ip, cleaned["phone"])
+        with transaction.atomic() if atomic else contextlib.nullcontext():
+            opinion = Opinion.objects.create(**row)
             for content, width, height in photos:
                 OpinionPhoto.objects.create(opinion=opinion, image=content, width=width, height=height)
             if scope is not None:
                 with audit_batch() as chain:
                     _complete_intake([opinion], chain=chain, actor=scope.actor)
             else:
-                transaction.on_commit(kick_intake)
+                transaction.on_commit(_intake_now)
     except IntegrityError:
         # The key was used before (a retry, or two identical retries racing): answer with that case.
         existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
         if existing is None:
             raise
+        uncount_rates(limits)
         return _replayed(existing, data), False
     return opinion, True
 
@@ -344,20 +361,18 @@ def _intake_deadline() -> Deadline:
     return deadline
 
 
-def _check_intake_rates(client_ip: str, phone: str) -> None:
-    """Per IP and per phone, counted in one Redis round trip."""
-    check_rates(
-        [
-            Limit("opinion-ip", client_ip, int(rule("opinion.rate_per_ip_hour")), 3600, "提交过于频繁，请稍后再试"),
-            Limit(
-                "opinion-phone",
-                phone,
-                int(rule("opinion.rate_per_phone_day")),
-                86400,
-                "该手机号今日提交次数已达上限，请明天再试或到联络站当面反映",
-            ),
-        ]
-    )
+def _intake_limits(client_ip: str, phone: str) -> list[Limit]:
+    """A citizen's submissions per IP and per phone (both counted in one Redis round trip)."""
+    return [
+        Limit("opinion-ip", client_ip, int(rule("opinion.rate_per_ip_hour")), 3600, "提交过于频繁，请稍后再试"),
+        Limit(
+            "opinion-phone",
+            phone,
+            int(rule("opinion.rate_per_phone_day")),
+            86400,
+            "该手机号今日提交次数已达上限，请明天再试或到联络站当面反映",
+        ),
+    ]
 
 
 def _replayed(existing: Opinion, data: OpinionInput) -> Opinion:
@@ -376,63 +391,52 @@ def _replayed(existing: Opinion, data: OpinionInput) -> Opinion:
 
 # ------------------------------------------------------------------ after a submission (提交后处理)
 
-INTAKE_KICK = "opinions:intake:kick"
-INTAKE_KICK_SECONDS = 30  # a kick lost with its task is retried by the next submission after this
 INTAKE_BATCH = 100
-INTAKE_GATHER_SECONDS = 0.5
-_last_kick = [0.0]  # monotonic time of this process's last kick that queued a task
+INTAKE_POLL_SECONDS = 0.25  # while cases keep coming, the loop looks again this often
+INTAKE_LOOP_SECONDS = 30.0  # then it returns, and the next tick (every second) goes on
 INTAKE_RUNNING = "opinions:intake:running"
 INTAKE_RUNNING_SECONDS = 300  # a loop that died holding it stops blocking the others after this
 
 
-def kick_intake() -> None:
-    """After a citizen's submission commits: make sure a worker will process it.
-
-    One task at a time is enough, started a moment later so that it finds a batch: the task
-    releases the claim before it reads the waiting cases, so a case committed before the
-    release is read, and one committed after it claims again. Eager (embedded default, tests)
-    the task runs here and now.
-
-    The claim is one Redis round trip per submission, unless this process itself queued a task
-    less than half the gathering wait ago: that task starts, and reads, only after this commit,
-    so the claim could only fail (the other half of the wait is the margin for the worker's clock).
-    """
+def _intake_now() -> None:
+    """After a citizen's submission commits, in the embedded default (tasks eager): do its
+    after-submit work here and now. With a worker nothing is asked per submission: the
+    ``opinions.intake`` task polls the outbox every second (renda/core/schedule.py)."""
     from renda.celery import app
-    from renda.opinions.tasks import intake
 
     if app.conf.task_always_eager:
+        from renda.opinions.tasks import intake
+
         intake.delay()
-        return
-    now = time.monotonic()
-    if now - _last_kick[0] < INTAKE_GATHER_SECONDS / 2:
-        return
-    if claim(INTAKE_KICK, INTAKE_KICK_SECONDS):
-        # A moment's wait gathers the submissions of that moment into one batch.
-        intake.apply_async(countdown=INTAKE_GATHER_SECONDS)
-        _last_kick[0] = now
 
 
-def opinions_intake_process(*, batch: int = INTAKE_BATCH, max_batches: int = 1000) -> int | None:
+def opinions_intake_process(*, batch: int = INTAKE_BATCH, max_batches: int = 1000, linger: float = 0.0) -> int | None:
     """Do the after-submit work of the waiting cases, oldest first; returns how many, or None
-    when another worker's loop is running (the task then tries again a moment later).
+    when another worker's loop is running (the next tick tries again).
 
-    Run by the ``opinions.intake`` task after submissions and by the periodic sweep (so a lost
-    task or a crashed worker only delays it). It goes on while batches come full and stops
-    after a partial one: what arrives meanwhile has kicked a task of its own, which waits a
-    moment and so finds a batch. Category suggestions are computed before any lock; then each
-    batch takes the audit chain head first and only the case rows it can lock without waiting,
-    appends their submit events with the submission's time and writes their messages in one
-    transaction. Two loops would do no harm (each row is re-checked under its lock), only wait
-    on the chain head: with a worker, one runs at a time.
+    Run every second by the ``opinions.intake`` task (with ``linger``: while cases keep
+    arriving it looks again every ``INTAKE_POLL_SECONDS``, up to ``linger`` seconds, so under
+    load one loop serves them as they come, in batches), eagerly after each submission in the
+    embedded default, and by the sweep. Category suggestions are computed before any lock; then
+    each batch takes the audit chain head first and only the case rows it can lock without
+    waiting, appends their submit events with the submission's time and writes their messages
+    in one transaction. Two loops would do no harm (each row is re-checked under its lock),
+    only wait on the chain head: with a worker, one runs at a time.
     """
     from renda.celery import app
 
-    release(INTAKE_KICK)
     guarded = not app.conf.task_always_eager
     if guarded and not claim(INTAKE_RUNNING, INTAKE_RUNNING_SECONDS):
         return None
     try:
-        return _intake_batches(batch=batch, max_batches=max_batches)
+        done = _intake_batches(batch=batch, max_batches=max_batches)
+        until = time.monotonic() + linger
+        found = done
+        while found and time.monotonic() + INTAKE_POLL_SECONDS < until:
+            time.sleep(INTAKE_POLL_SECONDS)
+            found = _intake_batches(batch=batch, max_batches=max_batches)
+            done += found
+        return done
     finally:
         if guarded:
             release(INTAKE_RUNNING)
@@ -460,7 +464,7 @@ def _intake_batches(*, batch: int, max_batches: int) -> int:
                 _complete_intake(rows, chain=chain, suggested=suggested)
         done += len(rows)
         if len(waiting) < batch:
-            break  # a partial batch: later cases come with their own kick
+            break  # a partial batch: the rest has not arrived yet
     return done
 
 
@@ -488,17 +492,14 @@ def _complete_intake(
     ]
     messages: list[Message] = []
     track_url = public_link(reverse("public:track"))
+    for_user: dict[int, tuple[Any, list[Opinion]]] = {}
     for opinion in opinions:
         opinion.suggested_category_id = suggested[opinion.pk]
         opinion.intake_pending = False
         here = set(opinion.region.ancestor_paths(include_self=True))
-        link = reverse("opinions:detail", args=[opinion.pk])
-        body = f"新意见待分办：{opinion.title}（{opinion.region.name}）"
-        messages += [
-            Message(channel=Channel.IN_APP, to_user=user, body=body, link=link, target=opinion)
-            for path, user in staff
-            if path in here
-        ]
+        for path, user in staff:
+            if path in here:
+                for_user.setdefault(user.pk, (user, []))[1].append(opinion)
         if opinion.citizen_phone:
             messages.append(
                 Message(
@@ -508,6 +509,23 @@ def _complete_intake(
                     body=f"您反映的问题已受理，回执码 {opinion.receipt_code}。可凭回执码和手机尾号查询办理进度：{track_url}",
                 )
             )
+    # One inbox message per staff member and batch: a case, or how many arrived together.
+    for user, cases in for_user.values():
+        first = cases[0]
+        if len(cases) == 1:
+            body, link, target = f"新意见待分办：{first.title}（{first.region.name}）", None, first
+        else:
+            body = f"新意见待分办 {len(cases)} 件：{first.title}（{first.region.name}）等"
+            link, target = reverse("opinions:queue") + f"?state={State.SUBMITTED}", None
+        messages.append(
+            Message(
+                channel=Channel.IN_APP,
+                to_user=user,
+                body=body,
+                link=link or reverse("opinions:detail", args=[first.pk]),
+                target=target,
+            )
+        )
     notify_send_many(messages)
     by_suggestion: dict[int | None, list[int]] = {}
     for opinion in opinions:

@@ -49,17 +49,15 @@ def sweep() -> dict[str, int]:
 
 @shared_task(name="opinions.intake", bind=True)  # type: ignore[untyped-decorator]
 def intake(self) -> int:  # type: ignore[no-untyped-def]
-    """After-submit work of citizens' submissions (audit event, suggestion, messages)."""
-    from renda.core.ratelimit import claim
-    from renda.opinions.services import INTAKE_GATHER_SECONDS, INTAKE_KICK, INTAKE_KICK_SECONDS, opinions_intake_process
+    """After-submit work of citizens' submissions (audit event, suggestion, messages).
 
-    done = opinions_intake_process()
-    if done is None:  # another worker's loop is running: come back when it has likely finished,
-        # unless a later kick is already queued (one waiting task is enough).
-        if not self.request.is_eager and claim(INTAKE_KICK, INTAKE_KICK_SECONDS):
-            self.apply_async(countdown=INTAKE_GATHER_SECONDS)
-        return 0
-    return done
+    Beat sends it every second; under load one run goes on serving new cases for up to
+    ``INTAKE_LOOP_SECONDS`` while the ticks meanwhile find it running and return at once.
+    Eager (embedded default, tests) it runs once, right after the submission's commit."""
+    from renda.opinions.services import INTAKE_LOOP_SECONDS, opinions_intake_process
+
+    done = opinions_intake_process(linger=0.0 if self.request.is_eager else INTAKE_LOOP_SECONDS)
+    return done or 0
 
 
 def sign(body: bytes) -> str:

@@ -11,7 +11,8 @@ from django.test import Client
 from renda.audit.models import AuditEvent
 from renda.audit.selectors import audit_verify_chain
 from renda.audit.services import AuditEntry, audit_batch
-from renda.core.ratelimit import Limit, RateLimited, check_rates, release
+from renda.core.errors import Conflict
+from renda.core.ratelimit import Limit, RateLimited, check_rates, claim, release
 from renda.core.rules import rule
 from renda.notify.models import Notification
 from renda.opinions import refs, selectors, services
@@ -157,33 +158,124 @@ def test_a_replay_costs_no_rate_limit_hit_and_a_refused_submission_stores_nothin
         )
     assert (Opinion.objects.count(), AuditEvent.objects.count()) == before
     assert not Opinion.objects.filter(idempotency_key="r2").exists()
+    # At the limit, a retry of a stored submission is still answered with it, not refused.
+    again, created = services.opinion_submit(
+        data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
+    )
+    assert again.pk == first.pk and not created
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_one_insert_stores_it_and_a_replay_or_refusal_leaves_nothing(
+    liaison_station, village, lamp_category
+):
+    # As in a real request: no test transaction around the submission, so its INSERT autocommits.
+    from django.db import connection
+
+    assert not connection.in_atomic_block
+    phone = fresh_phone()
+    key = f"auto-{uuid.uuid4().hex}"
+    first, created = services.opinion_submit(
+        data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key=key
+    )
+    assert created and Opinion.objects.filter(pk=first.pk, intake_pending=False).exists()  # eager: done
+    # the same key with the same content: the first case, nothing new stored or counted;
+    before = (Opinion.objects.count(), AuditEvent.objects.count())
+    again, created = services.opinion_submit(
+        data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key=key
+    )
+    assert again.pk == first.pk and not created
+    # the same key with other content: refused in Chinese;
+    with pytest.raises(Conflict, match="该提交编号已使用过且内容不同"):
+        services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="换了一件事情来反映。"),
+            idempotency_key=key,
+        )
+    assert (Opinion.objects.count(), AuditEvent.objects.count()) == before
+    # past the limit: refused, nothing stored, and the connection still works.
+    limit = int(rule("opinion.rate_per_phone_day"))
+    for n in range(limit - 1):
+        services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone, text=f"第{n}件事情需要反映。")
+        )
+    count = Opinion.objects.count()
+    with pytest.raises(RateLimited):
+        services.opinion_submit(
+            data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="再一件事情需要反映。")
+        )
+    assert Opinion.objects.count() == count
+    assert audit_verify_chain().ok
 
 
 @pytest.mark.django_db
-def test_without_eager_tasks_one_kick_is_queued_until_the_worker_starts(monkeypatch, settings):
+def test_with_a_worker_a_submission_queues_nothing_and_the_tick_completes_it(
+    monkeypatch, liaison_station, village, lamp_category, django_capture_on_commit_callbacks
+):
     from renda.celery import app
+    from renda.core.schedule import beat_schedule
     from renda.opinions import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.intake, "apply_async", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(tasks.intake, "apply_async", lambda *a, **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(tasks.intake, "delay", lambda *a, **kwargs: queued.append(kwargs))
     app.conf.task_always_eager = False  # as with Redis and a worker (the autouse fixture restores it)
-    release(services.INTAKE_KICK)  # with REDIS_URL the claim outlives tests
+    release(services.INTAKE_RUNNING)  # with REDIS_URL a claim outlives tests
     try:
-        services._last_kick[0] = 0.0
-        services.kick_intake()
-        services.kick_intake()  # this process queued a task a moment ago: no need to ask Redis
-        assert len(queued) == 1
-        services._last_kick[0] = 0.0  # as another process: the claim is still held
-        services.kick_intake()
-        assert len(queued) == 1  # the submission finds the worker already asked
-        services.opinions_intake_process()  # the worker releases the claim before it reads
-        services._last_kick[0] = 0.0
-        services.kick_intake()
-        assert len(queued) == 2
-        assert queued[-1] == {"countdown": services.INTAKE_GATHER_SECONDS}
+        # Given a worker, a citizen's submission asks nothing of Redis or the queue after commit,
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_submit(f"tick-{uuid.uuid4().hex}", liaison_station, village, lamp_category)
+        assert response.status_code == 201 and queued == []
+        opinion = Opinion.objects.get(receipt_code=response.json()["receipt_code"])
+        assert opinion.intake_pending and submit_events(opinion) == []
+        # beat sends the intake task every second (a tick that could not start in time is dropped),
+        assert beat_schedule()["opinions.intake"]["schedule"] == 1.0
+        assert beat_schedule()["opinions.intake"]["options"] == {"expires": 1.0}
+        # a tick while another worker's loop runs returns at once and leaves the case to it,
+        assert claim(services.INTAKE_RUNNING, 60)
+        assert services.opinions_intake_process() is None
+        assert Opinion.objects.get(pk=opinion.pk).intake_pending
+        release(services.INTAKE_RUNNING)
+        # and the next tick completes it, once.
+        assert services.opinions_intake_process() >= 1
+        opinion.refresh_from_db()
+        assert not opinion.intake_pending and len(submit_events(opinion)) == 1
+        assert services.opinions_intake_process() == 0
     finally:
-        release(services.INTAKE_KICK)
+        release(services.INTAKE_RUNNING)
         app.conf.task_always_eager = True
+
+
+@pytest.mark.django_db
+def test_under_load_one_loop_keeps_serving_cases_as_they_arrive(monkeypatch, liaison_station, village, lamp_category):
+    # While cases keep arriving the worker's loop looks again every moment instead of returning,
+    # and returns once a look finds nothing.
+    arrivals = [2, 1, 0]
+    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    submitted = [first]
+
+    def sleep(_seconds):
+        for _ in range(arrivals.pop(0)):
+            submitted.append(services.opinion_submit(data=data(village, lamp_category, liaison_station))[0])
+
+    monkeypatch.setattr(services.time, "sleep", sleep)
+    assert services.opinions_intake_process(linger=60) == 4
+    assert arrivals == []  # it looked three more times: 2 new, 1 new, none
+    assert not Opinion.objects.filter(pk__in=[o.pk for o in submitted], intake_pending=True).exists()
+    assert all(len(submit_events(o)) == 1 for o in submitted)
+
+
+@pytest.mark.django_db
+def test_staff_get_one_inbox_message_for_cases_that_arrive_together(liaison_station, village, lamp_category):
+    opinions = [services.opinion_submit(data=data(village, lamp_category, liaison_station))[0] for _ in range(3)]
+    services.opinions_intake_process()
+    [message] = Notification.objects.filter(to_user__username="township", body__startswith="新意见待分办")
+    assert message.body.startswith("新意见待分办 3 件：") and opinions[0].title in message.body
+    assert message.link == "/opinions/?state=submitted"
+    # A case alone is named and linked.
+    alone, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    services.opinions_intake_process()
+    latest = Notification.objects.filter(to_user__username="township").latest("pk")
+    assert latest.target_id == str(alone.pk) and latest.link == f"/opinions/{alone.pk}/"
 
 
 def test_rate_limits_of_one_request_count_together():

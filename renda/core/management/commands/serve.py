@@ -17,7 +17,10 @@ class Command(BaseCommand):
         if settings.REDIS_URL:
             self.stdout.write("已配置 REDIS_URL：定时任务由 Celery beat 负责，本进程不运行。")
         else:
-            SweepThread().start()
+            thread = SweepThread()
+            thread.start()
             for p in PERIODIC:
-                self.stdout.write(f"定时任务（进程内）：{p.label}，每 {p.every_seconds // 60} 分钟")
+                every = max(p.every_seconds, thread.tick)  # the thread looks every tick
+                when = f"每 {every / 60:g} 分钟" if every >= 60 else f"每 {every:g} 秒"
+                self.stdout.write(f"定时任务（进程内）：{p.label}，{when}")
         call_command("runserver", options["addrport"], use_reloader=False)
