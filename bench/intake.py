@@ -471,7 +471,7 @@ def cpu_between(
     after: dict[int, Proc],
     mach: tuple[tuple[int, int], tuple[int, int]],
     seconds: float,
-    roots: dict[str, int],
+    roots: dict[str, tuple[int, ...]],
     dbname: str,
 ) -> CpuUse:
     """Cores used in the window per group: the process trees under ``roots`` (gunicorn, celery,
@@ -484,8 +484,8 @@ def cpu_between(
     def group(pid: int) -> str:
         p, seen = pid, 0
         while p > 1 and seen < 50:
-            for name, root in roots.items():
-                if p == root:
+            for name, pids in roots.items():
+                if p in pids:
                     return name
             proc = after.get(p) or before.get(p)
             p = proc.ppid if proc else 0
@@ -711,7 +711,7 @@ class Load:
         warmup: float,
         duration: float,
         sampler_url: str,
-        roots: dict[str, int],
+        roots: dict[str, tuple[int, ...]],
         rate: float | None = None,
     ) -> Phase:
         """Closed loop (rate None): every client sends its next request as soon as the last is
@@ -808,7 +808,7 @@ class Load:
             snap1, mach1, cpu1 = proc_snapshot(), machine_ticks(), time.process_time()
             phase.client_cpu_s = cpu1 - cpu0
             dbname = urlsplit(sampler_url).path.lstrip("/")
-            phase.cpu = cpu_between(snap0, snap1, (mach0, mach1), seconds, {**roots, "client": os.getpid()}, dbname)
+            phase.cpu = cpu_between(snap0, snap1, (mach0, mach1), seconds, {**roots, "client": (os.getpid(),)}, dbname)
             phase.pg_sessions = sampler.sessions_ours
             exited = phase.cpu.by_group.get("pg exited, all databases", 0.0)
             phase.cpu.by_group["pg connections"] = exited * sampler.sessions_ours / max(1, sampler.sessions_all)
@@ -933,6 +933,20 @@ def start_celery() -> Process:
         time.sleep(0.5)
     else:
         print(f"celery worker not warm after 180 s (see {log})", flush=True)
+    return proc
+
+
+def start_beat() -> Process:
+    """Celery beat, as deployed: it sends ``opinions.intake`` every second (the outbox poll that
+    starts a submission's after-submit work) and the other sweeps (renda/core/schedule.py)."""
+    log = BENCH_VAR / "intake-beat.log"
+    log.write_bytes(b"")
+    schedule = BENCH_VAR / "intake-celerybeat-schedule"
+    for stale in BENCH_VAR.glob("intake-celerybeat-schedule*"):
+        stale.unlink()
+    cmd = [venv_bin("celery"), "-A", "renda", "beat", "-l", "info", "--schedule", str(schedule)]
+    proc = Process("beat", cmd, child_env(), log)
+    RUNNING.append(proc)
     return proc
 
 
@@ -1084,8 +1098,7 @@ BUCKETS: list[tuple[str, str, str]] = [
     ("      _validate_intake", "renda/opinions/services.py", "_validate_intake"),
     ("      _intake_deadline (add_workdays, kept 10 s)", "renda/opinions/services.py", "_intake_deadline"),
     ("      Opinion INSERT (QuerySet.create)", "django/db/models/query.py", "create"),
-    ("      _check_intake_rates (one Redis pipeline)", "renda/opinions/services.py", "_check_intake_rates"),
-    ("      kick_intake (on commit: SET NX, maybe a task)", "renda/opinions/services.py", "kick_intake"),
+    ("      check_rates (one Redis pipeline)", "renda/core/ratelimit.py", "check_rates"),
     ("      _replayed (idempotent replay)", "renda/opinions/services.py", "_replayed"),
     ("    refs: station, village, category (kept 30 s)", "renda/opinions/refs.py", "_cached"),
     ("    render (receipt JSON)", "renda/api/idempotency.py", "render"),
@@ -1178,7 +1191,7 @@ def run_config(
     config: Config,
     target: Target,
     args: argparse.Namespace,
-    celery: Process,
+    celery: tuple[Process, ...],
     key_prefix: str,
     plan: list[tuple[str, float | None, float]],
     profile_dir: str = "",
@@ -1198,7 +1211,7 @@ def run_config(
         warm = wait_ready(server, port, config.workers)
         print(f"\n### {config.label}: ready in {time.monotonic() - t0:.1f} s", flush=True)
         load = Load(port, target, key_prefix, rng_seed=key_prefix)
-        roots = {"gunicorn": server.pid, "celery": celery.pid}
+        roots = {"gunicorn": (server.pid,), "celery": tuple(c.pid for c in celery)}  # worker and beat
         if any(name == "api" for name, _, _ in plan) and (why := api_present(port)):
             print(f"  api: not measured ({why})", flush=True)
             plan = [step for step in plan if step[0] != "api"]
@@ -1299,7 +1312,7 @@ def main() -> None:
     checked: list[Phase] = []  # every phase's acknowledgements count in the verdict
     profile_text = ""
     with servers_stopped_on_exit():
-        celery = start_celery()
+        celery = (start_celery(), start_beat())
         closed: list[tuple[str, float | None, float]] = [(p, None, args.duration) for p in paths]
         for config in configs:
             phases, warm = run_config(
