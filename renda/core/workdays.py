@@ -11,6 +11,7 @@ The calendar is data, not code. Three sources, in order:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,9 +43,20 @@ def _entered() -> tuple[dict[dt.date, bool], frozenset[int]]:
     return cached  # type: ignore[no-any-return]
 
 
+_forgetters: list[Callable[[], None]] = []
+
+
+def forget_on_change(forget: Callable[[], None]) -> None:
+    """Register a process-local memo of computed deadlines, emptied by ``calendar_changed``
+    (other processes' memos expire on their own short timers)."""
+    _forgetters.append(forget)
+
+
 def calendar_changed() -> None:
     """Call after an administrator edits the calendar."""
     cache.delete(CACHE_KEY)
+    for forget in _forgetters:
+        forget()
 
 
 @lru_cache(maxsize=4096)

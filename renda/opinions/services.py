@@ -36,7 +36,7 @@ from renda.core.ratelimit import Limit, RateLimited, check_rate, check_rates, cl
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_phone, clean_text, mask_name, mask_phone
-from renda.core.workdays import Deadline, add_workdays
+from renda.core.workdays import Deadline, add_workdays, forget_on_change
 from renda.notify.models import Channel
 from renda.notify.services import Message, notify_send, notify_send_many
 from renda.opinions import states
@@ -347,6 +347,7 @@ def opinion_submit(
 
 DEADLINE_TTL = 10.0  # seconds, as rule values: a calendar edit reaches every process within this
 _deadlines: dict[tuple[dt.date, int], tuple[float, Deadline]] = {}
+forget_on_change(_deadlines.clear)  # a calendar edit reaches this process's submissions at once
 
 
 def _intake_deadline() -> Deadline:

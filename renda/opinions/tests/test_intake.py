@@ -331,3 +331,24 @@ def test_a_submit_event_appended_by_the_worker_is_tamper_evident(liaison_station
         cursor.execute("UPDATE audit_auditevent SET target_label = %s WHERE id = %s", ["改过", event.pk])
     with pytest.raises(CommandError, match="已损坏"):
         call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_a_calendar_edit_reaches_the_next_submission_in_this_process(liaison_station, village, lamp_category):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from renda.core.models import CalendarDay
+    from renda.core.workdays import calendar_changed, workday_status
+
+    calendar_changed()
+    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    # The administrator declares the next working day a holiday (the deadline is kept 10 s per process).
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not workday_status(day)[0]:
+        day += dt.timedelta(days=1)
+    CalendarDay.objects.create(date=day, is_workday=False, name="临时放假")
+    calendar_changed()
+    second, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    assert second.deadline > first.deadline
