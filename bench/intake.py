@@ -313,6 +313,8 @@ class Response:
 
 
 class Connection:
+    keep_alive = True  # --no-keepalive: a new connection per request, as nginx opens to gunicorn by default
+
     def __init__(self, port: int) -> None:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
@@ -338,7 +340,7 @@ class Connection:
         head = [
             f"{method} {path} HTTP/1.1",
             f"Host: 127.0.0.1:{self.port}",
-            "Connection: keep-alive",
+            "Connection: keep-alive" if self.keep_alive else "Connection: close",
             "User-Agent: renda-bench-intake",
             "Accept: text/html,application/json",
             "Accept-Encoding: identity",
@@ -1256,6 +1258,11 @@ def main() -> None:
         "--paths", default="bare,form,api", help="what to load, in order (default bare,form,api; api when present)"
     )
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument(
+        "--no-keepalive",
+        action="store_true",
+        help="a new connection per request (as nginx in docs/deploy.md opens one per request to gunicorn)",
+    )
     parser.add_argument("--duration", type=float, default=20.0, help="timed seconds per phase (default 20)")
     parser.add_argument(
         "--rounds", type=int, default=2, help="interleave the paths in this many slices of duration/rounds (default 2)"
@@ -1281,6 +1288,7 @@ def main() -> None:
     )
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
     args = parser.parse_args()
+    Connection.keep_alive = not args.no_keepalive
     configs = parse_configs(args.configs)
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     if "bare" not in paths or not set(paths) & set(REAL_PATHS) or not set(paths) <= {"bare", *REAL_PATHS}:
@@ -1288,7 +1296,11 @@ def main() -> None:
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     run_id = secrets.token_hex(4)
 
-    print(f"# bench/intake.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}, run {run_id}", flush=True)
+    connections = "keep-alive connections" if Connection.keep_alive else "a new connection per request"
+    print(
+        f"# bench/intake.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}, run {run_id}, {connections}",
+        flush=True,
+    )
     prepare_postgres(pg_url(), reset=args.reset)
     setup_django()
     target = prepare_data(args.classified)
