@@ -7,6 +7,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
+from renda.core.validation import id_or_none
+
 PAGE_SIZE = 50
 
 
@@ -21,5 +23,4 @@ def paginate(request: HttpRequest, qs: Any, *, per_page: int = PAGE_SIZE) -> tup
 
 def int_param(request: HttpRequest, name: str) -> int | None:
     """An integer filter from the querystring; anything else is ignored (treated as no filter)."""
-    value = request.GET.get(name, "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+    return id_or_none(request.GET.get(name, ""))

@@ -10,6 +10,19 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9. ``str.isdigit()`` also takes "²" or "٣": int() refuses the first (a 500 where a
+    form meant "no such choice") and reads the second."""
+    return text.isascii() and text.isdigit()
+
+
+def id_or_none(value: object, *, max_digits: int = 11) -> int | None:
+    """A row id from a form or querystring value, or None for anything else (empty, too long,
+    not plain digits): the caller then treats it as "not chosen"."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text and len(text) <= max_digits and ascii_digits(text) else None
+
+
 def clean_text(value: object, *, label: str, field: str, max_length: int, required: bool = True) -> str:
     text = "" if value is None else str(value).strip()
     if required and not text:

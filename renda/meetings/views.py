@@ -19,6 +19,7 @@ from renda.codes.qr import qr_png
 from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.paging import paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.core.validation import ascii_digits, id_or_none
 from renda.meetings import selectors, services, states
 from renda.meetings.forms import DocumentForm, MeetingForm, VoteForm
 from renda.meetings.models import Meeting
@@ -36,7 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
     scope.require(Perm.MEETING_VIEW)
     today = timezone.localdate()
     year_text = request.GET.get("year", "")
-    year = int(year_text) if (year_text.isascii() and year_text.isdigit()) and len(year_text) == 4 else None
+    year = int(year_text) if ascii_digits(year_text) and len(year_text) == 4 else None
     page, querystring = paginate(request, selectors.meeting_list(scope=scope, year=year))
     context: dict[str, Any] = {"page": page, "querystring": querystring, "year": year, "today": today}
     if scope.has(Perm.MEETING_MANAGE):
@@ -214,12 +215,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "close":
             services.meeting_close(scope=scope, meeting=meeting)
         elif action in ("sign_in", "leave"):
-            deputy_id = data.get("deputy", "")
-            deputy = (
-                Deputy.objects.filter(pk=int(deputy_id)).first()
-                if (deputy_id.isascii() and deputy_id.isdigit())
-                else None
-            )
+            deputy_pk = id_or_none(data.get("deputy", ""))  # 30 digits would overflow the bigint id
+            deputy = Deputy.objects.filter(pk=deputy_pk).first() if deputy_pk is not None else None
             if deputy is None:
                 raise ValidationFailed("请选择代表", field="deputy")
             if action == "sign_in":

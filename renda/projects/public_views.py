@@ -15,6 +15,7 @@ from renda.accounts.client_ip import client_ip
 from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.ratelimit import RateLimited
 from renda.core.rules import rule
+from renda.core.validation import ascii_digits
 from renda.org.models import Deputy, Station
 from renda.projects import selectors, services
 from renda.projects.models import ProgressPhoto, Proposal
@@ -84,7 +85,7 @@ def public_propose(request: HttpRequest, code: str) -> HttpResponse:
         if village_id:
             found = (
                 Region.objects.filter(pk=int(village_id), path__startswith=township.path).first()
-                if (village_id.isascii() and village_id.isdigit()) and len(village_id) < 12
+                if ascii_digits(village_id) and len(village_id) < 12
                 else None
             )
             if found is None:

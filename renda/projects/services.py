@@ -35,7 +35,7 @@ from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from renda.core.ratelimit import check_rate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
-from renda.core.validation import clean_phone, clean_text, mask_name, mask_phone
+from renda.core.validation import ascii_digits, clean_phone, clean_text, mask_name, mask_phone
 from renda.core.workdays import add_months
 from renda.meetings.services import deputy_pool
 from renda.notify.models import Channel
@@ -415,11 +415,7 @@ def _lock_list(candidate_list: CandidateList) -> CandidateList:
 
 
 def _clean_seats(seats: object) -> int:
-    if (
-        isinstance(seats, bool)
-        or not (str(seats).strip().isascii() and str(seats).strip().isdigit())
-        or len(str(seats).strip()) > 3
-    ):
+    if isinstance(seats, bool) or not ascii_digits(str(seats).strip()) or len(str(seats).strip()) > 3:
         raise ValidationFailed("应选项目数应为 1 至 50 的整数", field="seats")
     number = int(str(seats).strip())
     if not 1 <= number <= 50:
@@ -435,7 +431,7 @@ def _clean_method(method: str) -> str:
 
 def _clean_year(year: object) -> int:
     text = str(year).strip()
-    if not (text.isascii() and text.isdigit()) or not 2000 <= int(text) <= 2100:
+    if not ascii_digits(text) or not 2000 <= int(text) <= 2100:
         raise ValidationFailed("实施年度应为四位年份", field="year")
     return int(text)
 
@@ -697,7 +693,7 @@ def _candidate_id(ref: str) -> int | None:
     if not ref.startswith(REF_PREFIX):
         return None
     tail = ref[len(REF_PREFIX) :]
-    return int(tail) if (tail.isascii() and tail.isdigit()) else None
+    return int(tail) if ascii_digits(tail) else None
 
 
 def apply_vote_result(
@@ -915,7 +911,7 @@ def _photos(photos: Sequence[UploadedFile[bytes]]) -> list[tuple[Any, int, int]]
 
 def _clean_percent(percent: object) -> int:
     text = str(percent if percent is not None else "").strip().rstrip("%")
-    if isinstance(percent, bool) or not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 100:
+    if isinstance(percent, bool) or not ascii_digits(text) or not 0 <= int(text) <= 100:
         raise ValidationFailed("完成进度应为 0 至 100 的整数（%）", field="percent")
     return int(text)
 
@@ -1031,7 +1027,7 @@ def project_rate(
         if project.rating_mode == RatingMode.SCORE:
             text = str(score if score is not None else "").strip()
             # isdigit() is true for "²" or "٣" too, which int() refuses or reads differently
-            if not (text.isascii() and text.isdigit()) or len(text) > 3 or not 0 <= int(text) <= 100:
+            if not ascii_digits(text) or len(text) > 3 or not 0 <= int(text) <= 100:
                 raise ValidationFailed("评分应为 0 至 100 的整数", field="score")
             value_score = int(text)
         else:

@@ -18,7 +18,7 @@ from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
-from renda.core.validation import mask_name, mask_phone
+from renda.core.validation import ascii_digits, mask_name, mask_phone
 from renda.org.models import Deputy, HandlingUnit, Station
 from renda.projects import selectors, services, states
 from renda.projects.models import (
@@ -105,7 +105,7 @@ def _proposal_input(scope: Scope, data: Any) -> services.ProposalInput:
     region = _pick_region(scope, data.get("region"))
     station = None
     station_id = data.get("station", "")
-    if (station_id.isascii() and station_id.isdigit()) and len(station_id) < 12:
+    if ascii_digits(station_id) and len(station_id) < 12:
         station = scope.filter(Station.objects.select_related("region")).filter(pk=int(station_id)).first()
         if station is None:
             raise NotFound("站点不存在或不在您的管辖范围内")
@@ -127,7 +127,7 @@ def _proposal_input(scope: Scope, data: Any) -> services.ProposalInput:
 
 
 def _pick_region(scope: Scope, value: str | None) -> Region:
-    if not value or not (str(value).isascii() and str(value).isdigit()) or len(str(value)) > 12:
+    if not value or not ascii_digits(str(value)) or len(str(value)) > 12:
         raise ValidationFailed("请选择项目所在的乡镇/街道或村/社区", field="region")
     return scope.get(Region.objects.all(), pk=int(value))
 
@@ -338,12 +338,12 @@ def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             unit_id = data.get("lead_unit", "")
             unit = (
                 HandlingUnit.objects.select_related("region").filter(pk=int(unit_id)).first()
-                if (unit_id.isascii() and unit_id.isdigit()) and len(unit_id) < 12
+                if ascii_digits(unit_id) and len(unit_id) < 12
                 else None
             )
             if unit is None:
                 raise ValidationFailed("请选择责任单位", field="lead_unit")
-            ids = [int(x) for x in data.getlist("proposals") if (x.isascii() and x.isdigit()) and len(x) < 12]
+            ids = [int(x) for x in data.getlist("proposals") if ascii_digits(x) and len(x) < 12]
             picked = list(Proposal.objects.filter(pk__in=ids, region=c.region))
             if len(picked) != len(set(ids)):
                 raise ValidationFailed("所选项目建议不属于本乡镇/街道", field="proposals")
@@ -358,11 +358,7 @@ def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "remove":
             cid = data.get("candidate", "")
-            candidate = (
-                c.candidates.filter(pk=int(cid)).first()
-                if (cid.isascii() and cid.isdigit()) and len(cid) < 12
-                else None
-            )
+            candidate = c.candidates.filter(pk=int(cid)).first() if ascii_digits(cid) and len(cid) < 12 else None
             if candidate is None:
                 raise ValidationFailed("候选项目不存在", field="candidate")
             services.candidate_remove(scope=scope, candidate=candidate, reason=data.get("reason", ""))
@@ -378,7 +374,7 @@ def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
                 .filter(pk=int(mid))
                 .first()
-                if (mid.isascii() and mid.isdigit()) and len(mid) < 12
+                if ascii_digits(mid) and len(mid) < 12
                 else None
             )
             if meeting is None:
@@ -493,9 +489,7 @@ def _milestones(data: Any) -> list[services.MilestoneInput]:
             services.MilestoneInput(
                 title=title,
                 due_date=_date(dates[i] if i < len(dates) else "", field="milestones", label=f"第 {i + 1} 个节点日期"),
-                weight=int(weight)
-                if (weight.isascii() and weight.isdigit()) and len(weight) < 4
-                else (None if not weight else 0),
+                weight=int(weight) if ascii_digits(weight) and len(weight) < 4 else (None if not weight else 0),
             )
         )
     return rows

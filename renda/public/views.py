@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.core.errors import RendaError, ValidationFailed
 from renda.core.ratelimit import RateLimited, check_rate
-from renda.core.validation import mask_name
+from renda.core.validation import id_or_none, mask_name
 from renda.opinions import refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
 from renda.org.models import Category, Deputy, Station
@@ -124,15 +124,13 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
 
 
 def _pick(model: Any, value: str | None) -> Any:
-    if not value or not str(value).isdigit() or len(str(value)) > 12:
-        return None
-    return model.objects.filter(pk=int(value)).first()
+    pk = id_or_none(value)
+    return None if pk is None else model.objects.filter(pk=pk).first()
 
 
 def _ref(lookup: Any, value: str | None) -> Any:
-    if not value or not str(value).isdigit() or len(str(value)) > 12:
-        return None
-    return lookup(int(value))
+    pk = id_or_none(value)
+    return None if pk is None else lookup(pk)
 
 
 def _remember(request: HttpRequest, code: str) -> None:
@@ -170,7 +168,7 @@ def suggest_category(request: HttpRequest) -> HttpResponse:
     suggested = None
     if not chosen:
         suggested = suggest_category_id(params.get("text", "")[:2000])
-    selected = int(chosen) if chosen.isdigit() else suggested
+    selected = id_or_none(chosen) if chosen else suggested
     return render(
         request,
         "public/_category.html",
