@@ -21,6 +21,11 @@ class Command(BaseCommand):
             thread.start()
             for p in PERIODIC:
                 every = max(p.every_seconds, thread.tick)  # the thread looks every tick
-                when = f"每 {every / 60:g} 分钟" if every >= 60 else f"每 {every:g} 秒"
+                if every >= 3600:
+                    when = f"每 {every / 3600:g} 小时"
+                elif every >= 60:
+                    when = f"每 {every / 60:g} 分钟"
+                else:
+                    when = f"每 {every:g} 秒"
                 self.stdout.write(f"定时任务（进程内）：{p.label}，{when}")
         call_command("runserver", options["addrport"], use_reloader=False)
