@@ -50,6 +50,24 @@ def _forget_rules_and_calendar() -> None:
 
 
 @pytest.fixture
+def cache_cleared() -> None:
+    """Empty this test process's keys of the cache (rate-limit counters, idempotency claims).
+    With Redis, ``cache.clear()`` is FLUSHDB: it would also wipe the keys of the other xdist
+    workers, which share the database under their own KEY_PREFIX, in the middle of their tests."""
+    from django.core.cache import cache
+
+    from renda.core.ratelimit import redis_client
+
+    client = redis_client()
+    if client is None:
+        cache.clear()  # local memory: this process's own
+        return
+    keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
 def outbox(_notifications_to_outbox):  # type: ignore[no-untyped-def]
     return _notifications_to_outbox
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -363,10 +362,9 @@ def expected(route: Route, role: str, scope, target_path: str | None) -> set[int
 
 
 @pytest.fixture(autouse=True)
-def _no_carry_over(settings):  # type: ignore[no-untyped-def]
+def _no_carry_over(settings, cache_cleared):  # type: ignore[no-untyped-def]
     """Rate-limit counters live in the cache and would carry over from earlier tests; the
     governance platform is not configured, so routing delivers nothing and its callback is off."""
-    cache.clear()
     settings.GOVERNANCE_WEBHOOK_URL = ""
     settings.GOVERNANCE_SECRET = ""
 

@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 
 from renda.api.tests.conftest import API, ApiClient
@@ -35,8 +34,7 @@ URL = f"{API}/integrations/governance/events"
 
 
 @pytest.fixture(autouse=True)
-def _platform_configured(settings: Any) -> None:
-    cache.clear()
+def _platform_configured(settings: Any, cache_cleared: None) -> None:
     settings.GOVERNANCE_SECRET = SECRET
     settings.GOVERNANCE_WEBHOOK_URL = ""
 

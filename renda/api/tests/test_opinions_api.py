@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -36,9 +35,8 @@ PHONE = "13912345678"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counters() -> None:
+def _fresh_counters(cache_cleared: None) -> None:
     """Rate-limit counters and idempotency keys live in the cache, which outlives each test."""
-    cache.clear()
 
 
 @pytest.fixture

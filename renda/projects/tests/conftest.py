@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from renda.accounts.models import RoleAssignment
 from renda.regions.models import Region
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
+def _fresh_rate_limits(cache_cleared: None) -> None:
+    pass
 
 
 @pytest.fixture
