@@ -58,13 +58,19 @@ def render(request: HttpRequest, schema: type[Schema], obj: Any, *, status: int)
     return HttpResponse(dumps(data), status=status, content_type="application/json; charset=utf-8")
 
 
+def clean_key(key: str) -> str:
+    """The client's ``Idempotency-Key``, stripped; refused in Chinese unless 1–255 printable characters."""
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationFailed(f"{HEADER} 应为 1–{MAX_KEY_LENGTH} 个可打印字符", field=HEADER)
+    return key
+
+
 def run_idempotent(request: HttpRequest, key: str | None, action: Callable[[], HttpResponse]) -> HttpResponse:
     """Run ``action`` once per (user, key); replays get the stored response."""
     if key is None:
         return action()
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationFailed(f"{HEADER} 应为 1–{MAX_KEY_LENGTH} 个可打印字符", field=HEADER)
+    key = clean_key(key)
     cache_key = _cache_key(request_scope(request).user_id, key)
     fingerprint = _fingerprint(request)
 

@@ -20,9 +20,9 @@ from ninja.params import HeaderEx, PathEx
 
 from renda.accounts.client_ip import client_ip
 from renda.api.auth import request_scope
-from renda.api.idempotency import HEADER, MAX_KEY_LENGTH, TTL_SECONDS
+from renda.api.idempotency import HEADER, TTL_SECONDS, clean_key
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, InputSchema
-from renda.core.errors import Conflict, ValidationFailed
+from renda.core.errors import Conflict
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors as meeting_selectors
@@ -233,9 +233,7 @@ def _claim(scope: Scope, vote_id: int, key: str | None) -> str | None:
     """Claim the client's key for this deputy and vote; answer the cache key, or None on replay."""
     if key is None:
         return ""
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationFailed(f"{HEADER} 应为 1–{MAX_KEY_LENGTH} 个可打印字符", field=HEADER)
+    key = clean_key(key)
     cache_key = f"renda:api:vote-cast:{scope.user_id}:{vote_id}:{hashlib.sha256(key.encode()).hexdigest()}"
     if not cache.add(cache_key, "pending", 60):
         if cache.get(cache_key) == "done":
