@@ -67,13 +67,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import prepare_bench_database, setup_bench_django  # noqa: E402
+
 BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_intake"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-FORBIDDEN_DATABASES = {"renda_bench", "test", "test_test", "postgres", "template0", "template1"}
 DEFAULT_CONFIGS = "sync:2,sync:3,sync:4,sync:5,gthread:2x4,gthread:3x4,gthread:4x4,gthread:5x4"
 # "pg connections" is our share (by connections opened) of the CPU of backends that exited.
 SERVER_GROUPS = ("gunicorn", "postgres", "pg connections", "celery", "redis")
@@ -162,38 +165,6 @@ def pg_url() -> str:
 
 def redis_url() -> str:
     return os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
-
-
-def prepare_postgres(url: str, *, reset: bool) -> None:
-    """Create the bench database if missing; with --reset give it an empty public schema."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    dbname = parts.path.lstrip("/")
-    if "bench" not in dbname or dbname in FORBIDDEN_DATABASES or dbname.startswith("test"):
-        raise SystemExit(f"refusing database {dbname!r}: BENCH_PG_URL must name a bench-only database")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    if reset:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-
-
-def setup_django() -> None:
-    # This process only prepares data: notifications go to an in-memory outbox, tasks run
-    # in-process. The servers get REDIS_URL (see child_env).
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_intake"
-    os.environ["NOTIFY_BACKEND"] = "renda.notify.backends.LocmemBackend"
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def prepare_data(classified: int) -> Target:
@@ -1301,8 +1272,8 @@ def main() -> None:
         f"# bench/intake.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}, run {run_id}, {connections}",
         flush=True,
     )
-    prepare_postgres(pg_url(), reset=args.reset)
-    setup_django()
+    prepare_bench_database(pg_url(), own="renda_bench_intake", reset=args.reset)
+    setup_bench_django(pg_url())
     target = prepare_data(args.classified)
     import django
     import psycopg

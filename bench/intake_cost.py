@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import intake  # noqa: E402  (the same database, data and request bodies)
+from bench.database import prepare_bench_database  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -113,7 +114,7 @@ def main() -> None:
     os.environ["BENCH_PG_URL"] = intake.pg_url()
     os.environ["REDIS_URL"] = intake.redis_url()
     os.environ["NOTIFY_BACKEND"] = "renda.notify.backends.LocmemBackend"
-    intake.prepare_postgres(intake.pg_url(), reset=False)
+    prepare_bench_database(intake.pg_url(), own="renda_bench_intake", reset=False)
     import django
 
     django.setup()

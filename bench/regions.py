@@ -36,9 +36,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import prepare_bench_database  # noqa: E402
+
 BENCH_VAR = ROOT / "var" / "bench"
 SQLITE_FILE = BENCH_VAR / "regions.sqlite3"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench"
@@ -175,25 +178,6 @@ def pg_url() -> str:
     return os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL)
 
 
-def prepare_postgres(url: str) -> None:
-    """Create the bench database if missing and give it an empty public schema."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    dbname = parts.path.lstrip("/")
-    if "bench" not in dbname:
-        raise SystemExit(f"refusing to reset database {dbname!r}: BENCH_PG_URL must name a database containing 'bench'")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
 def prepare_sqlite() -> str:
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
@@ -205,7 +189,6 @@ def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "renda.settings"
     os.environ.setdefault("DEBUG", "0")  # DEBUG would keep every query in memory
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -462,7 +445,7 @@ def sizes_report() -> str:
 def run_backend(args: argparse.Namespace) -> None:
     url = prepare_sqlite() if args.backend == "sqlite" else pg_url()
     if args.backend == "postgres":
-        prepare_postgres(url)
+        prepare_bench_database(url, own="renda_bench", reset=True)  # every run builds the tree afresh
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection

@@ -37,27 +37,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.database import prepare_bench_database  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_suggestions"
-
-
-def _prepare_database(url: str, reset: bool) -> bool:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    if "bench" not in name:
-        raise SystemExit(f"refusing database {name!r}: its name must contain 'bench'")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return True
-    if reset:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-        return True
-    return False
 
 
 def _load(rows: int, seed: int) -> None:
@@ -168,7 +151,7 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
     url = os.environ.get("BENCH_PG_URL", DEFAULT_URL)
-    fresh = _prepare_database(url, args.reset)
+    fresh = prepare_bench_database(url, own="renda_bench_suggestions", reset=args.reset)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renda.settings")
     import django
@@ -188,7 +171,7 @@ def main() -> None:
         have = -1
     if fresh or have < args.rows:
         if have >= 0 and not fresh:
-            _prepare_database(url, True)
+            prepare_bench_database(url, own="renda_bench_suggestions", reset=True)
             connection.close()
         _load(args.rows, args.seed)
     total = Suggestion.objects.count()

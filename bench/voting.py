@@ -47,12 +47,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import prepare_bench_database, setup_bench_django  # noqa: E402
+
 BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_voting"
-FORBIDDEN_DATABASES = {"renda_bench", "renda_bench_intake", "postgres", "template0", "template1"}
 REQUEST_TIMEOUT = 60.0
 ACTOR = "压测数据生成"
 OPTIONS = ["村道硬化", "农贸市场改造", "老年食堂", "河道清淤", "路灯改造", "公厕改造", "文化礼堂", "饮水提升"]
@@ -61,37 +63,6 @@ SEATS = 3
 
 def pg_url() -> str:
     return os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL)
-
-
-def prepare_postgres(url: str, *, reset: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    dbname = parts.path.lstrip("/")
-    if parts.hostname not in ("127.0.0.1", "localhost"):
-        raise SystemExit("BENCH_PG_URL must point at 127.0.0.1")
-    if "bench" not in dbname or dbname in FORBIDDEN_DATABASES or dbname.startswith("test"):
-        raise SystemExit(f"refusing database {dbname!r}: BENCH_PG_URL must name a bench-only database")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    if reset:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-
-
-def setup_django() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_intake"
-    os.environ["BENCH_PG_URL"] = pg_url()
-    os.environ["NOTIFY_BACKEND"] = "renda.notify.backends.LocmemBackend"
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 @dataclass
@@ -455,8 +426,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.deputies <= 2000 or not 1 <= args.rounds <= 10 or not 1 <= args.workers <= 16:
         raise SystemExit("bounds: --deputies 1–2000, --rounds 1–10, --workers 1–16")
-    prepare_postgres(pg_url(), reset=args.reset)
-    setup_django()
+    prepare_bench_database(pg_url(), own="renda_bench_voting", reset=args.reset)
+    setup_bench_django(pg_url())
     session = prepare_data(args.deputies)
     port = free_port()
     proc = start_gunicorn(port, args.workers)

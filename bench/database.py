@@ -1,0 +1,64 @@
+"""The PostgreSQL database a benchmark builds its data in: its own, never the suite's, the
+server's or another benchmark's (the scripts drop schemas and fill tables with generated rows).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each script's default database: one benchmark never resets or fills another's.
+BENCH_DATABASES = {"renda_bench", "renda_bench_intake", "renda_bench_voting", "renda_bench_suggestions"}
+SERVER_DATABASES = {"postgres", "template0", "template1"}
+
+
+def prepare_bench_database(url: str, *, own: str, reset: bool) -> bool:
+    """Create the database ``url`` names if it is missing; with ``reset`` give it an empty public
+    schema. True when it is empty now (new or reset).
+
+    Refused (SystemExit): a server on another machine, a name without "bench", a test database,
+    the server's own databases, and another benchmark's default database (``own`` is the calling
+    script's)."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    dbname = parts.path.lstrip("/")
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("BENCH_PG_URL must point at 127.0.0.1")
+    if (
+        "bench" not in dbname
+        or dbname.startswith("test")
+        or dbname in SERVER_DATABASES
+        or dbname in BENCH_DATABASES - {own}
+    ):
+        raise SystemExit(f"refusing database {dbname!r}: BENCH_PG_URL must name a bench-only database of this script")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        created = not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if created:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    if reset and not created:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    return created or reset
+
+
+def setup_bench_django(url: str) -> None:
+    """Django in this process under ``bench.settings_intake`` on ``url``, for preparing data:
+    notifications go to an in-memory outbox and tasks run in-process (no REDIS_URL); the servers
+    a script starts get their own environment."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_intake"
+    os.environ["BENCH_PG_URL"] = url
+    os.environ["NOTIFY_BACKEND"] = "renda.notify.backends.LocmemBackend"
+    os.environ.pop("REDIS_URL", None)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
