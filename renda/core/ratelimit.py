@@ -53,47 +53,50 @@ def redis_client() -> Any | None:
     return client
 
 
+def _counters(limits: Sequence[Limit]) -> list[tuple[Limit, str]]:
+    """The limits that have a subject, each with its counter's key in the current window."""
+    return [(lim, _key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits if lim.subject]
+
+
 def check_rates(limits: Sequence[Limit]) -> None:
     """Count one hit on each limit; raise RateLimited for the first one past its limit."""
-    limits = [lim for lim in limits if lim.subject]
-    if not limits:
+    counters = _counters(limits)
+    if not counters:
         return
-    keys = [cache.make_key(_key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits]
     client = redis_client()
     if client is not None:
         pipe = client.pipeline(transaction=False)
-        for key, lim in zip(keys, limits, strict=True):
-            pipe.incr(key)
-            pipe.expire(key, lim.window_seconds + 5, nx=True)
+        for lim, key in counters:
+            full = cache.make_key(key)
+            pipe.incr(full)
+            pipe.expire(full, lim.window_seconds + 5, nx=True)
         replies = pipe.execute()
-        counts = [int(replies[2 * i]) for i in range(len(limits))]
+        counts = [int(replies[2 * i]) for i in range(len(counters))]
     else:
         counts = []
-        for lim in limits:
-            key = _key(lim.bucket, lim.subject, lim.window_seconds)
+        for lim, key in counters:
             added = cache.add(key, 1, lim.window_seconds + 5)
             counts.append(1 if added else cache.incr(key))
-    for count, lim in zip(counts, limits, strict=True):
+    for count, (lim, _) in zip(counts, counters, strict=True):
         if count > lim.limit:
             raise RateLimited(lim.message)
 
 
 def uncount_rates(limits: Sequence[Limit]) -> None:
     """Give back the hit ``check_rates`` counted (a retried request answered with its first result)."""
-    limits = [lim for lim in limits if lim.subject]
-    if not limits:
+    counters = _counters(limits)
+    if not counters:
         return
-    keys = [cache.make_key(_key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits]
     client = redis_client()
     if client is not None:
         pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.decr(key)
+        for _lim, key in counters:
+            pipe.decr(cache.make_key(key))
         pipe.execute()
         return
-    for lim in limits:
+    for _lim, key in counters:
         with suppress(ValueError):  # the window has just turned: nothing to give back
-            cache.decr(_key(lim.bucket, lim.subject, lim.window_seconds))
+            cache.decr(key)
 
 
 def check_rate(*, bucket: str, subject: str, limit: int, window_seconds: int, message: str) -> None:
