@@ -292,41 +292,37 @@ def opinion_submit(
     fingerprint = _fingerprint(data)
     deadline = _intake_deadline()
     limits = _intake_limits(client_ip, cleaned["phone"]) if scope is None else []
-    if limits:
-        try:
-            check_rates(limits)
-        except RateLimited:
-            # Refused, unless it is the retry of a submission stored before: answer with that one.
-            existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
-            if existing is None:
-                raise
-            uncount_rates(limits)
-            return _replayed(existing, data), False
-    row = {
-        "idempotency_key": key or None,
-        "source": data.source,
-        "region": data.region,
-        "station": data.station,
-        "deputy": data.deputy,
-        "category": data.category,
-        "title": _title(cleaned["text"]),
-        "text": cleaned["text"],
-        "citizen_name": cleaned["name"],
-        "citizen_phone": cleaned["phone"],
-        "anonymous": data.anonymous,
-        "consent": data.consent,
-        "deadline": deadline.date,
-        "deadline_official": deadline.official,
-        "created_by": scope.user if scope is not None else None,
-        "intake_pending": True,
-        "submit_fingerprint": fingerprint,
-    }
+    try:
+        check_rates(limits)
+    except RateLimited:
+        # Refused, unless it is the retry of a submission stored before: answer with that one.
+        if (replay := _stored_replay(key, data, limits)) is None:
+            raise
+        return replay
+    opinion = Opinion(
+        idempotency_key=key or None,
+        source=data.source,
+        region=data.region,
+        station=data.station,
+        deputy=data.deputy,
+        category=data.category,
+        title=_title(cleaned["text"]),
+        text=cleaned["text"],
+        citizen_name=cleaned["name"],
+        citizen_phone=cleaned["phone"],
+        anonymous=data.anonymous,
+        consent=data.consent,
+        deadline=deadline.date,
+        deadline_official=deadline.official,
+        created_by=scope.user if scope is not None else None,
+        intake_pending=True,
+        submit_fingerprint=fingerprint,
+    )
     # One statement needs no transaction; photos, a staff entry's after-submit work, or a caller's
     # own transaction (a savepoint, so that a replay's IntegrityError leaves it usable) do.
     atomic = bool(photos) or scope is not None or transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic() if atomic else contextlib.nullcontext():
-            opinion = Opinion(**row)
             insert_one(opinion)  # the INSERT create() sends, compiled once per process
             for content, width, height in photos:
                 OpinionPhoto.objects.create(opinion=opinion, image=content, width=width, height=height)
@@ -337,12 +333,20 @@ def opinion_submit(
                 transaction.on_commit(_intake_now)
     except IntegrityError:
         # The key was used before (a retry, or two identical retries racing): answer with that case.
-        existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
-        if existing is None:
+        if (replay := _stored_replay(key, data, limits)) is None:
             raise
-        uncount_rates(limits)
-        return _replayed(existing, data), False
+        return replay
     return opinion, True
+
+
+def _stored_replay(key: str, data: OpinionInput, limits: list[Limit]) -> tuple[Opinion, bool] | None:
+    """The case a retried submission stored before, its rate-limit hit given back; None if no
+    case has this key. The same key with other content is refused (``_replayed``)."""
+    existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
+    if existing is None:
+        return None
+    uncount_rates(limits)
+    return _replayed(existing, data), False
 
 
 DEADLINE_TTL = 10.0  # seconds, as rule values: a calendar edit reaches every process within this
