@@ -517,22 +517,18 @@ def _complete_intake(
                 )
             )
     # One inbox message per staff member and batch: a case, or how many arrived together.
+    new_cases = reverse("opinions:queue") + f"?state={State.SUBMITTED}"
     for user, cases in for_user.values():
         first = cases[0]
         if len(cases) == 1:
-            body, link, target = f"新意见待分办：{first.title}（{first.region.name}）", None, first
+            body = f"新意见待分办：{first.title}（{first.region.name}）"
+            message = Message(
+                Channel.IN_APP, body, to_user=user, link=reverse("opinions:detail", args=[first.pk]), target=first
+            )
         else:
             body = f"新意见待分办 {len(cases)} 件：{first.title}（{first.region.name}）等"
-            link, target = reverse("opinions:queue") + f"?state={State.SUBMITTED}", None
-        messages.append(
-            Message(
-                channel=Channel.IN_APP,
-                to_user=user,
-                body=body,
-                link=link or reverse("opinions:detail", args=[first.pk]),
-                target=target,
-            )
-        )
+            message = Message(Channel.IN_APP, body, to_user=user, link=new_cases)
+        messages.append(message)
     notify_send_many(messages)
     by_suggestion: dict[int | None, list[int]] = {}
     for opinion in opinions:
