@@ -21,22 +21,20 @@ from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
-_statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = {}
+_statements: dict[tuple[type[Model], str], str] = {}
 
 
-def _statement(model: type[Model], using: str, obj: Model) -> tuple[str, list[Field[Any, Any]]]:
-    key = (model, using)
-    hit = _statements.get(key)
-    if hit is None:
-        meta = model._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+def _statement(model: type[Model], using: str, obj: Model, fields: list[Field[Any, Any]]) -> str:
+    """The compiler's INSERT of ``fields`` (placeholders only) returning the pk, kept per model and database."""
+    sql = _statements.get((model, using))
+    if sql is None:
         query = InsertQuery(model)
         query.insert_values(fields, [obj])
         compiler = query.get_compiler(using=using)
-        compiler.returning_fields = [meta.pk]
+        compiler.returning_fields = [model._meta.pk]
         [(sql, _params)] = compiler.as_sql()
-        hit = _statements[key] = (sql, fields)
-    return hit
+        _statements[(model, using)] = sql
+    return sql
 
 
 def insert_one(obj: Model) -> None:
@@ -45,6 +43,7 @@ def insert_one(obj: Model) -> None:
     using = router.db_for_write(model, instance=obj)
     connection = connections[using]
     meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     plain = (
         meta.auto_field is not None
         and obj.pk is None
@@ -52,23 +51,22 @@ def insert_one(obj: Model) -> None:
         and connection.features.can_return_columns_from_insert
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
+        # F(), Now() and the like are compiled into the statement: create() does that.
+        and not any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields)
     )
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    if plain and any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields):
-        plain = False  # F(), Now() and the like are compiled into the statement: create() does that
     if not plain:
         obj.save(force_insert=True, using=using)
         return
     # The statement first: compiling it runs pre_save too, and the values below must be the last.
-    sql, _fields = _statement(model, using, obj)
+    sql = _statement(model, using, obj, fields)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        row = cursor.fetchone()
+        value = cursor.fetchone()[0]
     pk = meta.pk
     assert pk is not None
     for converter in pk.get_db_converters(connection):
-        row = (converter(row[0], pk, connection),)
-    obj.pk = row[0]
+        value = converter(value, pk, connection)
+    obj.pk = value
     obj._state.adding = False
     obj._state.db = using
