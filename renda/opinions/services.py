@@ -329,8 +329,12 @@ def opinion_submit(
             if scope is not None:
                 with audit_batch() as chain:
                     _complete_intake([opinion], chain=chain, actor=scope.actor)
-            else:
-                transaction.on_commit(_intake_now)
+            elif _tasks_eager():
+                # Embedded default: the after-submit work right after commit. With a worker nothing
+                # is asked per submission: ``opinions.intake`` polls the outbox every second.
+                from renda.opinions.tasks import intake
+
+                transaction.on_commit(intake.delay)
     except IntegrityError:
         # The key was used before (a retry, or two identical retries racing): answer with that case.
         if (replay := _stored_replay(key, data, limits)) is None:
@@ -405,16 +409,10 @@ INTAKE_RUNNING = "opinions:intake:running"
 INTAKE_RUNNING_SECONDS = 300  # a loop that died holding it stops blocking the others after this
 
 
-def _intake_now() -> None:
-    """After a citizen's submission commits, in the embedded default (tasks eager): do its
-    after-submit work here and now. With a worker nothing is asked per submission: the
-    ``opinions.intake`` task polls the outbox every second (renda/core/schedule.py)."""
+def _tasks_eager() -> bool:
     from renda.celery import app
 
-    if app.conf.task_always_eager:
-        from renda.opinions.tasks import intake
-
-        intake.delay()
+    return bool(app.conf.task_always_eager)
 
 
 def opinions_intake_process(*, batch: int = INTAKE_BATCH, max_batches: int = 1000, linger: float = 0.0) -> int | None:
@@ -430,9 +428,7 @@ def opinions_intake_process(*, batch: int = INTAKE_BATCH, max_batches: int = 100
     in one transaction. Two loops would do no harm (each row is re-checked under its lock),
     only wait on the chain head: with a worker, one runs at a time.
     """
-    from renda.celery import app
-
-    guarded = not app.conf.task_always_eager
+    guarded = not _tasks_eager()
     if guarded and not claim(INTAKE_RUNNING, INTAKE_RUNNING_SECONDS):
         return None
     try:
