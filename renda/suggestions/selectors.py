@@ -91,6 +91,18 @@ def _due_soon_date() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=int(rule("suggestion.remind_days")))
 
 
+def _year_body_region(qs: QuerySet[Any], scope: Scope, f: SuggestionFilter) -> QuerySet[Any]:
+    """The filters the records and their summary (SuggestionFigures) answer alike."""
+    if f.year:
+        qs = qs.filter(year=f.year)
+    if f.body_id:
+        qs = qs.filter(body_id=f.body_id)
+    if f.region_id:
+        region = scope.get(Region.objects.all(), pk=f.region_id)
+        qs = qs.filter(subtree_q(region.path, "region__path"))
+    return qs
+
+
 def apply_filters(qs: QuerySet[Suggestion], scope: Scope, f: SuggestionFilter) -> QuerySet[Suggestion]:
     if f.state:
         qs = qs.filter(state=f.state)
@@ -111,13 +123,7 @@ def apply_filters(qs: QuerySet[Suggestion], scope: Scope, f: SuggestionFilter) -
     if f.q.strip():
         term = f.q.strip()
         qs = qs.filter(Q(number__contains=term) | Q(title__contains=term) | Q(lead_deputy__name=term))
-    if f.year:
-        qs = qs.filter(year=f.year)
-    if f.body_id:
-        qs = qs.filter(body_id=f.body_id)
-    if f.region_id:
-        region = scope.get(Region.objects.all(), pk=f.region_id)
-        qs = qs.filter(subtree_q(region.path, "region__path"))
+    qs = _year_body_region(qs, scope, f)
     if f.unit_id:
         qs = qs.filter(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=f.unit_id, active=True)))
     if f.category_id:
@@ -397,13 +403,7 @@ def _figures_for(*, scope: Scope, filters: SuggestionFilter | None) -> QuerySet[
     if f.state or f.queue or f.q.strip() or f.unit_id:
         return None
     qs = scope.filter(SuggestionFigures.objects.all(), perm=Perm.SUGGESTION_VIEW).filter(count__gt=0)
-    if f.year:
-        qs = qs.filter(year=f.year)
-    if f.body_id:
-        qs = qs.filter(body_id=f.body_id)
-    if f.region_id:
-        region = scope.get(Region.objects.all(), pk=f.region_id)
-        qs = qs.filter(subtree_q(region.path, "region__path"))
+    qs = _year_body_region(qs, scope, f)
     if f.category_id:
         parent = Category.objects.filter(pk=f.category_id).values_list("parent_id", flat=True).first()
         if parent is not None:
