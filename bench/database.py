@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +63,42 @@ def setup_bench_django(url: str) -> None:
     import django
 
     django.setup()
+
+
+def migrate_and_seed_county(actor: str) -> Any:
+    """Migrate, then build the demo county once (``build_demo(scale=1)`` under a system scope,
+    audited as ``seed_demo`` audits it); a database that has it already is reused. Returns the
+    system scope, for the script's own data."""
+    import time
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from renda.audit.services import audit_record
+    from renda.core.scoping import system_scope
+    from renda.org.demo_county import build_demo
+    from renda.regions.models import Region
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"migrated in {time.perf_counter() - t0:.1f} s", flush=True)
+    scope = system_scope(actor)
+    if Region.objects.exists():
+        print("demo county already seeded: reused", flush=True)
+        return scope
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        summary = build_demo(scope=scope, scale=1, seed=2026)
+        audit_record(
+            actor=scope.actor,
+            action="demo.seed",
+            target_type="system",
+            target_id="demo",
+            after={"scale": 1, "deputies": summary.deputies},
+        )
+    print(
+        f"demo county seeded in {time.perf_counter() - t0:.1f} s ({summary.deputies} deputies, "
+        f"{summary.stations} stations)",
+        flush=True,
+    )
+    return scope

@@ -72,7 +72,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import prepare_bench_database, setup_bench_django  # noqa: E402
+from bench.database import migrate_and_seed_county, prepare_bench_database, setup_bench_django  # noqa: E402
 
 BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_intake"
@@ -168,40 +168,15 @@ def redis_url() -> str:
 
 
 def prepare_data(classified: int) -> Target:
-    from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from renda.audit.services import audit_record
     from renda.core.models import RuleSetting
-    from renda.core.scoping import system_scope
     from renda.opinions.models import Opinion, Source
     from renda.opinions.selectors import villages_for
-    from renda.org.demo_county import build_demo
     from renda.org.models import Category, Station
     from renda.regions.models import Region
 
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    print(f"migrated in {time.perf_counter() - t0:.1f} s", flush=True)
-    scope = system_scope(SEED_ACTOR)
-    if not Region.objects.exists():
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            summary = build_demo(scope=scope, scale=1, seed=2026)
-            audit_record(
-                actor=scope.actor,
-                action="demo.seed",
-                target_type="system",
-                target_id="demo",
-                after={"scale": 1, "deputies": summary.deputies},
-            )
-        print(
-            f"demo county seeded in {time.perf_counter() - t0:.1f} s ({summary.deputies} deputies, "
-            f"{summary.stations} stations)",
-            flush=True,
-        )
-    else:
-        print("demo county already seeded: reused", flush=True)
+    scope = migrate_and_seed_county(SEED_ACTOR)
 
     for key, value in RULE_OVERRIDES.items():
         RuleSetting.objects.update_or_create(key=key, defaults={"value": value, "note": RULE_NOTE})

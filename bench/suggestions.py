@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import prepare_bench_database  # noqa: E402
+from bench.database import migrate_and_seed_county, prepare_bench_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_suggestions"
 
@@ -50,14 +50,9 @@ def _load(rows: int, seed: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from renda.core.scoping import system_scope
-    from renda.org.demo_county import build_demo
     from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 
-    t0 = time.monotonic()
-    call_command("migrate", verbosity=0)
-    build_demo(scope=system_scope("基准测试"), scale=1)
-    print(f"migrated and built the demo county in {time.monotonic() - t0:.1f} s")
+    migrate_and_seed_county("基准测试")
     rng = random.Random(seed)
     bodies = list(Body.objects.filter(kind=BodyKind.CONGRESS, level=CongressLevel.TOWNSHIP).select_related("region"))
     deputies = {

@@ -51,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import prepare_bench_database, setup_bench_django  # noqa: E402
+from bench.database import migrate_and_seed_county, prepare_bench_database, setup_bench_django  # noqa: E402
 
 BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_voting"
@@ -81,28 +81,17 @@ class Session:
 def prepare_data(n: int) -> Session:
     """The demo county, ``n`` bench deputies of the demo town's congress with logins and tokens, and
     a session with all of them entitled and signed in."""
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test.utils import override_settings
 
     from renda.accounts.models import RoleAssignment, User
     from renda.accounts.services import api_token_create, role_grant, user_create
-    from renda.core.scoping import system_scope
     from renda.meetings import services as meetings
     from renda.org import services as org
-    from renda.org.demo_county import build_demo
     from renda.org.models import Body, BodyKind, CongressLevel, Deputy
     from renda.regions.models import Region
 
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    print(f"migrated in {time.perf_counter() - t0:.1f} s", flush=True)
-    scope = system_scope(ACTOR)
-    if not Region.objects.exists():
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            build_demo(scope=scope, scale=1, seed=2026)
-        print(f"demo county seeded in {time.perf_counter() - t0:.1f} s", flush=True)
+    scope = migrate_and_seed_county(ACTOR)
     town = RoleAssignment.objects.select_related("region").get(user__username="township").region
     assert town is not None
     body = Body.objects.get(region=town, kind=BodyKind.CONGRESS)
