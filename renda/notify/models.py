@@ -34,6 +34,7 @@ class Notification(TimeStampedModel):  # 通知
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notify_inbox_idx leads with it
     )
     subject = models.CharField("标题", max_length=200, blank=True)
     body = models.TextField("内容")

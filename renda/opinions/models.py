@@ -63,11 +63,15 @@ class Outcome(models.TextChoices):  # 办结方式
 
 
 class Opinion(TimeStampedModel):  # 意见建议
-    receipt_code = models.CharField("回执码", max_length=12, unique=True, default=new_receipt_code, editable=False)
-    idempotency_key = models.CharField("幂等键", max_length=64, unique=True, null=True, blank=True, editable=False)
+    receipt_code = models.CharField("回执码", max_length=12, default=new_receipt_code, editable=False)
+    idempotency_key = models.CharField("幂等键", max_length=64, null=True, blank=True, editable=False)
     source = models.CharField("来源", max_length=12, choices=Source.choices)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所在村/社区", on_delete=models.PROTECT, related_name="opinions"
+        "regions.Region",
+        verbose_name="所在村/社区",
+        on_delete=models.PROTECT,
+        related_name="opinions",
+        db_index=False,  # opinion_region_cat_idx leads with it
     )
     station = models.ForeignKey(
         "org.Station", verbose_name="联络站", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
@@ -80,17 +84,25 @@ class Opinion(TimeStampedModel):  # 意见建议
         on_delete=models.SET_NULL,
         related_name="opinions",
     )
-    category = models.ForeignKey("org.Category", verbose_name="分类", on_delete=models.PROTECT, related_name="opinions")
+    category = models.ForeignKey(
+        "org.Category", verbose_name="分类", on_delete=models.PROTECT, related_name="opinions", db_index=False
+    )
     suggested_category = models.ForeignKey(
-        "org.Category", verbose_name="系统建议分类", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "org.Category",
+        verbose_name="系统建议分类",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     title = models.CharField("摘要", max_length=60)
     text = models.TextField("内容")
     citizen_name = models.CharField("群众姓名", max_length=50, blank=True)
-    citizen_phone = models.CharField("群众电话", max_length=20, blank=True, db_index=True)
+    citizen_phone = models.CharField("群众电话", max_length=20, blank=True)
     anonymous = models.BooleanField("匿名", default=False)
     consent = models.BooleanField("同意用于联系", default=False)
-    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.SUBMITTED)
     unit = models.ForeignKey(
         "org.HandlingUnit",
         verbose_name="承办单位",
@@ -98,10 +110,11 @@ class Opinion(TimeStampedModel):  # 意见建议
         blank=True,
         on_delete=models.PROTECT,
         related_name="opinions",
+        db_index=False,  # opinion_unit_state_idx leads with it
     )
-    deadline = models.DateField("办理期限", null=True, blank=True, db_index=True)
+    deadline = models.DateField("办理期限", null=True, blank=True)
     deadline_official = models.BooleanField("期限按法定节假日计算", default=True)
-    is_overdue = models.BooleanField("已逾期", default=False, db_index=True)
+    is_overdue = models.BooleanField("已逾期", default=False)
     reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
     answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
@@ -109,7 +122,13 @@ class Opinion(TimeStampedModel):  # 意见建议
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     referred_to_deputies = models.BooleanField("已转代表形成建议", default=False)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+        "self",
+        verbose_name="并入",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +137,7 @@ class Opinion(TimeStampedModel):  # 意见建议
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # A citizen's submission is acknowledged once this row is stored; what follows (its audit
     # event, with this row's time; the category suggestion; the staff's and the citizen's
@@ -128,13 +148,23 @@ class Opinion(TimeStampedModel):  # 意见建议
     class Meta(TimeStampedModel.Meta):
         verbose_name = "意见建议"
         verbose_name_plural = "意见建议"
+        # Every index is written by every citizen's submission (and again when its row changes):
+        # only those a query needs, none repeating another's leading column, and none holding
+        # rows a citizen's new case leaves empty (unit, merge target, staff author).
         indexes = [
             models.Index(fields=["id"], condition=Q(intake_pending=True), name="opinion_intake_pending_idx"),
             models.Index(fields=["state", "deadline"], name="opinion_state_deadline_idx"),
             models.Index(fields=["region", "category", "state"], name="opinion_region_cat_idx"),
-            models.Index(fields=["unit", "state"], name="opinion_unit_state_idx"),
+            models.Index(fields=["unit", "state"], condition=Q(unit__isnull=False), name="opinion_unit_state_idx"),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="opinion_merged_into_idx"
+            ),
+            models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="opinion_created_by_idx"),
         ]
         constraints = [
+            # Constraints rather than unique=True: on PostgreSQL that adds a second (LIKE) index each.
+            models.UniqueConstraint(fields=["receipt_code"], name="opinion_receipt_code_uniq"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="opinion_idempotency_key_uniq"),
             models.CheckConstraint(
                 condition=~Q(state="merged") | Q(merged_into__isnull=False), name="opinion_merged_has_target"
             ),
