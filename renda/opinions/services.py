@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -403,7 +403,10 @@ def _replayed(existing: Opinion, data: OpinionInput) -> Opinion:
 # ------------------------------------------------------------------ after a submission (提交后处理)
 
 INTAKE_BATCH = 100
-INTAKE_POLL_SECONDS = 0.25  # while cases keep coming, the loop looks again this often
+# While cases keep coming, the loop looks again this often. Short, so that each look finds a small
+# batch: a run over everything gathered in 0.25 s took a core for tens of milliseconds at a time,
+# and the citizens' requests waiting behind it made the latency tail (bench/README.md, stop 9).
+INTAKE_POLL_SECONDS = 0.1
 INTAKE_LOOP_SECONDS = 30.0  # then it returns, and the next tick (every second) goes on
 INTAKE_RUNNING = "opinions:intake:running"
 INTAKE_RUNNING_SECONDS = 300  # a loop that died holding it stops blocking the others after this
@@ -526,11 +529,18 @@ def _complete_intake(
             message = Message(Channel.IN_APP, body, to_user=user, link=new_cases)
         messages.append(message)
     notify_send_many(messages)
+    # One UPDATE for the batch: a branch per suggested category (a few dozen at most), not per case.
     by_suggestion: dict[int | None, list[int]] = {}
     for opinion in opinions:
         by_suggestion.setdefault(opinion.suggested_category_id, []).append(opinion.pk)
-    for category_id, ids in by_suggestion.items():  # a few UPDATEs: bulk_update's CASE costs more
-        Opinion.objects.filter(pk__in=ids).update(suggested_category_id=category_id, intake_pending=False)
+    Opinion.objects.filter(pk__in=[o.pk for o in opinions]).update(
+        suggested_category_id=Case(
+            *(When(pk__in=ids, then=Value(cat)) for cat, ids in by_suggestion.items() if cat is not None),
+            default=Value(None),
+            output_field=IntegerField(),
+        ),
+        intake_pending=False,
+    )
     # The audit appends come last: the chain head is held until commit.
     for opinion in opinions:
         chain.add(
