@@ -79,7 +79,7 @@ DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_intake"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 DEFAULT_CONFIGS = "sync:2,sync:3,sync:4,sync:5,gthread:2x4,gthread:3x4,gthread:4x4,gthread:5x4"
 # "pg connections" is our share (by connections opened) of the CPU of backends that exited.
-SERVER_GROUPS = ("gunicorn", "postgres", "pg connections", "celery", "redis")
+SERVER_GROUPS = ("nginx", "gunicorn", "postgres", "pg connections", "celery", "redis")
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 150.0
 REQUEST_TIMEOUT = 30.0
@@ -241,6 +241,25 @@ def prepare_data(classified: int) -> Target:
     )
     connection.close()
     return target
+
+
+def client_loop() -> str:
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio's event loop (uvloop not installed)"
+    return f"uvloop {uvloop.__version__}"
+
+
+def run_loop(coro: Any) -> Any:
+    """Run the clients on uvloop when installed (requirements-dev.txt): the load generator shares
+    the server's two cores, and uvloop's event loop takes about half the CPU per request of
+    asyncio's, which is CPU left to the server, as when citizens' phones are elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -668,8 +687,8 @@ class Load:
         phase = Phase(name, clients, duration, self.key_prefix + name[0], rate)
         form_path = f"/s/{self.target.station_public_id}/opinion/"
         path = {"bare": BARE_PATH, "form": form_path, "api": API_PATH}[name]
-        loop = asyncio.get_running_loop()
-        start = loop.time() + (2.0 if rate else 0.0)  # open loop: let every client fetch its form first
+        clock = time.perf_counter  # not clock(): uvloop's counts whole milliseconds
+        start = clock() + (2.0 if rate else 0.0)  # open loop: let every client fetch its form first
         t_window, t_end = start + warmup, start + warmup + duration
         arrivals: list[float] = []
         if rate:
@@ -699,7 +718,7 @@ class Load:
                         phase.errors[f"form GET {page.status}"] += 1
                     if not token:
                         return
-                while loop.time() < t_end:
+                while clock() < t_end:
                     if rate:
                         if next_arrival[0] >= len(arrivals):
                             break
@@ -707,9 +726,9 @@ class Load:
                         next_arrival[0] += 1
                         if t_arrival >= t_end:
                             break
-                        await asyncio.sleep(max(0.0, t_arrival - loop.time()))
+                        await asyncio.sleep(max(0.0, t_arrival - clock()))
                     key, phone, body, ctype, headers = self.next_request(name, token)
-                    t0 = t_arrival if rate else loop.time()
+                    t0 = t_arrival if rate else clock()
                     try:
                         resp = await asyncio.wait_for(
                             conn.request("POST", path, body=body, content_type=ctype, headers=headers), REQUEST_TIMEOUT
@@ -718,7 +737,7 @@ class Load:
                         phase.errors[type(exc).__name__] += 1
                         await conn.close()
                         continue
-                    t1 = loop.time()
+                    t1 = clock()
                     ack = ""
                     if name == "bare" and resp.status == 200:
                         ack = str(int(resp.body.split(b":")[1].strip(b" }")))
@@ -745,12 +764,12 @@ class Load:
                 await conn.close()
 
         async def window() -> None:
-            await asyncio.sleep(max(0.0, t_window - loop.time()))
+            await asyncio.sleep(max(0.0, t_window - clock()))
             sampler = PgSampler(sampler_url)
             snap0, mach0, cpu0 = proc_snapshot(), machine_ticks(), time.process_time()
             w0 = time.monotonic()
             sampler.start()
-            await asyncio.sleep(max(0.0, t_end - loop.time()))
+            await asyncio.sleep(max(0.0, t_end - clock()))
             sampler.stop()
             seconds = time.monotonic() - w0
             snap1, mach1, cpu1 = proc_snapshot(), machine_ticks(), time.process_time()
@@ -896,6 +915,69 @@ def start_beat() -> Process:
     proc = Process("beat", cmd, child_env(), log)
     RUNNING.append(proc)
     return proc
+
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+master_process on;
+pid {var}/intake-nginx.pid;
+error_log {var}/intake-nginx.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {var}/nginx-body;
+    proxy_temp_path {var}/nginx-proxy;
+    fastcgi_temp_path {var}/nginx-fastcgi;
+    uwsgi_temp_path {var}/nginx-uwsgi;
+    scgi_temp_path {var}/nginx-scgi;
+    keepalive_requests 100000;
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 12m;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(port: int, upstream: int) -> Process:
+    """nginx in front of gunicorn, as docs/deploy.md section 4 has it (without TLS): phones keep
+    their connection to nginx, nginx opens one per request to gunicorn and closes it as soon as
+    the answer is in, so a synchronous worker is never left waiting for a slow client."""
+    conf = BENCH_VAR / "intake-nginx.conf"
+    conf.write_text(NGINX_CONF.format(var=BENCH_VAR, port=port, upstream=upstream))
+    log = BENCH_VAR / "intake-nginx-stderr.log"
+    log.write_bytes(b"")
+    proc = Process("nginx", ["nginx", "-c", str(conf), "-p", str(BENCH_VAR)], child_env(), log)
+    RUNNING.append(proc)
+    return proc
+
+
+def wait_front(proc: Process, timeout: float = 20.0) -> int:
+    """The port nginx listens on, once it answers /healthz through to gunicorn."""
+    import http.client
+
+    port = int(re.search(r"listen 127.0.0.1:(\d+);", (BENCH_VAR / "intake-nginx.conf").read_text()).group(1))  # type: ignore[union-attr]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            raise SystemExit(f"nginx exited ({proc.proc.returncode}); see {proc.log} and var/bench/intake-nginx.log")
+        with suppress(OSError):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return port
+            conn.close()
+        time.sleep(0.2)
+    raise SystemExit(f"nginx not answering after {timeout:.0f} s; see {proc.log}")
 
 
 def start_gunicorn(config: Config, port: int, profile_dir: str = "", profile_clock: str = "cpu") -> Process:
@@ -1154,19 +1236,27 @@ def run_config(
     port = free_port()
     t0 = time.monotonic()
     server = start_gunicorn(config, port, profile_dir, args.profile_clock)
+    front = None
     phases = []
     try:
         warm = wait_ready(server, port, config.workers)
-        print(f"\n### {config.label}: ready in {time.monotonic() - t0:.1f} s", flush=True)
-        load = Load(port, target, key_prefix, rng_seed=key_prefix)
         roots = {"gunicorn": (server.pid,), "celery": tuple(c.pid for c in celery)}  # worker and beat
+        if args.front == "nginx":
+            front = start_nginx(free_port(), port)
+            port = wait_front(front)
+            roots["nginx"] = (front.pid,)
+        print(
+            f"\n### {config.label}{' behind nginx' if front else ''}: ready in {time.monotonic() - t0:.1f} s",
+            flush=True,
+        )
+        load = Load(port, target, key_prefix, rng_seed=key_prefix)
         if any(name == "api" for name, _, _ in plan) and (why := api_present(port)):
             print(f"  api: not measured ({why})", flush=True)
             plan = [step for step in plan if step[0] != "api"]
         slices: dict[tuple[str, float | None], list[Phase]] = {}
         for r in range(rounds):
             for name, rate, duration in plan:
-                part = asyncio.run(load.run(name, args.clients, args.warmup, duration / rounds, pg_url(), roots, rate))
+                part = run_loop(load.run(name, args.clients, args.warmup, duration / rounds, pg_url(), roots, rate))
                 part.queue_after, part.intake_after, part.drain_s = wait_queue_drained()
                 slices.setdefault((name, rate), []).append(part)
                 offered = f"open loop, {rate:.1f}/s offered" if rate else "closed loop"
@@ -1178,6 +1268,9 @@ def run_config(
                 )
         phases = [Phase.merge(parts) for parts in slices.values()]
     finally:
+        if front is not None:
+            front.stop()
+            RUNNING.remove(front)
         server.stop()
         RUNNING.remove(server)
     for phase in phases:
@@ -1188,7 +1281,7 @@ def run_config(
 def fmt_cpu(phase: Phase) -> str:
     if phase.cpu is None:
         return ""
-    order = ["gunicorn", "postgres", "pg exited, all databases", "celery", "redis", "client", "other"]
+    order = ["nginx", "gunicorn", "postgres", "pg exited, all databases", "celery", "redis", "client", "other"]
     parts = [f"{g} {phase.cpu.by_group.get(g, 0.0):.2f}" for g in order if phase.cpu.by_group.get(g, 0.0) >= 0.005]
     return f"machine busy {phase.cpu.busy_cores:.2f} of {os.cpu_count()} cores: " + ", ".join(parts)
 
@@ -1208,6 +1301,13 @@ def main() -> None:
         "--no-keepalive",
         action="store_true",
         help="a new connection per request (as nginx in docs/deploy.md opens one per request to gunicorn)",
+    )
+    parser.add_argument(
+        "--front",
+        choices=["none", "nginx"],
+        default="none",
+        help="what the clients connect to: gunicorn itself (none, default) or nginx in front of it, "
+        "as docs/deploy.md deploys it (needs the nginx binary)",
     )
     parser.add_argument("--duration", type=float, default=20.0, help="timed seconds per phase (default 20)")
     parser.add_argument(
@@ -1244,7 +1344,8 @@ def main() -> None:
 
     connections = "keep-alive connections" if Connection.keep_alive else "a new connection per request"
     print(
-        f"# bench/intake.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}, run {run_id}, {connections}",
+        f"# bench/intake.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}, run {run_id}, {connections}, "
+        f"clients on {client_loop()}",
         flush=True,
     )
     prepare_bench_database(pg_url(), own="renda_bench_intake", reset=args.reset)

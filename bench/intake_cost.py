@@ -62,6 +62,7 @@ class Cost:
     python_ms: float = 0.0
     postgres_ms: float = 0.0
     redis_ms: float = 0.0
+    wal_bytes: float = 0.0  # PostgreSQL write-ahead log written (each index entry, each row version)
     statuses: dict[str, int] = field(default_factory=dict)
 
     def per(self, what: str) -> float:
@@ -72,13 +73,24 @@ class Cost:
         return self.per("python_ms") + self.per("postgres_ms") + self.per("redis_ms")
 
 
+def wal_lsn() -> int:
+    """PostgreSQL's write-ahead log insert position, in bytes (reading it writes none)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')")
+        return int(cursor.fetchone()[0])
+
+
 class Meter:
-    """CPU of this process, its PostgreSQL backend and the Redis server over a block of work."""
+    """CPU of this process, its PostgreSQL backend and the Redis server over a block of work, and
+    the write-ahead log it made PostgreSQL write."""
 
     def __init__(self, backend: int, redis: int) -> None:
         self.backend, self.redis = backend, redis
 
     def __enter__(self) -> Meter:
+        self.wal = wal_lsn()
         self.t = (time.process_time(), proc_cpu_ms(self.backend), proc_cpu_ms(self.redis) if self.redis else 0.0)
         return self
 
@@ -87,12 +99,14 @@ class Meter:
         self.python_ms = (t[0] - self.t[0]) * 1000.0
         self.postgres_ms = t[1] - self.t[1]
         self.redis_ms = t[2] - self.t[2]
+        self.wal_bytes = wal_lsn() - self.wal
 
     def add_to(self, cost: Cost, n: int) -> None:
         cost.requests += n
         cost.python_ms += self.python_ms
         cost.postgres_ms += self.postgres_ms
         cost.redis_ms += self.redis_ms
+        cost.wal_bytes += self.wal_bytes
 
 
 def main() -> None:
@@ -253,16 +267,17 @@ def main() -> None:
     api_all = costs["api"].total + costs["worker"].total
     bare = costs["bare"].total
     print()
-    print("| path | requests | statuses | Python ms | PostgreSQL ms | Redis ms | total ms | vs bare |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    print("| path | requests | statuses | Python ms | PostgreSQL ms | Redis ms | total ms | vs bare | WAL bytes |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     rows = [("bare insert", costs["bare"]), ("api request", costs["api"]), ("after-submit worker", costs["worker"])]
     for label, c in rows:
         print(
             f"| {label} | {c.requests} | {json.dumps(c.statuses)} | {c.per('python_ms'):.3f} | "
             f"{c.per('postgres_ms'):.3f} | {c.per('redis_ms'):.3f} | {c.total:.3f} | "
-            f"{(bare / c.total if c.total and label != 'after-submit worker' else 0):.3f}× |"
+            f"{(bare / c.total if c.total and label != 'after-submit worker' else 0):.3f}× | {c.per('wal_bytes'):,.0f} |"
         )
-    print(f"| api request + worker | | | | | | {api_all:.3f} | {bare / api_all:.3f}× |")
+    wal_all = costs["api"].per("wal_bytes") + costs["worker"].per("wal_bytes")
+    print(f"| api request + worker | | | | | | {api_all:.3f} | {bare / api_all:.3f}× | {wal_all:,.0f} |")
     print()
     print(
         f"a submission costs {api_all / bare:.2f}× the bare insert's CPU: two saturated cores would take "
