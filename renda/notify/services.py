@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -22,26 +23,15 @@ def notify_send(
     link: str = "",
     target: models.Model | None = None,
 ) -> Notification:
-    """Record a message and deliver it once the surrounding transaction commits.
+    """Record a message and deliver it once the surrounding transaction commits (``notify.deliver``,
+    retried on its own when the backend fails).
 
     An in-app message is its row: it is stored as sent and needs no delivery task.
     """
-    if channel not in Channel.values:
-        raise ValueError(f"unknown channel {channel}")
-    in_app = channel == Channel.IN_APP
-    notification = Notification.objects.create(
-        status=Status.SENT if in_app else Status.PENDING,
-        sent_at=timezone.now() if in_app else None,
-        channel=channel,
-        to_address=to_address,
-        to_user=to_user,
-        subject=subject[:200],
-        body=body,
-        link=link[:300],
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-    )
-    if in_app:
+    message = Message(channel, body, to_address, to_user, subject, link, target)
+    notification = _notification(message, timezone.now())
+    notification.save()
+    if channel == Channel.IN_APP:
         return notification
     from renda.notify.tasks import deliver
 
@@ -62,28 +52,29 @@ class Message:
     target: models.Model | None = None
 
 
+def _notification(m: Message, now: datetime) -> Notification:
+    """The row recording ``m``, unsaved: an in-app message is stored as sent, the rest as pending."""
+    if m.channel not in Channel.values:
+        raise ValueError(f"unknown channel {m.channel}")
+    in_app = m.channel == Channel.IN_APP
+    return Notification(
+        status=Status.SENT if in_app else Status.PENDING,
+        sent_at=now if in_app else None,
+        channel=m.channel,
+        to_address=m.to_address,
+        to_user=m.to_user,
+        subject=m.subject[:200],
+        body=m.body,
+        link=m.link[:300],
+        target_type=m.target._meta.label_lower if m.target is not None else "",
+        target_id=str(m.target.pk) if m.target is not None else "",
+    )
+
+
 def notify_send_many(messages: Sequence[Message]) -> list[Notification]:
     """Record many messages in one INSERT; deliver those that need it in one task after commit."""
     now = timezone.now()
-    rows = []
-    for m in messages:
-        if m.channel not in Channel.values:
-            raise ValueError(f"unknown channel {m.channel}")
-        in_app = m.channel == Channel.IN_APP
-        rows.append(
-            Notification(
-                status=Status.SENT if in_app else Status.PENDING,
-                sent_at=now if in_app else None,
-                channel=m.channel,
-                to_address=m.to_address,
-                to_user=m.to_user,
-                subject=m.subject[:200],
-                body=m.body,
-                link=m.link[:300],
-                target_type=m.target._meta.label_lower if m.target is not None else "",
-                target_id=str(m.target.pk) if m.target is not None else "",
-            )
-        )
+    rows = [_notification(m, now) for m in messages]
     if not rows:
         return rows
     Notification.objects.bulk_create(rows)
