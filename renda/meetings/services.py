@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from renda.accounts.models import Role, RoleAssignment
+from renda.accounts.selectors import staff_users
 from renda.audit.services import audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.rules import rule
@@ -47,7 +47,6 @@ from renda.meetings.models import (
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.org.models import Body, BodyKind, Deputy, DeputyKind
-from renda.regions.models import Region
 from renda.regions.paths import subtree_q
 
 KIND_FOR_BODY = {
@@ -297,7 +296,7 @@ def meeting_close(*, scope: Scope, meeting: Meeting) -> Meeting:
         from renda.meetings.selectors import absence_flags
 
         flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
-        staff = _staff_users(meeting.region) if flagged else []
+        staff = staff_users(meeting.region, above=False) if flagged else []
         for flag in flagged:
             for user in staff:
                 notify_send(
@@ -410,13 +409,6 @@ def attendee_leave(*, scope: Scope, meeting: Meeting, deputy: Deputy, reason: st
 # ---------------------------------------------------------------- the yearly count (地方组织法 §14)
 
 
-def _staff_users(region: Region) -> list[Any]:
-    # The township's own office: county staff see the shortfall on their meetings index.
-    return [
-        a.user for a in RoleAssignment.objects.filter(role=Role.TOWNSHIP_STAFF, region=region).select_related("user")
-    ]
-
-
 @dataclass
 class SweepReport:
     behind: int = 0
@@ -449,7 +441,8 @@ def meetings_sweep(*, today: dt.date | None = None) -> SweepReport:
                 reason=action,
                 after={"year": today.year, "count": shortfall.count, "expected": shortfall.expected},
             )
-            for user in _staff_users(shortfall.region):
+            # The township's own office: county staff see the shortfall on their meetings index.
+            for user in staff_users(shortfall.region, above=False):
                 notify_send(
                     channel=Channel.IN_APP,
                     to_user=user,

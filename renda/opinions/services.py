@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from renda.accounts.models import Role, RoleAssignment
+from renda.accounts.selectors import staff_users, unit_users
 from renda.audit.services import AuditBatch, AuditEntry, audit_batch, audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.inserts import insert_one
@@ -125,19 +126,8 @@ def _complete_pending(*opinions: Opinion) -> None:
             _complete_intake(pending, chain=chain)
 
 
-def _staff_users(region: Region, roles: Sequence[str] = (Role.TOWNSHIP_STAFF,)) -> list[Any]:
-    paths = region.ancestor_paths(include_self=True)
-    return [
-        a.user for a in RoleAssignment.objects.filter(role__in=roles, region__path__in=paths).select_related("user")
-    ]
-
-
-def _unit_users(unit: HandlingUnit) -> list[Any]:
-    return [a.user for a in RoleAssignment.objects.filter(role=Role.UNIT_CLERK, unit=unit).select_related("user")]
-
-
 def _tell_staff(opinion: Opinion, body: str) -> None:
-    for user in _staff_users(opinion.region):
+    for user in staff_users(opinion.region):
         notify_send(
             channel=Channel.IN_APP,
             to_user=user,
@@ -150,7 +140,7 @@ def _tell_staff(opinion: Opinion, body: str) -> None:
 def _tell_unit(opinion: Opinion, body: str) -> None:
     if opinion.unit is None:
         return
-    for user in _unit_users(opinion.unit):
+    for user in unit_users(opinion.unit):
         notify_send(
             channel=Channel.IN_APP,
             to_user=user,

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from renda.accounts.models import Role, RoleAssignment
+from renda.accounts.selectors import staff_users, unit_users
 from renda.audit.services import audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.ratelimit import check_rate
@@ -105,18 +106,6 @@ def proposal_year(on: dt.date | None = None) -> int:
     """The year proposals are collected for: from the configured month on, the next year."""
     day = on or today()
     return day.year + 1 if day.month >= int(rule("project.next_year_from_month")) else day.year
-
-
-def _staff_users(region: Region) -> list[Any]:
-    paths = region.ancestor_paths(include_self=True)
-    return [
-        a.user
-        for a in RoleAssignment.objects.filter(role=Role.TOWNSHIP_STAFF, region__path__in=paths).select_related("user")
-    ]
-
-
-def _unit_users(unit: HandlingUnit) -> list[Any]:
-    return [a.user for a in RoleAssignment.objects.filter(role=Role.UNIT_CLERK, unit=unit).select_related("user")]
 
 
 def _tell(users: Iterable[Any], body: str, link: str, target: Any) -> None:
@@ -219,7 +208,7 @@ def _create_proposal(
         created_by=user,
     )
     _tell(
-        _staff_users(proposal.region),
+        staff_users(proposal.region),
         f"新的民生实事项目建议：{proposal.title}（{proposal.region.name}）",
         reverse("projects:proposal", args=[proposal.pk]),
         proposal,
@@ -746,7 +735,7 @@ def apply_vote_result(
         )
         _audit_project(project, actor=actor, action="project.elect", before=None, votes=x.result["rounds"])
         _tell(
-            _unit_users(x.lead_unit),
+            unit_users(x.lead_unit),
             f"{c.year}年民生实事项目“{x.name}”经代表票决当选，由贵单位负责实施，请制定实施计划",
             reverse("projects:project", args=[project.pk]),
             project,
@@ -895,7 +884,7 @@ def project_plan(
         milestones=[f"{t}（{d:%Y-%m-%d}，{w}%）" for t, d, w in cleaned],
     )
     _tell(
-        _staff_users(project.region),
+        staff_users(project.region),
         f"{project.lead_unit.name}已报送“{project.name}”实施计划",
         reverse("projects:project", args=[project.pk]),
         project,
@@ -1158,7 +1147,7 @@ def project_close_rating(
         project, actor=scope.actor, action="project.rectify", before=before, reason=requirement, due_date=due, **figures
     )
     _tell(
-        _unit_users(project.lead_unit),
+        unit_users(project.lead_unit),
         f"民生实事项目“{project.name}”测评满意率 {share:.0%}，低于 {threshold:.0%}，请于 {due:%Y-%m-%d} 前整改并报告",
         reverse("projects:project", args=[project.pk]),
         project,
@@ -1192,7 +1181,7 @@ def project_rectify_report(
     project.save()
     _audit_project(project, actor=scope.actor, action="project.rectify_report", before=before, reason=text[:200])
     _tell(
-        _staff_users(project.region),
+        staff_users(project.region),
         f"{project.lead_unit.name}已报告“{project.name}”整改情况，可组织回头看测评",
         reverse("projects:project", args=[project.pk]),
         project,
@@ -1239,7 +1228,7 @@ def projects_sweep(*, on: dt.date | None = None) -> SweepReport:
                 _audit_project(locked, actor=SYSTEM_SWEEP, action="project.behind", before=before, expected=expected)
                 body = f"民生实事项目“{locked.name}”进度滞后：计划应完成 {expected}%，已报告 {locked.progress}%"
                 link = reverse("projects:project", args=[locked.pk])
-                _tell(_unit_users(locked.lead_unit) + _staff_users(locked.region), body, link, locked)
+                _tell(unit_users(locked.lead_unit) + staff_users(locked.region), body, link, locked)
                 report.flagged += 1
             else:
                 _audit_project(locked, actor=SYSTEM_SWEEP, action="project.caught_up", before=before)

@@ -1,0 +1,21 @@
+"""Who holds a role where: the people a scene's messages go to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from renda.accounts.models import Role, RoleAssignment
+from renda.org.models import HandlingUnit
+from renda.regions.models import Region
+
+
+def staff_users(region: Region, roles: Sequence[str] = (Role.TOWNSHIP_STAFF,), *, above: bool = True) -> list[Any]:
+    """The users holding one of ``roles`` for ``region`` and, with ``above``, for the regions above it."""
+    where = {"region__path__in": region.ancestor_paths(include_self=True)} if above else {"region": region}
+    return [a.user for a in RoleAssignment.objects.filter(role__in=roles, **where).select_related("user")]
+
+
+def unit_users(unit: HandlingUnit) -> list[Any]:
+    """The clerks of a handling unit."""
+    return [a.user for a in RoleAssignment.objects.filter(role=Role.UNIT_CLERK, unit=unit).select_related("user")]
