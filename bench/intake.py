@@ -76,6 +76,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.database import migrate_and_seed_county, prepare_bench_database, setup_bench_django  # noqa: E402
 
+try:
+    import uvloop  # requirements-dev.txt: the clients' event loop (run_loop)
+except ImportError:
+    uvloop = None
+
 BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_intake"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -246,11 +251,7 @@ def prepare_data(classified: int) -> Target:
 
 
 def client_loop() -> str:
-    try:
-        import uvloop
-    except ImportError:
-        return "asyncio's event loop (uvloop not installed)"
-    return f"uvloop {uvloop.__version__}"
+    return f"uvloop {uvloop.__version__}" if uvloop is not None else "asyncio's event loop (uvloop not installed)"
 
 
 def run_loop(coro: Any) -> Any:
@@ -258,11 +259,7 @@ def run_loop(coro: Any) -> Any:
     the server's two cores, and on uvloop it took about a quarter less CPU per request than on
     asyncio's own loop (0.45 against 0.62 ms): CPU left to the server, as when citizens' phones
     are elsewhere."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
+    return uvloop.run(coro) if uvloop is not None else asyncio.run(coro)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -963,22 +960,31 @@ def start_nginx(port: int, upstream: int) -> Process:
     return proc
 
 
-def wait_front(proc: Process, timeout: float = 20.0) -> int:
-    """The port nginx listens on, once it answers /healthz through to gunicorn."""
+def healthz(port: int) -> tuple[int, bytes] | None:
+    """GET /healthz on ``port``: (status, body), or None while nothing answers there."""
     import http.client
 
-    port = int(re.search(r"listen 127.0.0.1:(\d+);", (BENCH_VAR / "intake-nginx.conf").read_text()).group(1))  # type: ignore[union-attr]
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+    except OSError:
+        return None
+
+
+def wait_front(proc: Process, port: int, timeout: float = 20.0) -> None:
+    """Until nginx, listening on ``port``, answers /healthz through to gunicorn."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.proc.poll() is not None:
             raise SystemExit(f"nginx exited ({proc.proc.returncode}); see {proc.log} and var/bench/intake-nginx.log")
-        with suppress(OSError):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return port
-            conn.close()
+        answer = healthz(port)
+        if answer is not None and answer[0] == 200:
+            return
         time.sleep(0.2)
     raise SystemExit(f"nginx not answering after {timeout:.0f} s; see {proc.log}")
 
@@ -1016,24 +1022,17 @@ def start_gunicorn(config: Config, port: int, profile_dir: str = "", profile_clo
 
 def wait_ready(proc: Process, port: int, workers: int, timeout: float = 120.0) -> list[str]:
     """Until /healthz answers 200 and every worker has logged its warm-up line."""
-    import http.client
-
     deadline = time.monotonic() + timeout
     healthy = False
     while time.monotonic() < deadline:
         if proc.proc.poll() is not None:
             raise SystemExit(f"gunicorn exited ({proc.proc.returncode}); see {proc.log}")
         warm = [line for line in proc.log.read_text("utf-8", "replace").splitlines() if "[bench-warm]" in line]
-        if not healthy:
-            with suppress(OSError):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                resp = conn.getresponse()
-                body = resp.read()
-                conn.close()
-                if resp.status != 200:
-                    raise SystemExit(f"/healthz answered {resp.status}: {body[:300]!r}")
-                healthy = True
+        if not healthy and (answer := healthz(port)) is not None:
+            status, body = answer
+            if status != 200:
+                raise SystemExit(f"/healthz answered {status}: {body[:300]!r}")
+            healthy = True
         if healthy and len(warm) >= workers:
             return warm
         time.sleep(0.3)
@@ -1245,8 +1244,10 @@ def run_config(
         warm = wait_ready(server, port, config.workers)
         roots = {"gunicorn": (server.pid,), "celery": tuple(c.pid for c in celery)}  # worker and beat
         if args.front == "nginx":
-            front = start_nginx(free_port(), port)
-            port = wait_front(front)
+            front_port = free_port()
+            front = start_nginx(front_port, port)
+            wait_front(front, front_port)
+            port = front_port
             roots["nginx"] = (front.pid,)
         print(
             f"\n### {config.label}{' behind nginx' if front else ''}: ready in {time.monotonic() - t0:.1f} s",
