@@ -72,6 +72,7 @@ lint: $(DEV_STAMP)
 	echo "==> ruff check";          $(VENV)/bin/ruff check . || failed+=("ruff check")
 	echo "==> ruff format --check"; $(VENV)/bin/ruff format --check . || failed+=("ruff format")
 	echo "==> mypy renda";          $(VENV)/bin/mypy renda || failed+=("mypy")
+	echo "==> makemigrations --check"; $(PY) manage.py makemigrations --check --dry-run || failed+=("makemigrations")
 	if (( $${#failed[@]} )); then
 		echo "==> lint FAILED: $${failed[*]}" >&2
 		exit 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="meetings.sweep")  # type: ignore[untyped-decorator]
+@shared_task(name="meetings.sweep")
 def sweep() -> dict[str, int]:
     from renda.meetings.services import meetings_sweep
 

@@ -30,14 +30,14 @@ def _deliver_one(notification_id: int) -> DeliveryError | None:
     return None
 
 
-@shared_task(name="notify.deliver", bind=True, max_retries=MAX_ATTEMPTS, default_retry_delay=60)  # type: ignore[untyped-decorator]
+@shared_task(name="notify.deliver", bind=True, max_retries=MAX_ATTEMPTS, default_retry_delay=60)
 def deliver(self, notification_id: int) -> None:  # type: ignore[no-untyped-def]
     error = _deliver_one(notification_id)
     if error is not None and not self.request.is_eager:
         raise self.retry(exc=error) from error
 
 
-@shared_task(name="notify.deliver_many", bind=True)  # type: ignore[untyped-decorator]
+@shared_task(name="notify.deliver_many", bind=True)
 def deliver_many(self, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     """Send many recorded messages in one transaction; each failure is retried on its own
     (``notify.deliver``), so one bad number does not hold up the others."""

@@ -39,7 +39,7 @@ def warm(**_: object) -> None:
     logger.info("intake worker warm in %.1f s", time.perf_counter() - t0)
 
 
-@shared_task(name="opinions.sweep")  # type: ignore[untyped-decorator]
+@shared_task(name="opinions.sweep")
 def sweep() -> dict[str, int]:
     from renda.opinions.services import opinions_sweep
 
@@ -47,7 +47,7 @@ def sweep() -> dict[str, int]:
     return {"overdue": report.overdue, "reminded": report.reminded, "closed_unrated": report.closed_unrated}
 
 
-@shared_task(name="opinions.intake", bind=True)  # type: ignore[untyped-decorator]
+@shared_task(name="opinions.intake", bind=True)
 def intake(self) -> int:  # type: ignore[no-untyped-def]
     """After-submit work of citizens' submissions (audit event, suggestion, messages).
 
@@ -64,7 +64,7 @@ def sign(body: bytes) -> str:
     return hmac.new(settings.GOVERNANCE_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-@shared_task(name="opinions.deliver_webhook", bind=True, max_retries=MAX_ATTEMPTS, default_retry_delay=120)  # type: ignore[untyped-decorator]
+@shared_task(name="opinions.deliver_webhook", bind=True, max_retries=MAX_ATTEMPTS, default_retry_delay=120)
 def deliver_webhook(self, delivery_id: int) -> None:  # type: ignore[no-untyped-def]
     """POST one routed/answered case to the governance platform, signed and idempotent."""
     with transaction.atomic():

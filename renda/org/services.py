@@ -189,7 +189,7 @@ def deputy_create(*, scope: Scope, data: DeputyInput, reason: str = "") -> Deput
     scope.check_path(data.region.path, perm=Perm.ORG_MANAGE)
     fields = deputy_validate(data)
     initials, full = pinyin_of(str(fields["name"]))
-    deputy = Deputy.objects.create(**fields, name_initials=initials, name_pinyin=full)  # type: ignore[arg-type]
+    deputy = Deputy.objects.create(**fields, name_initials=initials, name_pinyin=full)
     _write_mandates(deputy, data.mandates)
     audit_record(
         actor=scope.actor,
@@ -341,7 +341,7 @@ def station_create(*, scope: Scope, data: StationInput, reason: str = "") -> Sta
     fields = station_validate(data)
     if Station.objects.filter(code=fields["code"]).exists():
         raise ValidationFailed(f"站点编码 {fields['code']} 已被使用", field="code")
-    station = Station.objects.create(**fields)  # type: ignore[arg-type]
+    station = Station.objects.create(**fields)
     audit_record(
         actor=scope.actor,
         action="station.create",
@@ -577,7 +577,7 @@ def unit_create(*, scope: Scope, data: UnitInput, reason: str = "") -> HandlingU
         raise ValidationFailed(f"单位编码 {fields['code']} 已被使用", field="code")
     if HandlingUnit.objects.filter(region=data.region, name=fields["name"]).exists():
         raise ValidationFailed(f"{data.region.name}已有单位“{fields['name']}”", field="name")
-    unit = HandlingUnit.objects.create(**fields)  # type: ignore[arg-type]
+    unit = HandlingUnit.objects.create(**fields)
     unit.categories.set(data.categories)
     audit_record(
         actor=scope.actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="projects.sweep")  # type: ignore[untyped-decorator]
+@shared_task(name="projects.sweep")
 def sweep() -> dict[str, int]:
     from renda.projects.services import projects_sweep
 

@@ -54,7 +54,7 @@ def _para(doc: DocxDocument, text: str = "", *, align: str = "left", indent: boo
         p.paragraph_format.first_line_indent = Pt(32)
     if text:
         _run(p, text, **kw)  # type: ignore[arg-type]
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def _title(doc: DocxDocument, text: str) -> None:

@@ -76,7 +76,7 @@ def _bytes(wb: Workbook) -> bytes:
 def summary_xlsx(*, total: StatRow, rows: Sequence[StatRow], dimension_label: str) -> bytes:
     wb, ws = _book("汇总表", SUMMARY_HEADERS)
     for r in [*rows, total]:
-        ws.append(  # type: ignore[attr-defined]
+        ws.append(
             [
                 _text(r.label),
                 r.count,
@@ -93,11 +93,11 @@ def summary_xlsx(*, total: StatRow, rows: Sequence[StatRow], dimension_label: st
                 r.avg_days,
             ]
         )
-    ws.append([])  # type: ignore[attr-defined]
-    ws.append([f"{dimension_label}统计，导出时间 {timezone.localtime():%Y-%m-%d %H:%M}"])  # type: ignore[attr-defined]
+    ws.append([])
+    ws.append([f"{dimension_label}统计，导出时间 {timezone.localtime():%Y-%m-%d %H:%M}"])
     ws.append(
         ["口径：按期答复率=按期答复/已答复；办结率=已办结/立案数；解决率=A类/已答复；满意率=满意和基本满意/已评价办结"]
-    )  # type: ignore[attr-defined]
+    )
     return _bytes(wb)
 
 
@@ -120,7 +120,7 @@ def assignment_list_xlsx(*, qs: QuerySet[Suggestion]) -> tuple[bytes, int]:
         )[:MAX_ROWS]
     )
     for s in items:
-        ws.append(  # type: ignore[attr-defined]
+        ws.append(
             [
                 _text(s.number),
                 _text(s.title),
