@@ -137,7 +137,7 @@ def main() -> None:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
-    from renda.opinions import services
+    from renda.opinions import intake as opinion_intake
     from renda.opinions.models import Opinion
     from renda.opinions.text import suggest_category_id
 
@@ -195,7 +195,7 @@ def main() -> None:
     for name in ("bare", "api") * 20:
         env, _ = request(name)
         b"".join(handler(env, start_response))
-    services.opinions_intake_process(batch=args.batch)
+    opinion_intake.opinions_intake_process(batch=args.batch)
     print(
         f"Django {django.get_version()}, {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}, "
         f"{per_round} requests per path per round, {args.rounds} rounds, batches of {args.batch}",
@@ -217,7 +217,7 @@ def main() -> None:
         waiting = Opinion.objects.filter(intake_pending=True).count()
         meter = Meter(backend_pid(), rpid)
         with meter:
-            while services._intake_batches(batch=args.batch, max_batches=1000):
+            while opinion_intake._intake_batches(batch=args.batch, max_batches=1000):
                 pass
         meter.add_to(costs["worker"], waiting)
         print(
@@ -236,7 +236,7 @@ def main() -> None:
             for q in ctx.captured_queries:
                 print(f"  {q['sql'][:300]}")
         with CaptureQueriesContext(connection) as ctx:
-            services._intake_batches(batch=args.batch, max_batches=1)
+            opinion_intake._intake_batches(batch=args.batch, max_batches=1)
         print(f"\nworker, one batch: {len(ctx.captured_queries)} statements")
         for q in ctx.captured_queries:
             print(f"  {q['sql'][:300]}")
@@ -251,7 +251,7 @@ def main() -> None:
                     env, _ = request("api")
                     b"".join(handler(env, start_response))
                 prof.enable()
-                while services._intake_batches(batch=args.batch, max_batches=1000):
+                while opinion_intake._intake_batches(batch=args.batch, max_batches=1000):
                     pass
                 prof.disable()
             else:

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from renda.core.scoping import Perm, system_scope
+from renda.opinions import intake as opinion_intake
 from renda.opinions import services as opinion_services
 from renda.org.models import Category, Deputy, DeputyGroup, HandlingUnit, Station, StationKind
 from renda.regions.models import Region, RegionLevel
@@ -320,8 +321,8 @@ def _routed_opinion(path: str, region: Region):  # type: ignore[no-untyped-def]
     station = Station.objects.filter(region__path__startswith=path, kind=StationKind.STATION).order_by("code").first()
     unit = HandlingUnit.objects.filter(region__path=path, name__endswith="规划建设办").first()
     assert station is not None and unit is not None
-    opinion, _ = opinion_services.opinion_submit(
-        data=opinion_services.OpinionInput(
+    opinion, _ = opinion_intake.opinion_submit(
+        data=opinion_intake.OpinionInput(
             text="权限矩阵测试：村口路灯不亮。", region=region, category=Category.objects.get(name="路灯"),
             station=station, anonymous=True,
         )

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from renda.api.auth import NOT_AUTHENTICATED
 from renda.core.errors import RendaError
+from renda.core.inputs import reason as _reason
 
 NOT_FOUND = "记录不存在或不在您的管辖范围内"
 HTTP_MESSAGES = {
@@ -34,45 +35,6 @@ KNOWN_MESSAGES = {
     "Forbidden": "您没有权限执行此操作",
     "CSRF check Failed": "CSRF 校验失败：请刷新页面后重试，或改用 API 令牌访问",
     "Too many requests.": "请求过于频繁，请稍后再试",
-}
-
-# pydantic error type -> Chinese, formatted with the error's ctx.
-REASONS = {
-    "missing": "为必填项",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "string_type": "应为文本",
-    "string_too_short": "至少 {min_length} 个字符",
-    "string_too_long": "不能超过 {max_length} 个字符",
-    "string_pattern_mismatch": "格式不正确",
-    "too_short": "至少 {min_length} 项",
-    "too_long": "最多 {max_length} 项",
-    "greater_than": "应大于 {gt}",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than": "应小于 {lt}",
-    "less_than_equal": "不能大于 {le}",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "date_type": "应为日期（YYYY-MM-DD）",
-    "date_parsing": "应为日期（YYYY-MM-DD）",
-    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
-    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不含时间",
-    "datetime_type": "应为日期时间（ISO 8601）",
-    "datetime_parsing": "应为日期时间（ISO 8601）",
-    "datetime_from_date_parsing": "应为日期时间（ISO 8601）",
-    "enum": "应为以下之一：{expected}",
-    "literal_error": "应为以下之一：{expected}",
-    "list_type": "应为列表",
-    "dict_type": "应为对象",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "extra_forbidden": "不是可接受的字段",
-    "json_invalid": "不是有效的 JSON",
-    "json_type": "应为 JSON",
-    "none_required": "应为空",
 }
 
 PARAM_SOURCES = {"path": "路径参数", "query": "查询参数", "header": "请求头", "body": "请求体", "cookie": "Cookie"}
@@ -115,17 +77,6 @@ def _describe(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, 
         current = inner
     name = ".".join(parts)
     return name, label
-
-
-def _reason(error: dict[str, Any]) -> str:
-    template = REASONS.get(str(error.get("type")), "格式不正确")
-    ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
-    if "expected" in ctx:  # "'deputy' or 'deliberation'" -> "deputy、deliberation"
-        ctx["expected"] = ctx["expected"].replace("'", "").replace(" or ", "、").replace(", ", "、")
-    try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
-        return template.split("{")[0].rstrip("：") or "格式不正确"
 
 
 def translate(error_contexts: list[ValidationErrorContext[Any]]) -> list[dict[str, Any]]:

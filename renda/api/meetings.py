@@ -17,8 +17,9 @@ from ninja.params import PathEx
 
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams, page_of
-from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, InputSchema
+from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import NotFound
+from renda.core.inputs import InputSchema
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors, services
 from renda.meetings.models import Attendee, Meeting

@@ -20,12 +20,13 @@ from ninja.params import HeaderEx, PathEx
 from renda.accounts.client_ip import client_ip
 from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, KEY_DESCRIPTION, REPLAY_HEADER, render, run_idempotent
-from renda.api.opinion_schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
 from renda.api.pagination import PageParams, page_of
-from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, ValidationErrorOut
+from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from renda.core.errors import NotFound, ValidationFailed
+from renda.core.inputs import InputSchema
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import mask_name, mask_phone
+from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
 from renda.org.models import HandlingUnit, Station
 from renda.projects import selectors, services
 from renda.projects.models import CandidateList, Project, Proposal

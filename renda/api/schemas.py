@@ -13,10 +13,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams
+from renda.core.inputs import InputSchema
 from renda.core.scoping import Perm
 from renda.core.validation import mask_phone
 from renda.org.models import (
@@ -271,10 +271,6 @@ class DeputyQuery(PageParams):
     station: str | None = Field(None, max_length=32, title="站点", description="站点公开编号：只看在该站点进站的代表")
     group: int | None = Field(None, ge=1, title="代表小组", description="代表小组编号")
     region: str | None = Field(None, max_length=15, title="区划代码", description="区划代码：只看该区划及其下级")
-
-
-class InputSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MandateIn(InputSchema):

@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from renda.api.pagination import PageParams
-from renda.api.schemas import InputSchema
+from renda.core.inputs import InputSchema
 
 MAX_BODY_TEXT = 20_000
 

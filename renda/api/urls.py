@@ -11,12 +11,9 @@ from __future__ import annotations
 from renda.api import (
     deputies,
     docs,
-    governance,
     me,
     meetings,
-    opinions,
     projects,
-    public,
     regions,
     registry,
     stations,
@@ -26,6 +23,9 @@ from renda.api import (
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
+from renda.opinions import api as opinions
+from renda.opinions import governance_api as governance
+from renda.public import api as public
 
 api = RendaNinjaAPI(
     title="基层人大工作平台 API",

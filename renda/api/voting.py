@@ -21,8 +21,9 @@ from ninja.params import HeaderEx, PathEx
 from renda.accounts.client_ip import client_ip
 from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, TTL_SECONDS, clean_key
-from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, InputSchema
+from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import Conflict
+from renda.core.inputs import InputSchema
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors as meeting_selectors

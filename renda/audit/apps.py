@@ -5,3 +5,10 @@ class AuditConfig(AppConfig):
     name = "renda.audit"
     label = "audit"
     verbose_name = "审计日志"
+
+    def ready(self) -> None:
+        # core's action skeleton appends its events through this app (core imports no app).
+        from renda.audit.services import audit_entries
+        from renda.core.actions import use_audit_writer
+
+        use_audit_writer(audit_entries)

@@ -1,4 +1,6 @@
-"""Chinese names of audit actions, for timelines. An action without a label shows its code."""
+"""Chinese names of audit actions: the one registry every timeline reads (the staff pages, the
+API's ``timeline`` and the citizen's tracking steps). An action without a staff label shows its
+code; one without a citizen label is not shown to citizens (staff notes stay inside)."""
 
 ACTION_LABELS: dict[str, str] = {
     "region.create": "新增区划",
@@ -129,3 +131,25 @@ ACTION_LABELS: dict[str, str] = {
 
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+# What a citizen tracking their case reads (plain words, no staff names or notes).
+CITIZEN_LABELS = {
+    "opinion.submit": "已收到您的反映",
+    "opinion.route": "已交由承办单位办理",
+    "opinion.accept": "承办单位已受理",
+    "opinion.progress": "承办单位正在办理",
+    "opinion.return": "重新分派承办单位",
+    "opinion.answer": "已答复",
+    "opinion.merge": "与同类问题合并办理",
+    "opinion.reopen": "您不满意，已重新办理",
+    "opinion.escalate": "已提级由人大主席团/工委督办",
+    "opinion.close": "已办结",
+    "opinion.close_unrated": "已办结（未评价）",
+    "opinion.overdue": "已超过办理期限，正在督办",
+    "opinion.follow": "有群众附议",
+}
+
+
+def citizen_label(action: str) -> str | None:
+    return CITIZEN_LABELS.get(action)

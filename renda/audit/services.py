@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -204,3 +204,10 @@ def audit_record(
     with audit_batch() as chain:
         event = chain.add(entry)
     return event
+
+
+def audit_entries(entries: Sequence[Mapping[str, Any]]) -> None:
+    """Append several events under one lock of the chain head (the action skeleton's last step)."""
+    with audit_batch() as chain:
+        for entry in entries:
+            chain.add(AuditEntry(**entry))

@@ -53,7 +53,8 @@ from renda.core.rules import rule
 from renda.core.scoping import ROLE_PERMS, Scope, scope_for_user
 from renda.core.workdays import Deadline, add_workdays, is_workday
 from renda.notify.models import Channel, Notification
-from renda.opinions import services
+from renda.opinions import appointments as appointment_services
+from renda.opinions import intake, services
 from renda.opinions.models import (
     OPEN_STATES,
     Answer,
@@ -976,7 +977,7 @@ def _other_unit(plan: Plan, returned: HandlingUnit) -> HandlingUnit:
 
 def _run(step: Step, plan: Plan, plans: list[Plan], actors: _Actors) -> None:
     if step.action == "submit":
-        data = services.OpinionInput(
+        data = intake.OpinionInput(
             text=plan.text,
             region=plan.region,
             category=plan.category,
@@ -989,7 +990,7 @@ def _run(step: Step, plan: Plan, plans: list[Plan], actors: _Actors) -> None:
             consent=not plan.anonymous,
         )
         citizen = plan.source in (Source.QR, Source.WEB)
-        plan.opinion, _ = services.opinion_submit(data=data, scope=None if citizen else actors.entering(plan))
+        plan.opinion, _ = intake.opinion_submit(data=data, scope=None if citizen else actors.entering(plan))
         return
     opinion = plan.opinion
     assert opinion is not None
@@ -1047,7 +1048,7 @@ def _execute(plans: list[Plan], actors: _Actors, now: dt.datetime, batch: int = 
                 plan.done.append(step)
     # Citizens' submissions left waiting (no later step locked them): their after-work now,
     # as the worker would, so every timeline starts with its submission.
-    services.opinions_intake_process()
+    intake.opinions_intake_process()
 
 
 def _backdate(plans: list[Plan]) -> None:
@@ -1171,7 +1172,7 @@ def _build_slots(county: County, actors: _Actors, rng: random.Random, now: dt.da
             members = county.members.get(station.pk, [])
             deputy = rng.choice(members) if members else None
             township = county.townships[station.region.path[:9]]
-            created = services.slot_create(
+            created = appointment_services.slot_create(
                 scope=actors.township(township),
                 station=station,
                 starts_at=starts,
@@ -1185,7 +1186,9 @@ def _build_slots(county: County, actors: _Actors, rng: random.Random, now: dt.da
             for slot in created[:2]:
                 for _ in range(rng.choice([0, 0, 1, 1, 2])):
                     topic = rng.choice(APPOINTMENT_TOPICS).format(v=village.name)
-                    services.appointment_book(slot=slot, name=names.person(), phone=names.mobile(), topic=topic)
+                    appointment_services.appointment_book(
+                        slot=slot, name=names.person(), phone=names.mobile(), topic=topic
+                    )
                     appointments += 1
     return slots, appointments
 

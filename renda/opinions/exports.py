@@ -14,6 +14,8 @@ from renda.audit.services import audit_record
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import mask_name, mask_phone
 from renda.opinions.models import Opinion
+from renda.opinions.policy import can_see_person
+from renda.regions.models import Region
 
 MAX_ROWS = 50_000
 HEADERS = [
@@ -43,13 +45,11 @@ def _text(value: object) -> str:
 
 def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) -> bytes:
     scope.require(Perm.OPINION_VIEW)
-    personal = scope.has(Perm.PERSONAL_DATA)
+    personal = can_see_person(scope)  # the whole list; a unit also sees its own cases' citizens
     rows = list(qs.select_related("region", "category__parent", "unit")[: MAX_ROWS + 1])
     truncated = len(rows) > MAX_ROWS
     rows = rows[:MAX_ROWS]
     townships = {r.path[:9] for r in (o.region for o in rows)}
-    from renda.regions.models import Region
-
     names = dict(Region.objects.filter(path__in=townships).values_list("path", "name"))
     wb = Workbook()
     ws = wb.active
@@ -69,8 +69,10 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
                 str(o.category),
                 _text(o.title),
                 _text(o.text),
-                "匿名" if o.anonymous else _text(o.citizen_name if personal else mask_name(o.citizen_name)),
-                "" if o.anonymous else (o.citizen_phone if personal else mask_phone(o.citizen_phone)),
+                "匿名"
+                if o.anonymous
+                else _text(o.citizen_name if can_see_person(scope, o) else mask_name(o.citizen_name)),
+                "" if o.anonymous else (o.citizen_phone if can_see_person(scope, o) else mask_phone(o.citizen_phone)),
                 o.get_state_display(),
                 o.unit.name if o.unit else "",
                 o.deadline.isoformat() if o.deadline else "",

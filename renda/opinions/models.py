@@ -2,12 +2,13 @@
 appointments (预约见面), and the deliveries to the county's governance platform.
 
 The life of an opinion is in opinions/states.py (the transitions) and opinions/services.py
-(every write).
+(every write after the submission; the submission itself is opinions/intake.py).
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -176,6 +177,21 @@ class Opinion(TimeStampedModel):  # 意见建议
 
     def __str__(self) -> str:
         return f"{self.receipt_code} {self.title}"
+
+    @property
+    def citizen_label(self) -> str:
+        """The citizen as the audit log names them: by receipt code, never by name or phone."""
+        return f"群众（回执码 {self.receipt_code}）"
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """What an audit event keeps of the case: never the citizen's name or phone in clear."""
+        return {
+            "state": self.state,
+            "unit": self.unit.name if self.unit_id and self.unit else None,
+            "deadline": self.deadline,
+            "category": self.category_id,
+            "outcome": self.outcome or None,
+        }
 
     @property
     def is_open(self) -> bool:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from renda.audit.labels import citizen_label
 from renda.audit.models import AuditEvent
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.workdays import add_workdays
 from renda.opinions.models import OPEN_STATES, Answer, Opinion, ReceptionSlot, State
-from renda.opinions.services import visible_opinions_q
+from renda.opinions.policy import visible_opinions_q
 from renda.opinions.text import similar
 from renda.org.models import Category, Deputy, Station
 from renda.regions.models import Region, RegionLevel
@@ -113,30 +114,13 @@ def opinion_timeline(*, opinion: Opinion) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(target_type="opinions.opinion", target_id=str(opinion.pk)).order_by("seq")
 
 
-CITIZEN_STEPS = {
-    "opinion.submit": "已收到您的反映",
-    "opinion.route": "已交由承办单位办理",
-    "opinion.accept": "承办单位已受理",
-    "opinion.progress": "承办单位正在办理",
-    "opinion.return": "重新分派承办单位",
-    "opinion.answer": "已答复",
-    "opinion.merge": "与同类问题合并办理",
-    "opinion.reopen": "您不满意，已重新办理",
-    "opinion.escalate": "已提级由人大主席团/工委督办",
-    "opinion.close": "已办结",
-    "opinion.close_unrated": "已办结（未评价）",
-    "opinion.overdue": "已超过办理期限，正在督办",
-    "opinion.follow": "有群众附议",
-}
-
-
 def citizen_steps(*, opinion: Opinion) -> list[tuple[dt.datetime, str]]:
     """The timeline in plain Chinese for the tracking page (no staff names, no notes)."""
     steps = []
     if opinion.intake_pending:  # stored and acknowledged; its submit event is being appended
-        steps.append((opinion.created_at, CITIZEN_STEPS["opinion.submit"]))
+        steps.append((opinion.created_at, citizen_label("opinion.submit") or ""))
     for event in opinion_timeline(opinion=opinion).only("created_at", "action"):
-        label = CITIZEN_STEPS.get(event.action)
+        label = citizen_label(event.action)
         if label:
             steps.append((event.created_at, label))
     return steps

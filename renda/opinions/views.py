@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -13,10 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.inputs import parse_form
 from renda.core.paging import int_param, paginate
+from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import mask_name, mask_phone
-from renda.opinions import selectors, services, states
+from renda.opinions import appointments, intake, policy, selectors
+from renda.opinions.actions import ACTIONS
+from renda.opinions.exports import opinions_export
 from renda.opinions.forms import OfflineOpinionForm
 from renda.opinions.models import OPEN_STATES, Appointment, AppointmentState, Opinion, ReceptionSlot, Source, State
 from renda.opinions.routing import suggested_unit, unit_choices
@@ -68,16 +73,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "opinions/queue.html", context)
 
 
-def _can_see_person(scope: Scope, opinion: Opinion) -> bool:
-    """Those who handle the case see the citizen's name and phone: staff of the region and the assigned unit."""
-    return scope.has(Perm.PERSONAL_DATA) or (opinion.unit_id is not None and opinion.unit_id in scope.unit_ids)
-
-
 def _detail_context(request: HttpRequest, scope: Scope, opinion: Opinion, **extra: Any) -> dict[str, Any]:
-    actions = {t.name for t in states.allowed(opinion.state, scope.perms)}
-    if Perm.OPINION_HANDLE in scope.perms and opinion.unit_id not in scope.unit_ids:
-        actions -= {"accept", "return", "progress", "unit_answer"}
-    show_person = _can_see_person(scope, opinion)
+    actions = {t.name for t in policy.available(scope, opinion)}
+    show_person = policy.can_see_person(scope, opinion)
     context: dict[str, Any] = {
         "opinion": opinion,
         "actions": actions,
@@ -90,8 +88,6 @@ def _detail_context(request: HttpRequest, scope: Scope, opinion: Opinion, **extr
         context["units"] = unit_choices(scope=scope, opinion=opinion)
         suggested = suggested_unit(opinion=opinion)
         context["suggested_unit_id"] = suggested.pk if suggested else None
-        from renda.core.rules import rule
-
         context["default_workdays"] = rule("opinion.route_workdays")
     if "merge" in actions:
         context["duplicates"] = selectors.duplicate_candidates(opinion=opinion)
@@ -107,80 +103,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "opinions/detail.html", _detail_context(request, scope, opinion))
 
 
-ACTION_MESSAGES = {
-    "answer_directly": "已答复，答复已通知群众",
-    "refer": "已转代表形成建议，并告知群众",
-    "merge": "已合并",
-    "route": "已分流交办",
-    "accept": "已受理",
-    "return": "已退回乡镇/街道重新分办",
-    "progress": "已记录办理进展",
-    "unit_answer": "已答复，答复已通知群众",
-    "escalated_answer": "已答复，答复已通知群众",
-}
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one transition on a case. Errors re-show the case page; nothing is half-written."""
+    """Run one action of the case page (opinions/actions.py). Errors re-show the case page;
+    nothing is half-written."""
     scope = scope_for_user(request.user)
-    transition = states.TRANSITIONS.get(action)
-    if transition is None or transition.perm is None:
+    entry = ACTIONS.get(action)
+    if entry is None:
         raise NotFound("没有这个操作")
-    scope.require(transition.perm)  # before looking at the input or the case
+    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the case
     opinion = selectors.opinion_detail(scope=scope, pk=pk)
-    data = request.POST
     try:
-        if action == "answer_directly":
-            services.opinion_answer_directly(scope=scope, opinion=opinion, text=data.get("text", ""))
-        elif action == "refer":
-            services.opinion_refer(scope=scope, opinion=opinion, text=data.get("text", ""))
-        elif action == "merge":
-            code = data.get("into", "").strip().upper()[:12]
-            into = selectors.opinion_base(scope=scope).filter(receipt_code=code).first()
-            if into is None:
-                raise ValidationFailed(f"找不到回执码为“{code}”的意见", field="into")
-            services.opinion_merge(scope=scope, opinion=opinion, into=into, reason=data.get("reason", ""))
-        elif action == "route":
-            unit_id = data.get("unit", "")
-            unit = (
-                unit_choices(scope=scope, opinion=opinion).filter(pk=int(unit_id)).first()
-                if unit_id.isdigit()
-                else None
-            )
-            if unit is None:
-                raise ValidationFailed("请选择承办单位", field="unit")
-            days = data.get("workdays", "")
-            if not days.isdigit() or len(days) > 3:
-                raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
-            services.opinion_route(
-                scope=scope, opinion=opinion, unit=unit, workdays=int(days), note=data.get("note", "")
-            )
-        elif action == "accept":
-            services.opinion_accept(scope=scope, opinion=opinion)
-        elif action == "return":
-            services.opinion_return(scope=scope, opinion=opinion, reason=data.get("reason", ""))
-        elif action == "progress":
-            services.opinion_progress(scope=scope, opinion=opinion, note=data.get("note", ""))
-        elif action == "unit_answer":
-            services.opinion_unit_answer(
-                scope=scope, opinion=opinion, text=data.get("text", ""), attachment=request.FILES.get("attachment")
-            )
-        elif action == "escalated_answer":
-            services.opinion_escalated_answer(scope=scope, opinion=opinion, text=data.get("text", ""))
-        else:
-            raise NotFound("没有这个操作")
-    except ValidationFailed as exc:
-        context = _detail_context(
-            request,
-            scope,
-            selectors.opinion_detail(scope=scope, pk=pk),
-            error=exc.message,
-            error_action=action,
-            posted=data,
-        )
-        return render(request, "opinions/detail.html", context, status=400)
+        entry.run(scope, opinion, parse_form(entry.input, request.POST), request.FILES)
     except RendaError as exc:
         if exc.status_code in (403, 404):
             raise
@@ -190,10 +125,10 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             selectors.opinion_detail(scope=scope, pk=pk),
             error=exc.message,
             error_action=action,
-            posted=data,
+            posted=request.POST,
         )
         return render(request, "opinions/detail.html", context, status=exc.status_code)
-    messages.success(request, ACTION_MESSAGES.get(action, "已保存"))
+    messages.success(request, entry.message)
     return redirect("opinions:detail", pk=pk)
 
 
@@ -201,8 +136,6 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
     """The current list as Excel; personal data only for those who may see it; audited."""
-    from renda.opinions.exports import opinions_export
-
     scope = scope_for_user(request.user)
     scope.require(Perm.OPINION_VIEW)
     qs = selectors.opinion_list(scope=scope, filters=_filters(request))
@@ -225,9 +158,9 @@ def enter(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         deputy = Deputy.objects.filter(pk__in=scope.deputy_ids).first() if scope.deputy_ids else None
         try:
-            opinion, _ = services.opinion_submit(
+            opinion, _ = intake.opinion_submit(
                 scope=scope,
-                data=services.OpinionInput(
+                data=intake.OpinionInput(
                     text=data["text"],
                     region=data["region"],
                     category=data["category"],
@@ -251,8 +184,6 @@ def enter(request: HttpRequest) -> HttpResponse:
             }
             messages.success(request, f"已录入，回执码 {opinion.receipt_code}。可继续录入下一件。")
             return redirect("opinions:enter")
-    import secrets
-
     return render(request, "opinions/enter.html", {"form": form, "idempotency_key": secrets.token_urlsafe(16)})
 
 
@@ -280,7 +211,7 @@ def slots(request: HttpRequest) -> HttpResponse:
             except ValueError:
                 raise ValidationFailed("请填写正确的日期和时间", field="date") from None
             tz = timezone.get_current_timezone()
-            created = services.slot_create(
+            created = appointments.slot_create(
                 scope=scope,
                 station=station,
                 deputy=deputy,
@@ -335,7 +266,7 @@ def appointment_state(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = scope.get(Appointment.objects.all(), perm=Perm.OPINION_ENTER, pk=pk)
     state = request.POST.get("state", "")
     try:
-        services.appointment_set_state(scope=scope, appointment=appointment, state=state)
+        appointments.appointment_set_state(scope=scope, appointment=appointment, state=state)
     except RendaError as exc:
         if exc.status_code == 404:
             raise

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.core.errors import RendaError, ValidationFailed
 from renda.core.ratelimit import RateLimited, check_rate
 from renda.core.validation import id_or_none, mask_name
-from renda.opinions import refs, selectors, services
+from renda.opinions import appointments, intake, refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
 from renda.org.models import Category, Deputy, Station
 from renda.regions.models import Region
@@ -31,7 +31,7 @@ def client_ip(request: HttpRequest) -> str:
 def _owner(kind: str, public_id: str) -> tuple[Deputy | None, Station | None]:
     if kind == "deputy":
         deputy = get_object_or_404(Deputy.objects.select_related("region"), public_id=public_id, is_active=True)
-        return deputy, services.deputy_home_station(deputy)
+        return deputy, intake.deputy_home_station(deputy)
     station = refs.active_station(public_id)
     if station is None:
         raise Http404("联络站不存在或已停用")
@@ -96,8 +96,8 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
         if errors:
             raise ValidationFailed(errors["region"], field="region")
         assert region is not None
-        opinion, _created = services.opinion_submit(
-            data=services.OpinionInput(
+        opinion, _created = intake.opinion_submit(
+            data=intake.OpinionInput(
                 text=data.get("text", ""),
                 region=region,
                 category=category,
@@ -286,7 +286,7 @@ def book(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
             context["error"] = "请选择一个可预约的时段"
             return render(request, "public/book.html", context, status=400)
         try:
-            appointment, _ = services.appointment_book(
+            appointment, _ = appointments.appointment_book(
                 slot=slot,
                 name=request.POST.get("name", ""),
                 phone=request.POST.get("phone", ""),

@@ -628,7 +628,7 @@ def suggestion_return(*, scope: Scope, suggestion: Suggestion, reason: str) -> S
 def suggestion_convert(*, scope: Scope, suggestion: Suggestion, reason: str) -> Suggestion:
     """转为一般意见: not a suggestion in substance (a single small matter, a personal request); it
     becomes an ordinary opinion in 民意处理, linked both ways."""
-    from renda.opinions import services as opinion_services
+    from renda.opinions import intake as opinion_intake
     from renda.opinions.models import Source
     from renda.regions.models import RegionLevel
 
@@ -639,13 +639,13 @@ def suggestion_convert(*, scope: Scope, suggestion: Suggestion, reason: str) -> 
     region = lead.region if lead.region.path.startswith(s.region.path) else s.region
     if region.level < RegionLevel.TOWNSHIP:
         raise ValidationFailed("找不到事情所在的乡镇/街道，不能转为一般意见", field="reason")
-    home = opinion_services.deputy_home_station(lead)
+    home = opinion_intake.deputy_home_station(lead)
     same_town = home is not None and region.path.startswith(home.region.path[:9])
     parts = [f"【由代表建议转为一般意见】{s.title}", s.content, s.problem, s.proposal]
     text = "\n".join(p for p in parts if p.strip())[: int(rule("opinion.max_text"))]
-    opinion, _ = opinion_services.opinion_submit(
+    opinion, _ = opinion_intake.opinion_submit(
         scope=scope,
-        data=opinion_services.OpinionInput(
+        data=opinion_intake.OpinionInput(
             text=text,
             region=region,
             category=s.category,

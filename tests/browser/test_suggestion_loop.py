@@ -15,7 +15,7 @@ from docx import Document
 from renda.accounts.models import Role, RoleAssignment
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import scope_for_user, system_scope
-from renda.opinions import services as opinion_services
+from renda.opinions import intake as opinion_intake
 from renda.org.demo_county import DEMO_PASSWORD
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 from renda.suggestions.models import State, Suggestion
@@ -72,9 +72,9 @@ def test_joint_suggestion_closed_loop(
     deputy_scope = scope_for_user(RoleAssignment.objects.get(user__username="deputy").user)
     lamp = Category.objects.get(name="路灯")
     opinions = [
-        opinion_services.opinion_submit(
+        opinion_intake.opinion_submit(
             scope=deputy_scope,
-            data=opinion_services.OpinionInput(
+            data=opinion_intake.OpinionInput(
                 text=text, region=deputy.region, category=lamp, source="visit", deputy=deputy, anonymous=True
             ),
         )[0]

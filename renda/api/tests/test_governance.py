@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from renda.api.tests.conftest import API, ApiClient
 from renda.audit.models import AuditEvent
 from renda.core.scoping import Scope
-from renda.opinions import services
+from renda.opinions import intake, services
 from renda.opinions.models import Answer, InboundEvent, Opinion, State, WebhookDelivery
 from renda.org.models import Category, HandlingUnit, Station
 from renda.regions.models import Region
@@ -47,8 +47,8 @@ def routed(
     lamp_category: Category,
     clerk_unit: HandlingUnit,
 ) -> Opinion:
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="村口路灯坏了半个月，希望尽快修好。",
             region=village,
             category=lamp_category,
@@ -70,8 +70,8 @@ def test_an_event_for_a_case_never_sent_to_the_platform_is_refused(
     lamp_category: Category,
     clerk_unit: HandlingUnit,
 ) -> None:
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="村口路灯坏了，希望修好。",
             region=village,
             category=lamp_category,
@@ -293,8 +293,8 @@ def _file_and_route(
     category: Category,
     unit: HandlingUnit,
 ) -> Opinion:
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="排水沟堵塞，下雨就积水。", region=village, category=category, station=liaison_station, anonymous=True
         )
     )

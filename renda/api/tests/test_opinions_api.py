@@ -23,7 +23,7 @@ from renda.accounts.models import RoleAssignment
 from renda.api.tests.conftest import API, ApiClient
 from renda.audit.models import AuditEvent
 from renda.core.scoping import Scope
-from renda.opinions import services
+from renda.opinions import appointments, intake, services
 from renda.opinions.models import Answer, Appointment, Opinion, OpinionPhoto, RatingRecord, ReceptionSlot, State
 from renda.opinions.tests.conftest import jpeg_bytes
 from renda.org.models import Category, Deputy, HandlingUnit, Station
@@ -67,8 +67,8 @@ def counts() -> tuple[int, int, int, int]:
 
 def file_case(station: Station, village: Region, category: Category, **extra: Any) -> Opinion:
     data: dict[str, Any] = {"text": "路灯不亮需要维修一下。", "citizen_phone": PHONE, "consent": True} | extra
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(region=village, category=category, station=station, **data)
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(region=village, category=category, station=station, **data)
     )
     return opinion
 
@@ -508,7 +508,7 @@ def test_booking_a_free_slot(
     deputy = RoleAssignment.objects.get(user=user_named("deputy")).deputy
     assert deputy is not None
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
-    (slot,) = services.slot_create(
+    (slot,) = appointments.slot_create(
         scope=scope_of("township"), station=liaison_station, deputy=deputy, starts_at=start,
         ends_at=start + dt.timedelta(hours=2), capacity=2,
     )  # fmt: skip
@@ -548,10 +548,8 @@ def test_another_townships_case_is_404_for_township_staff_and_changes_nothing(
 ) -> None:
     elsewhere = Region.objects.filter(parent=other_township, level=RegionLevel.VILLAGE).first()
     assert elsewhere is not None
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
-            text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True
-        )
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True)
     )
     staff = api_as("township")
     before = counts()

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from renda.core.errors import Conflict
-from renda.opinions import services
+from renda.opinions import intake, services
 from renda.opinions.models import Follower, Opinion, State
 from renda.opinions.selectors import duplicate_candidates
 
@@ -14,8 +14,8 @@ TEXT = "白鹭社区东门口的路灯已经坏了两个星期，晚上很黑，
 
 @pytest.fixture
 def first(liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text=TEXT,
             region=village,
             category=lamp_category,
@@ -58,8 +58,8 @@ def test_an_unrelated_text_shows_nothing(first, village, lamp_category):
 def test_staff_see_the_duplicate_flagged_and_merge_it_with_links_both_ways(
     client_as, scope_of, first, liaison_station, village, lamp_category, outbox, django_capture_on_commit_callbacks
 ):
-    second, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    second, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="东门口路灯坏了两个星期了，晚上太黑，请尽快修好。",
             region=village,
             category=lamp_category,
@@ -95,8 +95,8 @@ def test_a_case_cannot_be_merged_into_itself_or_into_a_closed_one(
 
     with pytest.raises(ValidationFailed, match="自身"):
         services.opinion_merge(scope=staff, opinion=first, into=first, reason="x")
-    closed, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    closed, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="另一件已经办结的事情。",
             region=village,
             category=lamp_category,

@@ -15,7 +15,7 @@ from renda.core.errors import Conflict
 from renda.core.ratelimit import Limit, RateLimited, check_rates, claim, release
 from renda.core.rules import rule
 from renda.notify.models import Notification
-from renda.opinions import refs, selectors, services
+from renda.opinions import intake, refs, selectors, services
 from renda.opinions.models import Opinion, State
 
 _phones = iter(range(random.randrange(9_000_000), 10_000_000))
@@ -37,7 +37,7 @@ def data(village, category, station, **extra):
         "citizen_phone": fresh_phone(),
         "consent": True,
     } | extra
-    return services.OpinionInput(**values)
+    return intake.OpinionInput(**values)
 
 
 def submit_events(opinion):
@@ -72,7 +72,7 @@ def test_eager_the_worker_runs_after_commit_and_completes_the_case(
     # then the after-submit work has run once: one submit event with the submission's time,
     [event] = submit_events(opinion)
     assert not opinion.intake_pending
-    assert event.created_at == opinion.created_at and event.actor_label == services.citizen_label(opinion)
+    assert event.created_at == opinion.created_at and event.actor_label == opinion.citizen_label
     assert event.after["phone"] == f"{phone[:3]}****{phone[-4:]}" and phone not in str(event.after)
     assert event.after["fingerprint"] == opinion.submit_fingerprint
     # a suggested category, the staff's inbox message and the SMS receipt,
@@ -88,7 +88,7 @@ def test_eager_the_worker_runs_after_commit_and_completes_the_case(
 @pytest.mark.django_db
 def test_a_waiting_case_is_acknowledged_shown_and_completed_by_the_sweep(liaison_station, village, lamp_category):
     # Given a submission whose after-submit task has not run (lost, or the worker is down)
-    opinion, created = services.opinion_submit(data=data(village, lamp_category, liaison_station), idempotency_key="w1")
+    opinion, created = intake.opinion_submit(data=data(village, lamp_category, liaison_station), idempotency_key="w1")
     assert created and Opinion.objects.get(pk=opinion.pk).intake_pending
     assert submit_events(opinion) == []
     # the citizen already sees it received,
@@ -100,14 +100,14 @@ def test_a_waiting_case_is_acknowledged_shown_and_completed_by_the_sweep(liaison
     assert not opinion.intake_pending and len(submit_events(opinion)) == 1
     assert [label for _, label in selectors.citizen_steps(opinion=opinion)] == ["已收到您的反映"]
     # and again changes nothing.
-    assert services.opinions_intake_process() == 0
+    assert intake.opinions_intake_process() == 0
     assert len(submit_events(opinion)) == 1
     assert audit_verify_chain().ok
 
 
 @pytest.mark.django_db
 def test_a_change_to_a_waiting_case_appends_its_submission_first(scope_of, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    opinion, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
     services.opinion_answer_directly(scope=scope_of("township"), opinion=opinion, text="已安排电工今天修复路灯。")
     actions = list(
         AuditEvent.objects.filter(target_id=str(opinion.pk), target_type="opinions.opinion").values_list(
@@ -115,13 +115,13 @@ def test_a_change_to_a_waiting_case_appends_its_submission_first(scope_of, liais
         )
     )
     assert actions == ["opinion.submit", "opinion.answer"]
-    assert services.opinions_intake_process() == 0  # nothing left for the worker
+    assert intake.opinions_intake_process() == 0  # nothing left for the worker
 
 
 @pytest.mark.django_db
 def test_merging_two_waiting_cases_appends_both_submissions_first(scope_of, liaison_station, village, lamp_category):
-    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
-    second, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station, text="村口路灯还是不亮。"))
+    first, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
+    second, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station, text="村口路灯还是不亮。"))
     services.opinion_merge(scope=scope_of("township"), opinion=second, into=first, reason="同一盏路灯")
     events = list(AuditEvent.objects.filter(target_id__in=[str(first.pk), str(second.pk)]).order_by("seq"))
     actions = [(e.target_id, e.action) for e in events if e.target_type == "opinions.opinion"]
@@ -137,29 +137,29 @@ def test_a_replay_costs_no_rate_limit_hit_and_a_refused_submission_stores_nothin
 ):
     limit = int(rule("opinion.rate_per_phone_day"))
     phone = fresh_phone()
-    first, created = services.opinion_submit(
+    first, created = intake.opinion_submit(
         data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
     )
     assert created
     for _ in range(limit + 2):  # replays: the first case each time, never counted
-        again, created = services.opinion_submit(
+        again, created = intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
         )
         assert again.pk == first.pk and not created
     for n in range(limit - 1):
-        services.opinion_submit(
+        intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone, text=f"第{n}件事情需要反映一下。")
         )
     before = (Opinion.objects.count(), AuditEvent.objects.count())
     with pytest.raises(RateLimited, match="今日提交次数已达上限"):
-        services.opinion_submit(
+        intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="又一件事情需要反映。"),
             idempotency_key="r2",
         )
     assert (Opinion.objects.count(), AuditEvent.objects.count()) == before
     assert not Opinion.objects.filter(idempotency_key="r2").exists()
     # At the limit, a retry of a stored submission is still answered with it, not refused.
-    again, created = services.opinion_submit(
+    again, created = intake.opinion_submit(
         data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key="r1"
     )
     assert again.pk == first.pk and not created
@@ -175,19 +175,19 @@ def test_outside_a_transaction_one_insert_stores_it_and_a_replay_or_refusal_leav
     assert not connection.in_atomic_block
     phone = fresh_phone()
     key = f"auto-{uuid.uuid4().hex}"
-    first, created = services.opinion_submit(
+    first, created = intake.opinion_submit(
         data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key=key
     )
     assert created and Opinion.objects.filter(pk=first.pk, intake_pending=False).exists()  # eager: done
     # the same key with the same content: the first case, nothing new stored or counted;
     before = (Opinion.objects.count(), AuditEvent.objects.count())
-    again, created = services.opinion_submit(
+    again, created = intake.opinion_submit(
         data=data(village, lamp_category, liaison_station, citizen_phone=phone), idempotency_key=key
     )
     assert again.pk == first.pk and not created
     # the same key with other content: refused in Chinese;
     with pytest.raises(Conflict, match="该提交编号已使用过且内容不同"):
-        services.opinion_submit(
+        intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="换了一件事情来反映。"),
             idempotency_key=key,
         )
@@ -195,12 +195,12 @@ def test_outside_a_transaction_one_insert_stores_it_and_a_replay_or_refusal_leav
     # past the limit: refused, nothing stored, and the connection still works.
     limit = int(rule("opinion.rate_per_phone_day"))
     for n in range(limit - 1):
-        services.opinion_submit(
+        intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone, text=f"第{n}件事情需要反映。")
         )
     count = Opinion.objects.count()
     with pytest.raises(RateLimited):
-        services.opinion_submit(
+        intake.opinion_submit(
             data=data(village, lamp_category, liaison_station, citizen_phone=phone, text="再一件事情需要反映。")
         )
     assert Opinion.objects.count() == count
@@ -219,7 +219,7 @@ def test_with_a_worker_a_submission_queues_nothing_and_the_tick_completes_it(
     monkeypatch.setattr(tasks.intake, "apply_async", lambda *a, **kwargs: queued.append(kwargs))
     monkeypatch.setattr(tasks.intake, "delay", lambda *a, **kwargs: queued.append(kwargs))
     app.conf.task_always_eager = False  # as with Redis and a worker (the autouse fixture restores it)
-    release(services.INTAKE_RUNNING)  # with REDIS_URL a claim outlives tests
+    release(intake.INTAKE_RUNNING)  # with REDIS_URL a claim outlives tests
     try:
         # Given a worker, a citizen's submission asks nothing of Redis or the queue after commit,
         with django_capture_on_commit_callbacks(execute=True):
@@ -231,17 +231,17 @@ def test_with_a_worker_a_submission_queues_nothing_and_the_tick_completes_it(
         assert beat_schedule()["opinions.intake"]["schedule"] == 1.0
         assert beat_schedule()["opinions.intake"]["options"] == {"expires": 1.0}
         # a tick while another worker's loop runs returns at once and leaves the case to it,
-        assert claim(services.INTAKE_RUNNING, 60)
-        assert services.opinions_intake_process() is None
+        assert claim(intake.INTAKE_RUNNING, 60)
+        assert intake.opinions_intake_process() is None
         assert Opinion.objects.get(pk=opinion.pk).intake_pending
-        release(services.INTAKE_RUNNING)
+        release(intake.INTAKE_RUNNING)
         # and the next tick completes it, once.
-        assert services.opinions_intake_process() >= 1
+        assert intake.opinions_intake_process() >= 1
         opinion.refresh_from_db()
         assert not opinion.intake_pending and len(submit_events(opinion)) == 1
-        assert services.opinions_intake_process() == 0
+        assert intake.opinions_intake_process() == 0
     finally:
-        release(services.INTAKE_RUNNING)
+        release(intake.INTAKE_RUNNING)
         app.conf.task_always_eager = True
 
 
@@ -250,15 +250,15 @@ def test_under_load_one_loop_keeps_serving_cases_as_they_arrive(monkeypatch, lia
     # While cases keep arriving the worker's loop looks again every moment instead of returning,
     # and returns once a look finds nothing.
     arrivals = [2, 1, 0]
-    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    first, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
     submitted = [first]
 
     def sleep(_seconds):
         for _ in range(arrivals.pop(0)):
-            submitted.append(services.opinion_submit(data=data(village, lamp_category, liaison_station))[0])
+            submitted.append(intake.opinion_submit(data=data(village, lamp_category, liaison_station))[0])
 
-    monkeypatch.setattr(services.time, "sleep", sleep)
-    assert services.opinions_intake_process(linger=60) == 4
+    monkeypatch.setattr(intake.time, "sleep", sleep)
+    assert intake.opinions_intake_process(linger=60) == 4
     assert arrivals == []  # it looked three more times: 2 new, 1 new, none
     assert not Opinion.objects.filter(pk__in=[o.pk for o in submitted], intake_pending=True).exists()
     assert all(len(submit_events(o)) == 1 for o in submitted)
@@ -266,14 +266,14 @@ def test_under_load_one_loop_keeps_serving_cases_as_they_arrive(monkeypatch, lia
 
 @pytest.mark.django_db
 def test_staff_get_one_inbox_message_for_cases_that_arrive_together(liaison_station, village, lamp_category):
-    opinions = [services.opinion_submit(data=data(village, lamp_category, liaison_station))[0] for _ in range(3)]
-    services.opinions_intake_process()
+    opinions = [intake.opinion_submit(data=data(village, lamp_category, liaison_station))[0] for _ in range(3)]
+    intake.opinions_intake_process()
     [message] = Notification.objects.filter(to_user__username="township", body__startswith="新意见待分办")
     assert message.body.startswith("新意见待分办 3 件：") and opinions[0].title in message.body
     assert message.link == "/opinions/?state=submitted"
     # A case alone is named and linked.
-    alone, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
-    services.opinions_intake_process()
+    alone, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
+    intake.opinions_intake_process()
     latest = Notification.objects.filter(to_user__username="township").latest("pk")
     assert latest.target_id == str(alone.pk) and latest.link == f"/opinions/{alone.pk}/"
 
@@ -319,8 +319,8 @@ def test_a_submit_event_appended_by_the_worker_is_tamper_evident(liaison_station
 
     from renda.audit.tests.test_chain import disable_guard
 
-    opinion, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
-    services.opinions_intake_process()
+    opinion, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
+    intake.opinions_intake_process()
     [event] = submit_events(opinion)
     call_command("verify_audit")  # intact
     if connection.vendor == "postgresql":  # no pending deferred FK checks, or ALTER TABLE is refused
@@ -343,12 +343,12 @@ def test_a_calendar_edit_reaches_the_next_submission_in_this_process(liaison_sta
     from renda.core.workdays import calendar_changed, workday_status
 
     calendar_changed()
-    first, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    first, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
     # The administrator declares the next working day a holiday (the deadline is kept 10 s per process).
     day = timezone.localdate() + dt.timedelta(days=1)
     while not workday_status(day)[0]:
         day += dt.timedelta(days=1)
     CalendarDay.objects.create(date=day, is_workday=False, name="临时放假")
     calendar_changed()
-    second, _ = services.opinion_submit(data=data(village, lamp_category, liaison_station))
+    second, _ = intake.opinion_submit(data=data(village, lamp_category, liaison_station))
     assert second.deadline > first.deadline

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from renda.audit.models import AuditEvent
-from renda.opinions import services
+from renda.opinions import intake, services
 from renda.opinions.models import Opinion, OpinionPhoto, State
 from renda.opinions.tests.conftest import jpeg_bytes
 
@@ -92,8 +92,8 @@ def test_the_whole_closed_loop(
 
 @pytest.mark.django_db
 def test_second_unsatisfied_escalates_and_the_presidium_answers(scope_of, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="垃圾清运不及时，夏天臭气熏天。",
             region=village,
             category=lamp_category,
@@ -120,14 +120,14 @@ def test_second_unsatisfied_escalates_and_the_presidium_answers(scope_of, liaiso
 @pytest.mark.django_db
 def test_unrated_answers_close_apart_and_overdue_cases_are_marked(scope_of, liaison_station, village, lamp_category):
     staff = scope_of("township")
-    answered, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    answered, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="希望增加一班公交车。", region=village, category=lamp_category, anonymous=True, station=liaison_station
         )
     )
     services.opinion_answer_directly(scope=staff, opinion=answered, text="已向交通局反映，将调整班次。")
-    waiting, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    waiting, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="桥面有裂缝，存在安全隐患。",
             region=village,
             category=lamp_category,
@@ -187,10 +187,8 @@ def test_another_townships_case_is_not_found_for_staff_and_units(client_as, scop
     from renda.regions.models import Region
 
     elsewhere = Region.objects.filter(level=5).exclude(path__startswith=scope_of("township").roots[0]).first()
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
-            text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True
-        )
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(text="别的乡镇的问题反映。", region=elsewhere, category=lamp_category, anonymous=True)
     )
     for user in ["township", "clerk", "liaison", "deputy"]:
         assert client_as(user).get(f"/opinions/{opinion.pk}/").status_code == 404
@@ -205,8 +203,8 @@ def test_another_townships_case_is_not_found_for_staff_and_units(client_as, scop
 
 @pytest.mark.django_db
 def test_a_unit_only_sees_what_was_routed_to_it(client_as, scope_of, liaison_station, village, lamp_category):
-    opinion, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="路灯不亮需要维修一下。",
             region=village,
             category=lamp_category,
@@ -224,8 +222,8 @@ def test_names_and_phones_are_masked_for_those_not_handling_the_case(
     client_as, liaison_station, village, lamp_category, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the commit, then the after-submit worker (eager)
-        opinion, _ = services.opinion_submit(
-            data=services.OpinionInput(
+        opinion, _ = intake.opinion_submit(
+            data=intake.OpinionInput(
                 text="路灯不亮需要维修一下。",
                 region=village,
                 category=lamp_category,

@@ -5,15 +5,15 @@ from openpyxl import load_workbook
 
 from renda.audit.models import AuditEvent
 from renda.notify.models import Notification
-from renda.opinions import services
+from renda.opinions import appointments, intake, services
 from renda.opinions.models import Opinion
 
 
 @pytest.fixture
 def case(liaison_station, village, lamp_category, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the commit, then the after-submit worker (eager)
-        opinion, _ = services.opinion_submit(
-            data=services.OpinionInput(
+        opinion, _ = intake.opinion_submit(
+            data=intake.OpinionInput(
                 text="村口路灯不亮，晚上很黑。",
                 region=village,
                 category=lamp_category,
@@ -89,7 +89,7 @@ def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
     from django.utils import timezone
 
     start = timezone.now() + dt.timedelta(days=3)
-    (slot,) = services.slot_create(
+    (slot,) = appointments.slot_create(
         scope=scope_of("liaison"),
         station=liaison_station,
         starts_at=start,
@@ -123,8 +123,8 @@ def test_booking_a_slot_confirms_by_sms_and_refuses_overbooking(
 def test_the_queue_lists_open_cases_before_finished_ones(
     client_as, scope_of, case, liaison_station, village, lamp_category
 ):
-    done, _ = services.opinion_submit(
-        data=services.OpinionInput(
+    done, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
             text="另一件已经办结的事情。",
             region=village,
             category=lamp_category,

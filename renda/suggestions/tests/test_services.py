@@ -83,12 +83,12 @@ def test_a_joint_draft_counts_only_confirmed_cosigners_and_links_opinions(drive,
         selectors.linkable_opinions(scope=scope_of("deputy")).filter(region__path__startswith=town.region.path)[:2]
     )
     if len(opinions) < 2:
-        from renda.opinions import services as opinion_services
+        from renda.opinions import intake as opinion_intake
 
         for text in ("村道路灯坏了很久没人修。", "晚上村口一片漆黑，老人出行不便。"):
-            opinion_services.opinion_submit(
+            opinion_intake.opinion_submit(
                 scope=scope_of("deputy"),
-                data=opinion_services.OpinionInput(
+                data=opinion_intake.OpinionInput(
                     text=text,
                     region=town.deputy.region,
                     category=town.category,
@@ -231,13 +231,12 @@ def test_only_the_lead_edits_and_submits(drive, scope_of):
 
 
 def test_linking_an_opinion_the_deputy_cannot_see_is_refused(scope_of, town):
-
-    from renda.opinions import services as opinion_services
+    from renda.opinions import intake as opinion_intake
     from renda.regions.models import Region
 
     village = Region.objects.filter(level=5).exclude(path__startswith=town.region.path).first()
-    foreign, _ = opinion_services.opinion_submit(
-        data=opinion_services.OpinionInput(
+    foreign, _ = opinion_intake.opinion_submit(
+        data=opinion_intake.OpinionInput(
             text="别处的路灯坏了很久。", region=village, category=town.category, anonymous=True
         )
     )

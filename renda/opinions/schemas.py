@@ -16,16 +16,16 @@ from ninja import Field, Schema
 
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams
-from renda.api.schemas import DeputyBrief, InputSchema, MandateBrief, RegionBrief, StationBrief, UnitBrief, _label
-from renda.core.scoping import Perm, Scope
+from renda.api.schemas import DeputyBrief, MandateBrief, RegionBrief, StationBrief, UnitBrief, _label
+from renda.audit.labels import action_label
+from renda.core.inputs import MAX_BODY_TEXT, InputSchema
+from renda.core.scoping import Scope
 from renda.core.validation import mask_name, mask_phone
-from renda.opinions import selectors, states
-from renda.opinions.models import AnswerKind, Opinion, Outcome, Rating, Source, State
+from renda.opinions import policy, selectors
+from renda.opinions.actions import ACTIONS
+from renda.opinions.models import AnswerKind, Outcome, Rating, Source, State
 from renda.org.models import OfficerRole, StationKind
 
-# Hard caps on what a request may carry at all. The real limits (2,000 characters of opinion
-# text by default) are configurable rules, checked by the services with their own messages.
-MAX_BODY_TEXT = 20_000
 KEY_TITLE = "幂等键"
 PUBLIC_KEY_MAX = 64  # opinion_submit and appointment_book keep 64 characters of the key
 PUBLIC_KEY_DESCRIPTION = (
@@ -295,54 +295,9 @@ class AppointmentOut(Schema):
 # ---------------------------------------------------------------- staff: lists and the case
 
 
-def can_see_person(scope: Scope, opinion: Opinion) -> bool:
-    """Those who handle the case see the citizen: staff of the region and the assigned unit."""
-    return scope.has(Perm.PERSONAL_DATA) or (opinion.unit_id is not None and opinion.unit_id in scope.unit_ids)
-
-
 def _scope_of(context: Any) -> Scope | None:
     request = context.get("request") if isinstance(context, dict) else None
     return request_scope(request) if isinstance(request, HttpRequest) else None
-
-
-# URL segment of each staff transition (the transition names of opinions/states.py).
-ACTION_PATHS = {
-    "answer_directly": "answer",
-    "refer": "refer",
-    "merge": "merge",
-    "route": "route",
-    "accept": "accept",
-    "return": "return",
-    "progress": "progress",
-    "unit_answer": "unit-answer",
-    "escalated_answer": "escalated-answer",
-}
-UNIT_ACTIONS = {"accept", "return", "progress", "unit_answer"}
-
-
-def allowed_actions(scope: Scope, opinion: Opinion) -> list[states.Transition]:
-    found = states.allowed(opinion.state, scope.perms)
-    if opinion.unit_id not in scope.unit_ids:
-        found = [t for t in found if t.name not in UNIT_ACTIONS]
-    return found
-
-
-STAFF_ACTION_LABELS = {
-    "opinion.submit": "登记",
-    "opinion.route": "分流交办",
-    "opinion.accept": "受理",
-    "opinion.return": "退回",
-    "opinion.progress": "办理进展",
-    "opinion.answer": "答复",
-    "opinion.merge": "合并到其他意见",
-    "opinion.absorb": "并入同类意见",
-    "opinion.reopen": "不满意，重新办理",
-    "opinion.escalate": "提级督办",
-    "opinion.close": "办结",
-    "opinion.close_unrated": "逾期未评价办结",
-    "opinion.overdue": "逾期",
-    "opinion.follow": "附议",
-}
 
 
 class OpinionItem(Schema):
@@ -438,12 +393,12 @@ class OpinionDetail(OpinionItem):
     @staticmethod
     def resolve_citizen_name(obj: Any, context: Any) -> str:
         scope = _scope_of(context)
-        return str(obj.citizen_name) if scope and can_see_person(scope, obj) else mask_name(obj.citizen_name)
+        return str(obj.citizen_name) if scope and policy.can_see_person(scope, obj) else mask_name(obj.citizen_name)
 
     @staticmethod
     def resolve_citizen_phone(obj: Any, context: Any) -> str:
         scope = _scope_of(context)
-        return str(obj.citizen_phone) if scope and can_see_person(scope, obj) else mask_phone(obj.citizen_phone)
+        return str(obj.citizen_phone) if scope and policy.can_see_person(scope, obj) else mask_phone(obj.citizen_phone)
 
     @staticmethod
     def resolve_merged_into(obj: Any) -> str | None:
@@ -474,7 +429,8 @@ class OpinionDetail(OpinionItem):
         scope = _scope_of(context)
         if scope is None:
             return []
-        return [{"name": ACTION_PATHS[t.name], "label": t.label} for t in allowed_actions(scope, obj)]
+        routes = {a.name: a.route for a in ACTIONS}
+        return [{"name": routes[t.name], "label": t.label} for t in policy.available(scope, obj)]
 
     @staticmethod
     def resolve_timeline(obj: Any) -> list[dict[str, Any]]:
@@ -482,7 +438,7 @@ class OpinionDetail(OpinionItem):
             {
                 "at": e.created_at,
                 "action": e.action,
-                "label": STAFF_ACTION_LABELS.get(e.action, e.action),
+                "label": action_label(e.action),
                 "actor": e.actor_label,
                 "reason": e.reason,
             }
@@ -517,33 +473,6 @@ class OfflineOpinionIn(InputSchema):
         "", max_length=30, title="手机", description="当面留下电话即视为同意用于办理联系；不留电话按匿名登记"
     )
     anonymous: bool = Field(False, title="匿名")
-
-
-class RouteIn(InputSchema):
-    unit: int = Field(..., title="承办单位", description="承办单位编号（本乡镇/街道或上级县、市的单位）")
-    workdays: int | None = Field(None, title="办理期限", description="工作日，1–60；默认按规则设置")
-    note: str = Field("", max_length=MAX_BODY_TEXT, title="交办说明")
-
-
-class AnswerIn(InputSchema):
-    text: str = Field(..., max_length=MAX_BODY_TEXT, title="答复内容", description="5–5000 字")
-
-
-class ReferIn(InputSchema):
-    text: str = Field("", max_length=MAX_BODY_TEXT, title="告知群众的内容", description="不填则使用标准告知语")
-
-
-class MergeIn(InputSchema):
-    into: str = Field(..., max_length=20, title="目标意见回执码")
-    reason: str = Field(..., max_length=MAX_BODY_TEXT, title="合并理由")
-
-
-class ReasonIn(InputSchema):
-    reason: str = Field(..., max_length=MAX_BODY_TEXT, title="退回理由")
-
-
-class ProgressIn(InputSchema):
-    note: str = Field(..., max_length=MAX_BODY_TEXT, title="办理进展")
 
 
 # ---------------------------------------------------------------- governance platform (基层治理四平台)

@@ -1,7 +1,7 @@
 """基层治理四平台 → us: status updates on the cases we routed to the county's grassroots
 governance platform.
 
-The outbound half is renda/opinions/tasks.py (deliver_webhook): routed and answered cases are
+The outbound half is renda/opinions/governance.py (webhook_deliver, run by the opinions.deliver_webhook task): routed and answered cases are
 POSTed to settings.GOVERNANCE_WEBHOOK_URL, signed the same way. Inbound, the platform sends
 ``{"event_id", "receipt_code", "type": "accepted"|"progress"|"answered", "text"}`` with the
 header ``X-Renda-Signature: <hex HMAC-SHA256 of the raw body, keyed with GOVERNANCE_SECRET>``.
@@ -23,11 +23,11 @@ from ninja import Router
 from ninja.errors import HttpError, ValidationError, ValidationErrorContext
 
 from renda.api.errors import translate
-from renda.api.opinion_schemas import GovernanceEventIn, GovernanceEventOut
 from renda.api.schemas import ErrorOut, ValidationErrorOut
 from renda.core.errors import ValidationFailed
-from renda.opinions import services
-from renda.opinions.tasks import sign
+from renda.opinions import governance
+from renda.opinions.governance import sign
+from renda.opinions.schemas import GovernanceEventIn, GovernanceEventOut
 
 router = Router(auth=None, tags=["基层治理四平台对接"])
 
@@ -78,7 +78,7 @@ def governance_event(request: HttpRequest) -> dict[str, Any]:
         event = GovernanceEventIn.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ValidationError(translate([ValidationErrorContext(exc, GovernanceEventIn)])) from None
-    opinion, applied = services.platform_event_apply(
+    opinion, applied = governance.platform_event_apply(
         event_id=event.event_id, receipt_code=event.receipt_code.strip().upper(), kind=event.type, text=event.text
     )
     return {

@@ -17,7 +17,14 @@ from ninja.params import HeaderEx
 
 from renda.accounts.client_ip import client_ip
 from renda.api.idempotency import HEADER, REPLAY_HEADER, render
-from renda.api.opinion_schemas import (
+from renda.api.pagination import PageParams, page_of
+from renda.api.schemas import ErrorOut, ValidationErrorOut
+from renda.core.errors import NotFound, ValidationFailed
+from renda.core.ratelimit import check_rate
+from renda.core.validation import mask_name
+from renda.opinions import appointments, intake, refs, selectors, services
+from renda.opinions.models import Appointment, Opinion, ReceptionSlot, State
+from renda.opinions.schemas import (
     KEY_TITLE,
     PUBLIC_KEY_DESCRIPTION,
     PUBLIC_KEY_MAX,
@@ -34,13 +41,6 @@ from renda.api.opinion_schemas import (
     TrackOut,
     VillagePage,
 )
-from renda.api.pagination import PageParams, page_of
-from renda.api.schemas import ErrorOut, ValidationErrorOut
-from renda.core.errors import NotFound, ValidationFailed
-from renda.core.ratelimit import check_rate
-from renda.core.validation import mask_name
-from renda.opinions import refs, selectors, services
-from renda.opinions.models import Appointment, Opinion, ReceptionSlot, State
 from renda.org.models import Deputy, Station
 
 router = Router(auth=None, tags=["群众（免登录）"])
@@ -166,15 +166,15 @@ def _submit(request: HttpRequest, payload: PublicOpinionIn, key: str, photos: li
     if bool(payload.station) == bool(payload.deputy):
         raise ValidationFailed("请通过联络站码或代表码反映：station 与 deputy 二选一", field="station")
     deputy = _deputy(payload.deputy) if payload.deputy else None
-    station = services.deputy_home_station(deputy) if deputy is not None else _station(payload.station or "")
+    station = intake.deputy_home_station(deputy) if deputy is not None else _station(payload.station or "")
     region = refs.region(payload.region)
     if region is None:
         raise ValidationFailed("请选择事情发生的村/社区", field="region")
     category = refs.category(payload.category)
     if category is None:
         raise ValidationFailed("所选问题分类不存在，请重新选择", field="category")
-    opinion, created = services.opinion_submit(
-        data=services.OpinionInput(
+    opinion, created = intake.opinion_submit(
+        data=intake.OpinionInput(
             text=payload.text,
             region=region,
             category=category,
@@ -323,7 +323,7 @@ def public_book(request: HttpRequest, payload: AppointmentIn, idempotency_key: P
     slot = ReceptionSlot.objects.filter(pk=payload.slot, station__is_active=True).first()
     if slot is None:
         raise ValidationFailed("请选择一个可预约的时段", field="slot")
-    appointment, created = services.appointment_book(
+    appointment, created = appointments.appointment_book(
         slot=slot,
         name=payload.name,
         phone=payload.phone,

@@ -1,0 +1,249 @@
+"""The action skeleton: every write of every scene runs in this order, written once.
+
+    permission (the transition's)            403  before anything is read or locked
+    lock the rows, primary-key order         (core/locks.py)
+    prepare the fresh rows                   e.g. finish a case's pending after-submit work
+    scope and role rules on the fresh rows   404  (the scene's policy.authorize)
+    state rule on the fresh row              409  (the scene's states.py)
+    the scene's change                       the service's own code, through ``Step``
+    save only the changed fields
+    notifications                            rows written now; SMS and mail leave after commit
+    audit events last                        the audit chain's one lock is held the shortest time
+
+all inside one transaction, so a refusal anywhere leaves nothing half-written. A service
+(Zulip's ``do_*``, HackSoft's ``<entity>_<verb>``) calls :func:`perform` with its change as a
+function of a :class:`Step`; Wagtail's ``actions/`` put check, change and log in one place the
+same way. ``core`` is a leaf: the audit app hands in its writer at start-up
+(:func:`use_audit_writer`), so this module imports no app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from django.db import models, transaction
+from django.db.models import QuerySet
+
+from renda.core.locks import lock_rows
+from renda.core.scoping import Scope
+from renda.core.states import Machine, Transition
+
+M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
+
+AuditWriter = Callable[[Sequence[Mapping[str, Any]]], None]
+_audit_writer: list[AuditWriter] = []
+
+
+def use_audit_writer(writer: AuditWriter) -> None:
+    """Called once by the audit app when Django starts: how :func:`perform` appends its events."""
+    _audit_writer[:] = [writer]
+
+
+def write_audit(entries: Sequence[Mapping[str, Any]]) -> None:
+    if not entries:
+        return
+    if not _audit_writer:
+        raise RuntimeError("no audit writer: renda.audit must be in INSTALLED_APPS")
+    _audit_writer[0](entries)
+
+
+@dataclass(frozen=True)
+class Records(Generic[M]):
+    """How the skeleton handles one kind of record (one per scene entity).
+
+    ``snapshot`` is what an audit event keeps of the record (never personal data in clear);
+    ``label`` and ``region_path`` name it in the audit log; ``prepare`` runs on the locked rows
+    before any rule looks at them; ``authorize`` is the scene policy's scope and role rule.
+    """
+
+    machine: Machine
+    queryset: Callable[[], QuerySet[M]]
+    audit_prefix: str
+    snapshot: Callable[[M], dict[str, Any]]
+    label: Callable[[M], str]
+    region_path: Callable[[M], str]
+    authorize: Callable[[Scope, M, Transition], None] | None = None
+    prepare: Callable[[Sequence[M]], None] | None = None
+    missing: str = "记录不存在或不在您的管辖范围内"
+
+
+@dataclass
+class Step(Generic[M]):
+    """One action under way inside its transaction: the fresh locked rows, and what it changes."""
+
+    records: Records[M]
+    transition: Transition
+    scope: Scope | None
+    actor: Any
+    rows: dict[int, M]
+    row: M
+    before: dict[str, Any]
+    _changed: dict[int, tuple[models.Model, set[str]]] = field(default_factory=dict)
+    _notices: list[Callable[[], object]] = field(default_factory=list)
+    _events: list[dict[str, Any]] = field(default_factory=list)
+
+    def move(self, target: str, *, record: M | None = None) -> None:
+        """Put the record (the main one by default) in ``target``, which states.py must list."""
+        record = self.row if record is None else record
+        self.records.machine.move(record, self.transition.name, target)
+        self.changed(record, "state")
+
+    def set(self, record: models.Model, **values: Any) -> None:
+        """Assign fields; only those whose value changes are saved."""
+        for name, value in values.items():
+            model_field = record._meta.get_field(name)
+            attname = getattr(model_field, "attname", name)
+            old = getattr(record, attname)
+            setattr(record, name, value)
+            if getattr(record, attname) != old:
+                self.changed(record, name)
+
+    def changed(self, record: models.Model, *names: str) -> None:
+        """Fields already assigned by the caller that must be saved."""
+        key = id(record)
+        entry = self._changed.setdefault(key, (record, set()))
+        entry[1].update(names)
+
+    def notify(self, send: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """A message to send once the change is saved (before the audit events)."""
+        self._notices.append(lambda: send(*args, **kwargs))
+
+    def audit(
+        self,
+        action: str,
+        *,
+        record: M | None = None,
+        before: dict[str, Any] | None | bool = True,
+        reason: str = "",
+        actor: Any = None,
+        **extra: Any,
+    ) -> None:
+        """An audit event, written last: ``<prefix>.<action>`` on the record (the main one by default).
+
+        ``before=True`` keeps the main row's snapshot as it was when locked; ``None``/``False``
+        records none (a note, a follower, the absorbing side of a merge).
+        """
+        record = self.row if record is None else record
+        records = self.records
+        if before is True:
+            before_value: dict[str, Any] | None = self.before if record is self.row else records.snapshot(record)
+        elif before is False:
+            before_value = None
+        else:
+            before_value = before
+        self._events.append(
+            {
+                "actor": self.actor if actor is None else actor,
+                "action": f"{records.audit_prefix}.{action}",
+                "target": record,
+                "target_label": records.label(record),
+                "region_path": records.region_path(record),
+                "reason": reason,
+                "before": before_value,
+                "after": {**records.snapshot(record), **extra},
+            }
+        )
+
+    def _finish(self) -> None:
+        for record, names in self._changed.values():
+            if not names:
+                continue
+            fields = set(names)
+            if any(f.name == "updated_at" for f in record._meta.concrete_fields):
+                fields.add("updated_at")
+            record.save(update_fields=sorted(fields))
+        for send in self._notices:
+            send()
+        write_audit(self._events)
+
+
+def perform(
+    records: Records[M],
+    name: str,
+    *,
+    scope: Scope | None,
+    pks: Sequence[int],
+    change: Callable[[Step[M]], R],
+    actor: Any = None,
+) -> R:
+    """Run transition ``name`` on the row ``pks[0]`` (further pks: rows the change also needs locked).
+
+    ``scope=None`` is the citizen or the system (transitions without a permission); ``actor``
+    names them in the audit log. Returns what ``change`` returns.
+    """
+    transition = records.machine[name]
+    if transition.perm is not None:
+        if scope is None:
+            raise AssertionError(f"{name} needs a user's scope")
+        scope.require(transition.perm)
+    with transaction.atomic():
+        rows = lock_rows(records.queryset(), pks, missing=records.missing)
+        if records.prepare is not None:  # in the caller's order: the record acted on first
+            records.prepare([rows[pk] for pk in dict.fromkeys(pks)])
+        row = rows[pks[0]]
+        if scope is not None and transition.perm is not None and records.authorize is not None:
+            records.authorize(scope, row, transition)
+        records.machine.check(name, str(getattr(row, "state")))  # noqa: B009 (any model's state)
+        step = Step(
+            records=records,
+            transition=transition,
+            scope=scope,
+            actor=actor if actor is not None else (scope.actor if scope is not None else "系统"),
+            rows=rows,
+            row=row,
+            before=records.snapshot(row),
+        )
+        result = change(step)
+        step._finish()
+    return result
+
+
+@dataclass(frozen=True)
+class Action(Generic[M]):
+    """One row of a scene's ``actions.py``: what a button on the page and a POST to the API run.
+
+    ``name`` is the transition (states.py) and the page's ``act/<name>/``; ``path`` the API's
+    ``POST .../<path>``; ``input`` the schema both parse; ``run(scope, record, data, files)``
+    the service call; ``message`` what the page says after it succeeded.
+    """
+
+    name: str
+    input: type[Any]
+    run: Callable[[Scope, M, Any, Mapping[str, Any]], Any]
+    message: str
+    path: str = ""
+    summary: str = ""
+    description: str = ""
+
+    @property
+    def route(self) -> str:
+        return self.path or self.name.replace("_", "-")
+
+
+class ActionTable(Generic[M]):
+    """A scene's staff actions on one kind of record, in button order."""
+
+    def __init__(self, machine: Machine, actions: Sequence[Action[M]], *, noun: str, entity: str = "") -> None:
+        self.machine = machine
+        self.noun = noun  # names the API's routes: api:<route>_<noun>
+        self.entity = entity  # the machine's entity, for a scene with several kinds of record
+        self.actions = list(actions)
+        self.by_name = {a.name: a for a in self.actions}
+        self.by_route = {a.route: a for a in self.actions}
+        for a in self.actions:
+            key = f"{entity}.{a.name}" if entity else a.name
+            transition = machine.get(key)
+            if transition is None or transition.perm is None:
+                raise ValueError(f"action {a.name} has no staff transition in states.py")
+
+    def __iter__(self) -> Any:
+        return iter(self.actions)
+
+    def transition(self, action: Action[M]) -> Transition:
+        return self.machine[f"{self.entity}.{action.name}" if self.entity else action.name]
+
+    def get(self, name: str) -> Action[M] | None:
+        return self.by_name.get(name)

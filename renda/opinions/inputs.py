@@ -1,0 +1,39 @@
+"""One input per staff action on a case, parsed once: by django-ninja for the API and by
+``core.inputs.parse_form`` for the case page's forms (the same fields, limits and Chinese)."""
+
+from __future__ import annotations
+
+from ninja import Field
+
+from renda.core.inputs import MAX_BODY_TEXT, InputSchema
+
+
+class NoInput(InputSchema):
+    """An action that takes nothing but the case (受理)."""
+
+
+class RouteIn(InputSchema):
+    unit: int = Field(..., title="承办单位", description="承办单位编号（本乡镇/街道或上级县、市的单位）")
+    workdays: int | None = Field(None, title="办理期限", description="工作日，1–60；默认按规则设置")
+    note: str = Field("", max_length=MAX_BODY_TEXT, title="交办说明")
+
+
+class AnswerIn(InputSchema):
+    text: str = Field(..., max_length=MAX_BODY_TEXT, title="答复内容", description="5–5000 字")
+
+
+class ReferIn(InputSchema):
+    text: str = Field("", max_length=MAX_BODY_TEXT, title="告知群众的内容", description="不填则使用标准告知语")
+
+
+class MergeIn(InputSchema):
+    into: str = Field(..., max_length=20, title="目标意见回执码")
+    reason: str = Field(..., max_length=MAX_BODY_TEXT, title="合并理由")
+
+
+class ReasonIn(InputSchema):
+    reason: str = Field(..., max_length=MAX_BODY_TEXT, title="退回理由")
+
+
+class ProgressIn(InputSchema):
+    note: str = Field(..., max_length=MAX_BODY_TEXT, title="办理进展")

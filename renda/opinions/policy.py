@@ -1,0 +1,60 @@
+"""Who may do what to a case now, and who sees the citizen behind it: one rule for the staff
+pages, the API (its ``actions`` field and its routes) and the Excel export."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from renda.core.errors import NotFound
+from renda.core.scoping import Perm, Scope
+from renda.core.states import Transition
+from renda.opinions.models import Opinion
+from renda.opinions.states import MACHINE
+from renda.org.models import Station
+
+# A handling unit's transitions are its own: only the unit the case is assigned to may take them.
+UNIT_PERM = Perm.OPINION_HANDLE
+
+
+def can_see_person(scope: Scope, opinion: Opinion | None = None) -> bool:
+    """Those who handle the case see the citizen's name and phone: staff holding personal-data
+    rights in the region, and the unit the case is assigned to. ``opinion=None`` asks about a
+    list (an export): only the personal-data right counts there."""
+    if scope.has(Perm.PERSONAL_DATA):
+        return True
+    return opinion is not None and opinion.unit_id is not None and opinion.unit_id in scope.unit_ids
+
+
+def authorize(scope: Scope, opinion: Opinion, transition: Transition) -> None:
+    """Scope and role rules on the fresh, locked case (404: never say whether it exists)."""
+    if not scope.covers_path(opinion.region.path):
+        raise NotFound("意见不存在或不在您的管辖范围内")
+    if transition.perm == UNIT_PERM and opinion.unit_id not in scope.unit_ids:
+        raise NotFound("意见不存在或未交办给您的单位")
+
+
+def available(scope: Scope, opinion: Opinion) -> list[Transition]:
+    """The staff transitions this user may start on this case now (the buttons, the API's ``actions``)."""
+    return [
+        x
+        for x in MACHINE.allowed(opinion.state, scope.perms)
+        if x.perm != UNIT_PERM or opinion.unit_id in scope.unit_ids
+    ]
+
+
+def visible_opinions_q(scope: Scope) -> Q:
+    """Which opinions inside the scope's regions a user sees, by role: staff all of them; a
+    unit its own; a liaison their station's; a deputy those addressed to them or their station."""
+    if scope.has(Perm.OPINION_TRIAGE):
+        return Q()
+    q = Q(pk__in=[])
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    if scope.station_ids:
+        q |= Q(station_id__in=scope.station_ids)
+    if scope.deputy_ids:
+        stations = Station.objects.filter(
+            memberships__deputy_id__in=scope.deputy_ids, memberships__end_date__isnull=True
+        )
+        q |= Q(deputy_id__in=scope.deputy_ids) | Q(station__in=stations)
+    return q
