@@ -226,9 +226,12 @@ class Action(Generic[M]):
 class ActionTable(Generic[M]):
     """A scene's staff actions on one kind of record, in button order."""
 
-    def __init__(self, machine: Machine, actions: Sequence[Action[M]], *, noun: str, entity: str = "") -> None:
+    def __init__(
+        self, machine: Machine, actions: Sequence[Action[M]], *, noun: str, page: str = "", entity: str = ""
+    ) -> None:
         self.machine = machine
         self.noun = noun  # names the API's routes: api:<route>_<noun>
+        self.page = page  # the URL name of the page's ``act/<name>/`` view, e.g. "opinions:act"
         self.entity = entity  # the machine's entity, for a scene with several kinds of record
         self.actions = list(actions)
         self.by_name = {a.name: a for a in self.actions}
@@ -238,6 +241,10 @@ class ActionTable(Generic[M]):
             transition = machine.get(key)
             if transition is None or transition.perm is None:
                 raise ValueError(f"action {a.name} has no staff transition in states.py")
+
+    def api_route_name(self, action: Action[M]) -> str:
+        """The URL name of the action's API route (renda/api/actions.py names it so)."""
+        return f"{action.route.replace('-', '_')}_{self.noun}"
 
     def __iter__(self) -> Any:
         return iter(self.actions)

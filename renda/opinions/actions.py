@@ -101,4 +101,5 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
         ),
     ],
     noun="opinion",
+    page="opinions:act",
 )
