@@ -97,6 +97,7 @@ def test_behind_the_proxy_the_real_client_address_counts(rf, settings):
 
 @pytest.mark.django_db
 def test_in_process_sweeps_find_their_task():
-    from renda.core.schedule import run_task
+    from renda.celery import app
+    from renda.site.schedule import run_task
 
-    run_task("opinions.sweep")  # raises if the task were not registered
+    run_task(app, "opinions.sweep")  # raises if the task were not registered

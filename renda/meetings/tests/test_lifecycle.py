@@ -205,8 +205,9 @@ def test_meeting_list_is_scoped(scope_of):
 
 
 def test_the_scheduled_sweep_is_registered_and_runs():
-    from renda.core.schedule import PERIODIC, run_task
+    from renda.celery import app
+    from renda.site.schedule import PERIODIC, run_task
 
     assert "meetings.sweep" in {p.task for p in PERIODIC}
-    run_task("meetings.sweep")  # the Celery task, eagerly: warns every township behind this year
+    run_task(app, "meetings.sweep")  # the Celery task, eagerly: warns every township behind this year
     assert Notification.objects.filter(subject="人代会次数提醒").exists()
