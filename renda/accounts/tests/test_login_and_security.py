@@ -4,7 +4,7 @@ from django.test import Client
 from renda.accounts.models import Role, User
 from renda.accounts.services import api_token_create, role_grant, user_create
 from renda.core.errors import PermissionDenied, ValidationFailed
-from renda.org.demo_county import DEMO_PASSWORD
+from renda.demo.county import DEMO_PASSWORD
 from renda.regions.models import Region
 
 

@@ -17,7 +17,7 @@ Deputies need an account to vote on a phone. The demo gives every deputy of the 
 congress a login ``dep01`` … ``depNN`` (password as the other demo logins, ``Renda@2026demo``);
 ``deputy`` is one of them already. Elsewhere deputies vote on paper in the demo.
 
-The livelihood-project votes (民生实事票决) are built by renda/projects/demo.py through the voting
+The livelihood-project votes (民生实事票决) are built by renda/demo/projects.py through the voting
 services. Times (sign-in, opening, closing) are back-dated to the session days; audit events are
 not (the audit table is append-only): they record when the demo was generated.
 """
@@ -35,9 +35,9 @@ from django.utils import timezone
 from renda.accounts.models import Role, RoleAssignment, User
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import Scope, scope_for_user
+from renda.demo.county import DEMO_PASSWORD
 from renda.meetings import services
 from renda.meetings.models import Attendance, Attendee, DocumentKind, Meeting, MeetingKind
-from renda.org.demo_county import DEMO_PASSWORD
 from renda.org.models import Body, BodyKind, CongressLevel, Deputy
 from renda.regions.models import Region
 from renda.voting import services as voting
