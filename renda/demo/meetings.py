@@ -36,7 +36,7 @@ from renda.accounts.models import Role, RoleAssignment, User
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import Scope, scope_for_user
 from renda.demo.county import DEMO_PASSWORD
-from renda.meetings import services
+from renda.meetings import selectors, services
 from renda.meetings.models import Attendance, Attendee, DocumentKind, Meeting, MeetingKind
 from renda.org.models import Body, BodyKind, CongressLevel, Deputy
 from renda.regions.models import Region
@@ -68,7 +68,7 @@ def _demo_town() -> Region | None:
 
 def _deputy_accounts(scope: Scope, body: Body) -> dict[int, Scope]:
     """Logins ``dep01``… for the deputies of ``body`` (the existing ``deputy`` login kept)."""
-    pool = list(services.deputy_pool(body).order_by("name_pinyin", "id"))
+    pool = list(selectors.deputy_pool(body).order_by("name_pinyin", "id"))
     taken = {a.deputy_id: a.user for a in RoleAssignment.objects.filter(role=Role.DEPUTY, deputy__in=pool)}
     scopes: dict[int, Scope] = {}
     # The demo's published password gets a fast hash; Django re-hashes it with the strong hasher at
@@ -211,7 +211,7 @@ def build(*, scope: Scope, seed: int = 2026) -> str:
             before = User.objects.count()
             phones = _deputy_accounts(scope, body)
             summary.accounts += User.objects.count() - before
-            truant = services.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
+            truant = selectors.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
         spring = dt.date(year, 3, 2 + rng.randint(0, 10))
         items = RESOLUTIONS if body.kind == BodyKind.CONGRESS else RESOLUTIONS[1:]
         _session(scope, rng, body, spring, items, phones=phones, truant=truant, summary=summary)
