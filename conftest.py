@@ -13,7 +13,7 @@ from django.test import Client
 
 from renda.accounts.models import User
 from renda.core.scoping import Scope, scope_for_user, system_scope
-from renda.org.demo_county import build_demo
+from renda.demo.county import build_demo
 
 
 @pytest.fixture(scope="session")

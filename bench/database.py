@@ -76,7 +76,7 @@ def migrate_and_seed_county(actor: str) -> Any:
 
     from renda.audit.services import audit_record
     from renda.core.scoping import system_scope
-    from renda.org.demo_county import build_demo
+    from renda.demo.county import build_demo
     from renda.regions.models import Region
 
     t0 = time.perf_counter()

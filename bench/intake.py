@@ -905,7 +905,7 @@ def start_celery() -> Process:
 
 def start_beat() -> Process:
     """Celery beat, as deployed: it sends ``opinions.intake`` every second (the outbox poll that
-    starts a submission's after-submit work) and the other sweeps (renda/core/schedule.py)."""
+    starts a submission's after-submit work) and the other sweeps (renda/site/schedule.py)."""
     log = BENCH_VAR / "intake-beat.log"
     log.write_bytes(b"")
     schedule = BENCH_VAR / "intake-celerybeat-schedule"

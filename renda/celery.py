@@ -1,6 +1,6 @@
 """Celery app. With REDIS_URL set, start a worker and beat (docs/deploy.md); without it,
 tasks run in-process (CELERY_TASK_ALWAYS_EAGER) and scheduled sweeps run from the
-in-process scheduler started by ``manage.py serve`` (renda/core/schedule.py)."""
+in-process scheduler started by ``manage.py serve`` (renda/site/schedule.py)."""
 
 import os
 
@@ -15,6 +15,6 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
-    from renda.core.schedule import beat_schedule
+    from renda.site.schedule import beat_schedule
 
     sender.conf.beat_schedule = beat_schedule()

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from renda.api.urls import api
-from renda.core import views as core_views
+from renda.site import views as site_views
 
 admin.site.site_header = "基层人大工作平台 · 系统管理"
 admin.site.site_title = "系统管理"
@@ -20,8 +20,8 @@ def _citizens_first(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, s
 
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", site_views.home, name="home"),
+    path("healthz", site_views.healthz, name="healthz"),
     path("api/v1/", _citizens_first(api.urls)),
     path("accounts/", include("renda.accounts.urls")),
     path("regions/", include("renda.regions.urls")),

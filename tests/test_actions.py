@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 from renda.core.actions import ActionTable
 from renda.opinions import intake, services
 from renda.opinions.models import Opinion, State
-from renda.org.models import Category, HandlingUnit
+from renda.org.models import Category, HandlingUnit, Station
 from tests.test_permission_matrix import all_route_names
 
 
@@ -60,8 +60,6 @@ def test_every_action_has_a_page_route_and_an_api_route(name, table):
 def _case(scope_of, *, routed: bool) -> Opinion:
     station_user = scope_of("liaison")
     station = next(iter(station_user.station_ids))
-    from renda.org.models import Station
-
     home = Station.objects.get(pk=station)
     village = home.served_regions.order_by("path").first()
     opinion, _ = intake.opinion_submit(
@@ -76,7 +74,7 @@ def _case(scope_of, *, routed: bool) -> Opinion:
         ),
     )
     if routed:
-        unit = HandlingUnit.objects.filter(users__user__username="clerk").first()
+        unit = HandlingUnit.objects.filter(roleassignment__user__username="clerk").first()
         assert unit is not None
         services.opinion_route(scope=scope_of("township"), opinion=opinion, unit=unit, workdays=5)
     return Opinion.objects.get(pk=opinion.pk)

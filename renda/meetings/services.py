@@ -23,13 +23,12 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
 from renda.accounts.selectors import staff_users
 from renda.audit.services import audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
 from renda.meetings import states
@@ -44,19 +43,16 @@ from renda.meetings.models import (
     MeetingState,
     SignInMethod,
 )
+from renda.meetings.selectors import SESSION_KINDS, absence_flags, deputy_pool, session_shortfalls
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
-from renda.org.models import Body, BodyKind, Deputy, DeputyKind
-from renda.regions.paths import subtree_q
+from renda.org.models import Body, BodyKind, Deputy
 
 KIND_FOR_BODY = {
     BodyKind.CONGRESS: MeetingKind.CONGRESS,
     BodyKind.PRESIDIUM: MeetingKind.PRESIDIUM,
     BodyKind.STREET_DELIBERATION: MeetingKind.DELIBERATION,
 }
-# Sessions that count towards the yearly figure and towards absences (代表法 §62 speaks of the
-# 本级人民代表大会会议; a street's 议政代表会议 plays that part where there is no congress).
-SESSION_KINDS = [MeetingKind.CONGRESS, MeetingKind.DELIBERATION]
 MAX_DOC_BYTES = 20 * 1024 * 1024
 CHECKIN_WINDOW_SECONDS = 60
 CHECKIN_WINDOWS_ACCEPTED = 3  # a code shown up to about three minutes ago still signs in
@@ -82,21 +78,6 @@ def _check(scope: Scope, meeting: Meeting, name: str) -> None:
     transition = states.TRANSITIONS[name]
     # Permission and scope only: the state is checked on the locked, fresh row.
     scope.check_path(meeting.region.path, perm=transition.perm)
-
-
-def deputy_pool(body: Body) -> QuerySet[Deputy]:
-    """Who may be entitled to attend a meeting of ``body``: the township congress's deputies (also
-    for its presidium), or the street's 议政代表."""
-    active = Deputy.objects.filter(is_active=True)
-    if body.kind == BodyKind.STREET_DELIBERATION:
-        return active.filter(subtree_q(body.region.path, "region__path"), kind=DeputyKind.DELIBERATION)
-    congress = body
-    if body.kind == BodyKind.PRESIDIUM:
-        found = Body.objects.filter(region_id=body.region_id, kind=BodyKind.CONGRESS).first()
-        if found is None:
-            return active.none()
-        congress = found
-    return active.filter(mandates__body=congress).distinct()
 
 
 def default_deputies(body: Body) -> list[Deputy]:
@@ -293,8 +274,6 @@ def meeting_close(*, scope: Scope, meeting: Meeting) -> Meeting:
     meeting.save(update_fields=["state", "closed_at", "updated_at"])
     _audit(meeting, actor=scope.actor, action="close", absent=absent)
     if meeting.kind in SESSION_KINDS and absent:
-        from renda.meetings.selectors import absence_flags
-
         flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
         staff = staff_users(meeting.region, above=False) if flagged else []
         for flag in flagged:
@@ -418,8 +397,6 @@ class SweepReport:
 def meetings_sweep(*, today: dt.date | None = None) -> SweepReport:
     """Warn each township office (in-app, once per year and shortfall) whose sessions held or
     scheduled this year are fewer than ``session.expected_per_year`` (or the legal minimum)."""
-    from renda.meetings.selectors import session_shortfalls
-
     today = today or timezone.localdate()
     report = SweepReport()
     for shortfall in session_shortfalls(scope=None, year=today.year, today=today):
@@ -452,7 +429,3 @@ def meetings_sweep(*, today: dt.date | None = None) -> SweepReport:
                 )
         report.warned += 1
     return report
-
-
-def expected_per_year() -> int:
-    return max(int(rule("session.expected_per_year")), int(rule("session.min_per_year")))

@@ -38,7 +38,7 @@ from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import ascii_digits, clean_phone, clean_text, mask_name, mask_phone
 from renda.core.workdays import add_months
-from renda.meetings.services import deputy_pool
+from renda.meetings.selectors import deputy_pool
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.opinions.photos import clean_photo

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "renda.meetings",
     "renda.voting",
     "renda.projects",
+    "renda.site",
 ]
 
 MIDDLEWARE = [

@@ -203,7 +203,7 @@ def page(browser: Any, live_site: LiveSite, request: pytest.FixtureRequest) -> I
 def login_as() -> Callable[[Any, str], None]:
     """Log a demo user (admin, city, county, township, street, liaison, deputy, clerk) in through
     the login form and wait until the browser has left the login page."""
-    from renda.org.demo_county import DEMO_PASSWORD
+    from renda.demo.county import DEMO_PASSWORD
 
     def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
         page.goto("/accounts/login/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from renda.org.demo_county import DEMO_PASSWORD
+from renda.demo.county import DEMO_PASSWORD
 from tests.browser.conftest import artifact_path
 
 

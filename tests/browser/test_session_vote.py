@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from renda.meetings.models import Meeting
-from renda.meetings.services import deputy_pool
+from renda.meetings.selectors import deputy_pool
 from renda.meetings.tests.helpers import congress_of, demo_town, deputy_user
 from renda.voting.models import Ballot, Vote
 

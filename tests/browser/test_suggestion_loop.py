@@ -15,8 +15,8 @@ from docx import Document
 from renda.accounts.models import Role, RoleAssignment
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import scope_for_user, system_scope
+from renda.demo.county import DEMO_PASSWORD
 from renda.opinions import intake as opinion_intake
-from renda.org.demo_county import DEMO_PASSWORD
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 from renda.suggestions.models import State, Suggestion
 from tests.browser.conftest import artifact_path

@@ -4,7 +4,7 @@ from django.test import Client
 from renda.accounts.models import Role, User
 from renda.accounts.services import api_token_create, role_grant, user_create
 from renda.core.errors import PermissionDenied, ValidationFailed
-from renda.org.demo_county import DEMO_PASSWORD
+from renda.demo.county import DEMO_PASSWORD
 from renda.regions.models import Region
 
 
@@ -97,6 +97,7 @@ def test_behind_the_proxy_the_real_client_address_counts(rf, settings):
 
 @pytest.mark.django_db
 def test_in_process_sweeps_find_their_task():
-    from renda.core.schedule import run_task
+    from renda.celery import app
+    from renda.site.schedule import run_task
 
-    run_task("opinions.sweep")  # raises if the task were not registered
+    run_task(app, "opinions.sweep")  # raises if the task were not registered

@@ -11,6 +11,7 @@ from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import Scope, scope_for_user, system_scope
 from renda.meetings import services as meetings
 from renda.meetings.models import Meeting
+from renda.meetings.selectors import deputy_pool
 from renda.org.models import Body, BodyKind, Deputy
 from renda.regions.models import Region
 
@@ -55,7 +56,7 @@ def session_with(
 ) -> tuple[Meeting, list[Deputy]]:
     """A 人代会 of the demo township with ``entitled`` deputies, ``present`` of them signed in."""
     body = congress_of(region or demo_town())
-    deputies = list(meetings.deputy_pool(body).order_by("id")[:entitled])
+    deputies = list(deputy_pool(body).order_by("id")[:entitled])
     meeting = meetings.meeting_create(
         scope=staff,
         body=body,

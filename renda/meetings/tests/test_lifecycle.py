@@ -29,7 +29,7 @@ def test_create_defaults_to_all_active_deputies_of_the_congress(scope_of):
     # When staff convene a session without naming deputies
     meeting = services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2), agenda=["听取报告"])
     # Then every active deputy of the congress is entitled, numbered first of the year
-    pool = services.deputy_pool(body).count()
+    pool = selectors.deputy_pool(body).count()
     assert pool > 20
     assert meeting.attendees.count() == pool
     assert meeting.number == 1 + Meeting.objects.filter(body=body, year=2026).exclude(pk=meeting.pk).count()
@@ -53,7 +53,7 @@ def test_presidium_meeting_needs_its_members(scope_of):
     presidium = Body.objects.get(region=demo_town(), kind=BodyKind.PRESIDIUM)
     with pytest.raises(ValidationFailed, match="主席团成员"):
         services.meeting_create(scope=staff, body=presidium, start_date=dt.date(2026, 3, 1))
-    members = list(services.deputy_pool(presidium)[:5])
+    members = list(selectors.deputy_pool(presidium)[:5])
     meeting = services.meeting_create(scope=staff, body=presidium, start_date=dt.date(2026, 3, 1), deputies=members)
     assert meeting.attendees.count() == 5 and meeting.kind == MeetingKind.PRESIDIUM
 
@@ -122,7 +122,7 @@ def test_sign_in_by_staff_and_by_venue_qr_and_leave(scope_of):
 def test_a_deputy_not_entitled_cannot_check_in_and_staff_cannot_scan(scope_of):
     staff = scope_of("township")
     meeting, deputies = session_with(staff, entitled=3)
-    outsider = services.deputy_pool(meeting.body).exclude(pk__in=[d.pk for d in deputies]).first()
+    outsider = selectors.deputy_pool(meeting.body).exclude(pk__in=[d.pk for d in deputies]).first()
     assert outsider is not None
     with pytest.raises(PermissionDenied, match="不是本次会议"):
         services.attendee_check_in(scope=deputy_scope(outsider), meeting=meeting, token=services.checkin_token(meeting))
@@ -205,8 +205,9 @@ def test_meeting_list_is_scoped(scope_of):
 
 
 def test_the_scheduled_sweep_is_registered_and_runs():
-    from renda.core.schedule import PERIODIC, run_task
+    from renda.celery import app
+    from renda.site.schedule import PERIODIC, run_task
 
     assert "meetings.sweep" in {p.task for p in PERIODIC}
-    run_task("meetings.sweep")  # the Celery task, eagerly: warns every township behind this year
+    run_task(app, "meetings.sweep")  # the Celery task, eagerly: warns every township behind this year
     assert Notification.objects.filter(subject="人代会次数提醒").exists()

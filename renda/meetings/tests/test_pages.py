@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from renda.meetings import services
+from renda.meetings import selectors, services
 from renda.meetings.models import Attendance, Meeting
 from renda.meetings.tests.helpers import congress_of, demo_town, deputy_user, session_with
 
@@ -40,7 +40,7 @@ def test_create_page_makes_a_session_and_refuses_bad_input(client_as):
     assert ok.status_code == 302
     meeting = Meeting.objects.latest("id")
     assert list(meeting.agenda.values_list("title", flat=True)) == ["听取报告", "票决项目"]
-    assert meeting.attendees.count() == services.deputy_pool(body).count()
+    assert meeting.attendees.count() == selectors.deputy_pool(body).count()
 
 
 def test_sign_in_console_qr_and_deputy_scan(client_as, scope_of, settings):

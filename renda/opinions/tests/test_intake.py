@@ -212,8 +212,8 @@ def test_with_a_worker_a_submission_queues_nothing_and_the_tick_completes_it(
     monkeypatch, liaison_station, village, lamp_category, django_capture_on_commit_callbacks
 ):
     from renda.celery import app
-    from renda.core.schedule import beat_schedule
     from renda.opinions import tasks
+    from renda.site.schedule import beat_schedule
 
     queued = []
     monkeypatch.setattr(tasks.intake, "apply_async", lambda *a, **kwargs: queued.append(kwargs))

@@ -161,7 +161,7 @@ def test_api_draft_is_idempotent_and_errors_are_chinese(client_as, town):
 
 
 def test_statistics_agree_with_counts_recomputed_from_the_records(scope_of):
-    from renda.suggestions import demo
+    from renda.demo import suggestions as demo
 
     summary = demo.build(scope=system_scope("演示"), seed=2026)
     assert "代表建议已生成" in summary

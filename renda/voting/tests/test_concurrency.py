@@ -49,7 +49,7 @@ def demo_county() -> None:
     the demo county may be gone when this runs after another such test: build it again if so."""
     from renda.accounts.models import User
     from renda.core.scoping import system_scope
-    from renda.org.demo_county import build_demo
+    from renda.demo.county import build_demo
 
     if not User.objects.filter(username="township").exists():
         build_demo(scope=system_scope("测试数据"), scale=1)

@@ -11,6 +11,7 @@ from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from renda.core.models import RuleSetting
 from renda.core.rules import rule_changed
 from renda.meetings import services as meetings
+from renda.meetings.selectors import deputy_pool
 from renda.meetings.tests.helpers import deputy_scope, session_with
 from renda.voting import selectors, services
 from renda.voting.models import Ballot, PaperBatch, Participation, Vote, VoteMethod, VoteState
@@ -147,7 +148,7 @@ def test_cast_refusals_change_nothing(make_vote, staff, scope_of):
             cast(vote, deputy, choices)
     with pytest.raises(PermissionDenied, match="没有权限"):
         services.vote_cast(scope=staff, vote=vote, choices=[1])
-    outsider = meetings.deputy_pool(vote.meeting.body).exclude(pk__in=[d.pk for d in deputies]).first()
+    outsider = deputy_pool(vote.meeting.body).exclude(pk__in=[d.pk for d in deputies]).first()
     with pytest.raises(PermissionDenied, match="不是本次会议"):
         cast(vote, outsider, [1])
     assert (Participation.objects.count(), Ballot.objects.count()) == before

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from renda.core.schedule import PERIODIC, SweepThread
+from renda.celery import app
+from renda.site.schedule import PERIODIC, SweepThread
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         if settings.REDIS_URL:
             self.stdout.write("已配置 REDIS_URL：定时任务由 Celery beat 负责，本进程不运行。")
         else:
-            thread = SweepThread()
+            thread = SweepThread(app)
             thread.start()
             for p in PERIODIC:
                 every = max(p.every_seconds, thread.tick)  # the thread looks every tick

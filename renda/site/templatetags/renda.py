@@ -1,5 +1,9 @@
+"""``{% load renda %}``: the filters every page uses. Here, in the glue app, because they come
+from more than one app (core's masking, audit's action labels)."""
+
 from django import template
 
+from renda.audit.labels import action_label as audit_action_label
 from renda.core.validation import mask_name, mask_phone
 
 register = template.Library()
@@ -24,6 +28,4 @@ def phone(value: str, show: bool) -> str:
 @register.filter
 def action_label(value: str) -> str:
     """opinion.route -> 分流交办 (audit action codes in Chinese)."""
-    from renda.audit.labels import action_label as label
-
-    return label(value or "")
+    return audit_action_label(value or "")

@@ -1,34 +1,14 @@
+"""The admin of core's working-day calendar and rule settings. It lives here, not in core, because
+every change is an audit event and core imports no other app."""
+
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from renda.audit.services import audit_record
+from renda.audit.admin import AuditedAdmin
 from renda.core.models import CalendarDay, CalendarYear, RuleSetting
 from renda.core.rules import DEFAULTS, rule_changed
 from renda.core.workdays import calendar_changed
-
-
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    action_name = ""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=f"{self.action_name}.{'update' if change else 'create'}",
-            target=obj,
-            after={k: str(v) for k, v in form.cleaned_data.items()},
-        )
-        self.changed(obj)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(actor=request.user, action=f"{self.action_name}.delete", target=obj)
-        super().delete_model(request, obj)
-        self.changed(obj)
-
-    def changed(self, obj: Any) -> None:
-        pass
 
 
 @admin.register(CalendarDay)

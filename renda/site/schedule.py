@@ -4,6 +4,10 @@ Production: Celery beat reads ``beat_schedule()`` (renda/celery.py) and a worker
 Embedded default (no REDIS_URL): ``manage.py serve`` starts ``SweepThread``, which runs the
 same tasks in-process on the same intervals; ``manage.py run_sweeps --once`` runs them once
 (for cron or a test).
+
+renda/celery.py imports this module, so this one takes the Celery app as an argument rather
+than importing it back (``celery.current_app`` would not do: it is per thread, and the sweep
+thread would get Celery's unconfigured fallback app).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+
+from celery import Celery
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +49,8 @@ def beat_schedule() -> dict[str, dict[str, object]]:
     }
 
 
-def run_task(name: str) -> None:
+def run_task(app: Celery, name: str) -> None:
     from django.utils.module_loading import autodiscover_modules
-
-    from renda.celery import app
 
     autodiscover_modules("tasks")  # a worker imports them at start; the embedded process must too
     task = app.tasks.get(name)
@@ -55,10 +59,10 @@ def run_task(name: str) -> None:
     task.apply().get(propagate=True)
 
 
-def run_all_once() -> list[str]:
+def run_all_once(app: Celery) -> list[str]:
     done = []
     for p in PERIODIC:
-        run_task(p.task)
+        run_task(app, p.task)
         done.append(p.task)
     return done
 
@@ -66,8 +70,9 @@ def run_all_once() -> list[str]:
 class SweepThread(threading.Thread):
     """Runs every periodic task in-process on its interval until the process exits."""
 
-    def __init__(self, tick_seconds: float = 30.0) -> None:
+    def __init__(self, app: Celery, tick_seconds: float = 30.0) -> None:
         super().__init__(name="renda-sweeps", daemon=True)
+        self.app = app
         self.tick = tick_seconds
         self.next_run: dict[str, float] = {p.task: 0.0 for p in PERIODIC}
         self.stopped = threading.Event()
@@ -81,7 +86,7 @@ class SweepThread(threading.Thread):
                 if now >= self.next_run[p.task]:
                     try:
                         close_old_connections()
-                        run_task(p.task)
+                        run_task(self.app, p.task)
                     except Exception:  # a failed sweep must not stop the others
                         logger.exception("scheduled task %s failed", p.task)
                     self.next_run[p.task] = now + p.every_seconds

@@ -17,7 +17,7 @@ from renda.org.selectors import registry_counts
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     counts = registry_counts(scope=scope) if scope.has(Perm.ORG_VIEW) else None
-    return render(request, "core/home.html", {"counts": counts})
+    return render(request, "site/home.html", {"counts": counts})
 
 
 @never_cache

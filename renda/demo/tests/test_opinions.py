@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from renda.audit.models import AuditEvent
 from renda.audit.selectors import audit_verify_chain
+from renda.demo.opinions import build_opinions, plan_county
 from renda.notify import backends
-from renda.opinions.demo import build_opinions, plan_county
 from renda.opinions.models import OPEN_STATES, Answer, Appointment, Opinion, ReceptionSlot, State
 from renda.regions.models import Region, RegionLevel
 

@@ -1,6 +1,6 @@
 import pytest
 
-from renda.projects import demo
+from renda.demo import projects as demo
 from renda.projects.models import CandidateList, Project, ProjectState, Proposal
 
 pytestmark = pytest.mark.django_db

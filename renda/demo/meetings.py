@@ -17,7 +17,7 @@ Deputies need an account to vote on a phone. The demo gives every deputy of the 
 congress a login ``dep01`` … ``depNN`` (password as the other demo logins, ``Renda@2026demo``);
 ``deputy`` is one of them already. Elsewhere deputies vote on paper in the demo.
 
-The livelihood-project votes (民生实事票决) are built by renda/projects/demo.py through the voting
+The livelihood-project votes (民生实事票决) are built by renda/demo/projects.py through the voting
 services. Times (sign-in, opening, closing) are back-dated to the session days; audit events are
 not (the audit table is append-only): they record when the demo was generated.
 """
@@ -35,9 +35,9 @@ from django.utils import timezone
 from renda.accounts.models import Role, RoleAssignment, User
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import Scope, scope_for_user
-from renda.meetings import services
+from renda.demo.county import DEMO_PASSWORD
+from renda.meetings import selectors, services
 from renda.meetings.models import Attendance, Attendee, DocumentKind, Meeting, MeetingKind
-from renda.org.demo_county import DEMO_PASSWORD
 from renda.org.models import Body, BodyKind, CongressLevel, Deputy
 from renda.regions.models import Region
 from renda.voting import services as voting
@@ -68,7 +68,7 @@ def _demo_town() -> Region | None:
 
 def _deputy_accounts(scope: Scope, body: Body) -> dict[int, Scope]:
     """Logins ``dep01``… for the deputies of ``body`` (the existing ``deputy`` login kept)."""
-    pool = list(services.deputy_pool(body).order_by("name_pinyin", "id"))
+    pool = list(selectors.deputy_pool(body).order_by("name_pinyin", "id"))
     taken = {a.deputy_id: a.user for a in RoleAssignment.objects.filter(role=Role.DEPUTY, deputy__in=pool)}
     scopes: dict[int, Scope] = {}
     # The demo's published password gets a fast hash; Django re-hashes it with the strong hasher at
@@ -211,7 +211,7 @@ def build(*, scope: Scope, seed: int = 2026) -> str:
             before = User.objects.count()
             phones = _deputy_accounts(scope, body)
             summary.accounts += User.objects.count() - before
-            truant = services.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
+            truant = selectors.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
         spring = dt.date(year, 3, 2 + rng.randint(0, 10))
         items = RESOLUTIONS if body.kind == BodyKind.CONGRESS else RESOLUTIONS[1:]
         _session(scope, rng, body, spring, items, phones=phones, truant=truant, summary=summary)

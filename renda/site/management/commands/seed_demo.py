@@ -1,5 +1,3 @@
-import importlib
-import importlib.util
 import time
 from typing import Any
 
@@ -9,16 +7,18 @@ from django.db import transaction
 from renda.accounts.models import User
 from renda.audit.services import audit_record
 from renda.core.scoping import Scope, system_scope
-from renda.opinions.demo import DEFAULT_PER_COUNTY, build_opinions
+from renda.demo import meetings, projects, suggestions
+from renda.demo.county import DEMO_PASSWORD, build_demo, demo_logins
+from renda.demo.opinions import DEFAULT_PER_COUNTY, build_opinions
 from renda.opinions.models import Outcome, Source, State
-from renda.org.demo_county import DEMO_PASSWORD, build_demo, demo_logins
 from renda.regions.models import Region
 
 # The later scenes' demo data, in this order after the opinions (suggestions start from
 # opinions; projects are voted at a session). Each module has ``build(*, scope, seed) -> str``
 # that builds its scene through the services, skips what already exists, and answers a
-# one-line summary in Chinese. A module not written yet is skipped.
-SCENE_DEMOS = ["renda.suggestions.demo", "renda.meetings.demo", "renda.projects.demo"]
+# one-line summary in Chinese. Imported, not looked up by name, so that the import graph
+# (tests/test_layers.py) sees them.
+SCENE_DEMOS = [suggestions, meetings, projects]
 
 
 class Command(BaseCommand):
@@ -67,11 +67,9 @@ class Command(BaseCommand):
         self.print_logins()
 
     def seed_scenes(self, scope: Scope, seed: int) -> None:
-        for name in SCENE_DEMOS:
-            if importlib.util.find_spec(name) is None:
-                continue
+        for demo in SCENE_DEMOS:
             started = time.monotonic()
-            summary = importlib.import_module(name).build(scope=scope, seed=seed)
+            summary = demo.build(scope=scope, seed=seed)
             self.stdout.write(f"{summary}（{time.monotonic() - started:.1f} 秒）")
 
     def seed_opinions(self, scope: Scope, seed: int, per_county: int) -> None:

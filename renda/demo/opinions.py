@@ -1,7 +1,7 @@
 """One year of citizen opinions (意见建议) for the demo counties, built through the services.
 
 ``build_opinions`` walks every county in the database (the demo counties of
-renda/org/demo_county.py) and files about ``per_county`` opinions spread over the past twelve
+renda/demo/county.py) and files about ``per_county`` opinions spread over the past twelve
 months, each driven through the same services the pages use — submit, route, accept, return,
 answer, refer, merge, follow, rate, escalate — so every case has a real audit timeline and real
 notification records. Proportions follow ../shared/DOMAIN.md scene 1 (Liyang: 269 collected,
@@ -52,6 +52,7 @@ from renda.accounts.models import Role, RoleAssignment
 from renda.core.rules import rule
 from renda.core.scoping import ROLE_PERMS, Scope, scope_for_user
 from renda.core.workdays import Deadline, add_workdays, is_workday
+from renda.demo.county import NameMaker
 from renda.notify.models import Channel, Notification
 from renda.opinions import appointments as appointment_services
 from renda.opinions import intake, services
@@ -66,7 +67,6 @@ from renda.opinions.models import (
     Source,
 )
 from renda.opinions.routing import suggested_unit
-from renda.org.demo_county import NameMaker
 from renda.org.models import Category, Deputy, HandlingUnit, Station, StationKind, StationMembership
 from renda.regions.models import Region, RegionKind, RegionLevel
 

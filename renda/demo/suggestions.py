@@ -193,7 +193,7 @@ def _fates(rng: random.Random, n: int) -> list[str]:
 
 def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -> str:
     """Build the demo suggestions (skipped when the demo congresses already have some)."""
-    from renda.opinions.demo import quiet_notifications
+    from renda.demo.opinions import quiet_notifications
 
     bodies = list(
         Body.objects.filter(kind=BodyKind.CONGRESS, level=CongressLevel.TOWNSHIP)
