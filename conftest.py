@@ -104,3 +104,13 @@ def client_as(user_named: Callable[[str], User]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def demo_county() -> None:
+    """A transactional test ends with a flush of every table (see tests/browser/conftest.py), so
+    the demo county may be gone when this runs after another such test: build it again if so."""
+    from renda.accounts.models import User
+
+    if not User.objects.filter(username="township").exists():
+        build_demo(scope=system_scope("测试数据"), scale=1)

@@ -2,6 +2,8 @@
 API's ``timeline`` and the citizen's tracking steps). An action without a staff label shows its
 code; one without a citizen label is not shown to citizens (staff notes stay inside)."""
 
+from renda.core.actions import transition_label
+
 ACTION_LABELS: dict[str, str] = {
     "region.create": "新增区划",
     "region.update": "修改区划",
@@ -130,7 +132,8 @@ ACTION_LABELS: dict[str, str] = {
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    """The registry's name of the action, else its transition's label (states.py), else its code."""
+    return ACTION_LABELS.get(action) or transition_label(action) or action
 
 
 # What a citizen tracking their case reads (plain words, no staff names or notes).

@@ -69,6 +69,22 @@ class Records(Generic[M]):
     prepare: Callable[[Sequence[M]], None] | None = None
     missing: str = "记录不存在或不在您的管辖范围内"
 
+    def __post_init__(self) -> None:
+        _machines[self.audit_prefix] = self.machine
+
+
+# audit prefix -> the machine whose transitions its events are named after (see transition_label)
+_machines: dict[str, Machine] = {}
+
+
+def transition_label(action: str) -> str | None:
+    """The label of the transition an audit action is named after ("opinion.route" → 分流交办):
+    what a timeline shows for an event the label registry does not name."""
+    prefix, _, name = action.partition(".")
+    machine = _machines.get(prefix)
+    transition = machine.get(name) if machine is not None else None
+    return transition.label if transition is not None else None
+
 
 @dataclass
 class Step(Generic[M]):
@@ -217,6 +233,9 @@ class Action(Generic[M]):
     path: str = ""
     summary: str = ""
     description: str = ""
+    # For a page that draws the action's form from its input schema: the choices of the fields
+    # that are a pick from a list, for this user and record ({"unit": [(id, name), ...]}).
+    choices: Callable[[Scope, M], dict[str, list[tuple[Any, str]]]] | None = None
 
     @property
     def route(self) -> str:
@@ -254,3 +273,44 @@ class ActionTable(Generic[M]):
 
     def get(self, name: str) -> Action[M] | None:
         return self.by_name.get(name)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str  # "select", "number", "textarea", "text"
+    required: bool
+    options: list[tuple[Any, str]]
+    max_length: int | None
+    value: Any
+
+
+def form_fields(action: Action[M], scope: Scope, record: M, posted: Mapping[str, Any] | None = None) -> list[FormField]:
+    """The form of an action, drawn from its input schema (a page without a form of its own
+    for it shows these): a pick-list where ``choices`` gives one, a number box for a number,
+    a text area for a long text. ``posted`` refills it after a refusal."""
+    options = action.choices(scope, record) if action.choices is not None else {}
+    fields = []
+    for name, info in action.input.model_fields.items():
+        limits = [m.max_length for m in info.metadata if getattr(m, "max_length", None)]
+        annotation = str(info.annotation)
+        if name in options:
+            kind = "select"
+        elif "int" in annotation:
+            kind = "number"
+        else:
+            kind = "textarea" if not limits or limits[0] > 200 else "text"
+        default = None if info.is_required() else info.default
+        fields.append(
+            FormField(
+                name=name,
+                label=info.title or name,
+                kind=kind,
+                required=info.is_required(),
+                options=options.get(name, []),
+                max_length=limits[0] if limits else None,
+                value=(posted or {}).get(name, default if default is not None else ""),
+            )
+        )
+    return fields

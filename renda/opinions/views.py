@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from renda.core.actions import form_fields
 from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.inputs import parse_form
 from renda.core.paging import int_param, paginate
@@ -28,6 +29,19 @@ from renda.opinions.routing import suggested_unit, unit_choices
 from renda.org.models import Category, Deputy, Station
 from renda.regions.selectors import region_choices
 
+# The actions whose forms opinions/detail.html lays out by hand; any other action's form is drawn
+# from its input schema (core/actions.py form_fields), so a new transition needs no template.
+FORMS_IN_TEMPLATE = {
+    "route",
+    "answer_directly",
+    "refer",
+    "merge",
+    "accept",
+    "return",
+    "progress",
+    "unit_answer",
+    "escalated_answer",
+}
 QUEUES = [("", "全部"), ("open", "办理中"), ("overdue", "已逾期"), ("due_soon", "即将到期")]
 
 
@@ -91,6 +105,16 @@ def _detail_context(request: HttpRequest, scope: Scope, opinion: Opinion, **extr
         context["default_workdays"] = rule("opinion.route_workdays")
     if "merge" in actions:
         context["duplicates"] = selectors.duplicate_candidates(opinion=opinion)
+    posted = extra.get("posted") if extra.get("error_action") else None
+    context["drawn_forms"] = [
+        {
+            "name": entry.name,
+            "label": ACTIONS.transition(entry).label,
+            "fields": form_fields(entry, scope, opinion, posted if extra.get("error_action") == entry.name else None),
+        }
+        for entry in ACTIONS
+        if entry.name in actions and entry.name not in FORMS_IN_TEMPLATE
+    ]
     context.update(extra)
     return context
 

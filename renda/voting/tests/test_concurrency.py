@@ -3,56 +3,23 @@ slips in while a vote closes. Real threads, real transactions (SQLite has one wr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from renda.core.errors import Conflict
 from renda.meetings.tests.helpers import deputy_scope
 from renda.voting import services
 from renda.voting.models import Ballot, Participation, Vote
 from renda.voting.selectors import vote_recount
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each call raised
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
-@pytest.fixture
-def demo_county() -> None:
-    """A transactional test ends with a flush of every table (see tests/browser/conftest.py), so
-    the demo county may be gone when this runs after another such test: build it again if so."""
-    from renda.accounts.models import User
-    from renda.core.scoping import system_scope
-    from renda.demo.county import build_demo
-
-    if not User.objects.filter(username="township").exists():
-        build_demo(scope=system_scope("测试数据"), scale=1)
 
 
 def test_concurrent_ballots_count_once_and_none_slips_past_the_close(demo_county, scope_of):
