@@ -158,6 +158,8 @@ MATRIX: dict[str, Route] = {
     "api:answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
     "api:refer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
     "api:merge_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="merge"),
+    # to the unit it is already with: refused with 400 once permission and scope have passed
+    "api:reassign_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="route_opinion"),
     "api:escalated_answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
     "api:accept_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True),
     "api:return_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True, body="return"),

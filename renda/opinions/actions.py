@@ -24,6 +24,13 @@ def _route(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -
     return services.opinion_route(scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, note=data.note)
 
 
+def _reassign(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -> Opinion:
+    unit = unit_choices(scope=scope, opinion=opinion).filter(pk=data.unit).first()
+    if unit is None:
+        raise ValidationFailed("承办单位不存在，或不能承办本乡镇/街道的意见", field="unit")
+    return services.opinion_reassign(scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, note=data.note)
+
+
 def _merge(scope: Scope, opinion: Opinion, data: inputs.MergeIn, files: Files) -> Opinion:
     code = data.into.strip().upper()
     into = selectors.opinion_base(scope=scope).filter(receipt_code=code).first() if code else None
@@ -60,6 +67,17 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
             description="涉及政策调整的问题转交人大代表作为建议素材，并告知群众（群众评价的就是这条告知）。",
         ),
         Action("merge", inputs.MergeIn, _merge, "已合并", summary="合并到同类意见"),
+        Action(
+            "reassign",
+            inputs.RouteIn,
+            _reassign,
+            "已改派，新承办单位已收到通知",
+            summary="改派到其他承办单位",
+            description="已交办的意见改交另一承办单位，重新计算办理期限；原单位和新单位都会收到通知。",
+            choices=lambda scope, o: {
+                "unit": [(u.pk, u.name) for u in unit_choices(scope=scope, opinion=o) if u.pk != o.unit_id]
+            },
+        ),
         Action(
             "accept",
             inputs.NoInput,

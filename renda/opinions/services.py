@@ -80,10 +80,12 @@ def _tell_staff(opinion: Opinion, body: str) -> None:
         )
 
 
-def _tell_unit(opinion: Opinion, body: str) -> None:
-    if opinion.unit is None:
+def _tell_unit(opinion: Opinion, body: str, *, unit: HandlingUnit | None = None) -> None:
+    """The users of the case's unit (or of ``unit``, one it has just left)."""
+    unit = unit or opinion.unit
+    if unit is None:
         return
-    for user in unit_users(opinion.unit):
+    for user in unit_users(unit):
         notify_send(
             channel=Channel.IN_APP,
             to_user=user,
@@ -361,6 +363,42 @@ def opinion_route(
         return case
 
     return perform(OPINIONS, "route", scope=scope, pks=[opinion.pk], change=change)
+
+
+def opinion_reassign(
+    *, scope: Scope, opinion: Opinion, unit: HandlingUnit, workdays: int | None = None, note: str = ""
+) -> Opinion:
+    """改派: the township moves a routed case to another unit, with a new deadline; both units
+    are told, and the new one must accept it again."""
+
+    def change(step: Step[Opinion]) -> Opinion:
+        case, before = step.row, step.row.unit
+        if unit.pk == case.unit_id:
+            raise ValidationFailed("请选择另一个承办单位", field="unit")
+        if not unit.is_active:
+            raise ValidationFailed(f"“{unit.name}”已停用", field="unit")
+        days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
+        if not 1 <= days <= 60:
+            raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
+        text = _clean_reason(note, label="改派理由")
+        deadline = add_workdays(today(), days)
+        if before is not None:
+            step.notify(_tell_unit, case, f"意见已改派给{unit.name}，贵单位不再承办：{case.title}", unit=before)
+        step.move(State.ROUTED)
+        step.set(
+            case,
+            unit=unit,
+            deadline=deadline.date,
+            deadline_official=deadline.official,
+            is_overdue=False,
+            reminded_at=None,
+        )
+        step.notify(_tell_unit, case, f"新交办意见（改派）：{case.title}，请于 {deadline.date:%Y-%m-%d} 前答复")
+        step.notify(_queue_webhook, case, "routed")
+        step.audit("reassign", reason=text, workdays=days, from_unit=before.name if before else None)
+        return case
+
+    return perform(OPINIONS, "reassign", scope=scope, pks=[opinion.pk], change=change)
 
 
 def opinion_escalated_answer(*, scope: Scope, opinion: Opinion, text: str) -> Opinion:

@@ -27,6 +27,7 @@ MACHINE = Machine(
         t("refer", "转代表形成建议", [S.SUBMITTED], [S.ANSWERED], Perm.OPINION_TRIAGE),
         t("merge", "合并到已有意见", [S.SUBMITTED, S.ROUTED], [S.MERGED], Perm.OPINION_TRIAGE),
         t("route", "分流交办", [S.SUBMITTED], [S.ROUTED], Perm.OPINION_TRIAGE),
+        t("reassign", "改派", [S.ROUTED, S.IN_PROGRESS], [S.ROUTED], Perm.OPINION_TRIAGE),
         t("accept", "受理", [S.ROUTED], [S.IN_PROGRESS], Perm.OPINION_HANDLE),
         t("return", "退回（非本单位职责）", [S.ROUTED], [S.SUBMITTED], Perm.OPINION_HANDLE),
         t("progress", "记录办理进展", [S.IN_PROGRESS], [], Perm.OPINION_HANDLE),

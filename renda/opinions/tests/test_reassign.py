@@ -1,0 +1,96 @@
+"""改派: the township moves a routed case to another unit, on the case page and through the API."""
+
+import pytest
+
+from renda.audit.models import AuditEvent
+from renda.notify.models import Notification
+from renda.opinions import intake, services
+from renda.opinions.models import Opinion, State
+from renda.opinions.routing import unit_choices
+
+
+@pytest.fixture
+def routed(scope_of, liaison_station, village, lamp_category):
+    opinion, _ = intake.opinion_submit(
+        scope=scope_of("liaison"),
+        data=intake.OpinionInput(
+            text="村口路灯坏了一个月，晚上出行不方便。",
+            region=village,
+            category=lamp_category,
+            source="reception",
+            station=liaison_station,
+            anonymous=True,
+        ),
+    )
+    staff = scope_of("township")
+    units = unit_choices(scope=staff, opinion=opinion)
+    first = units.filter(roleassignment__user__username="clerk").first()
+    other = units.exclude(pk=first.pk).first()
+    services.opinion_route(scope=staff, opinion=opinion, unit=first, workdays=5)
+    return Opinion.objects.get(pk=opinion.pk), first, other
+
+
+@pytest.mark.django_db
+def test_the_township_reassigns_a_routed_case_on_its_page(client_as, routed):
+    # Given a case routed to the clerk's unit
+    opinion, first, other = routed
+    staff = client_as("township")
+    page = staff.get(f"/opinions/{opinion.pk}/").content.decode()
+    assert 'id="form-reassign"' in page and other.name in page  # the form, drawn from the input
+    # When the township moves it to another unit
+    response = staff.post(f"/opinions/{opinion.pk}/act/reassign/", {"unit": other.pk, "note": "属于另一单位职责"})
+    # Then it is routed there with a new deadline, both units are told, and the timeline says 改派
+    assert response.status_code == 302
+    opinion.refresh_from_db()
+    assert opinion.state == State.ROUTED and opinion.unit_id == other.pk
+    told = Notification.objects.filter(target_id=str(opinion.pk), body__contains="改派")
+    assert told.filter(to_user__username="clerk").exists()
+    event = AuditEvent.objects.get(action="opinion.reassign", target_id=str(opinion.pk))
+    assert event.reason == "属于另一单位职责" and event.after["unit"] == other.name
+    assert "改派" in staff.get(f"/opinions/{opinion.pk}/").content.decode()
+    # and the clerk's unit no longer sees it
+    assert client_as("clerk").get(f"/opinions/{opinion.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"unit": "", "note": "换单位"}, "承办单位为必填项"),
+        ({"unit": "²", "note": "换单位"}, "承办单位应为整数"),
+        ({"unit": "999999", "note": "换单位"}, "承办单位不存在"),
+        ({"note": "没选单位"}, "承办单位为必填项"),
+        ({"unit": "SAME", "note": "同一单位"}, "请选择另一个承办单位"),
+        ({"unit": "OTHER", "note": ""}, "改派理由不能为空"),
+        ({"unit": "OTHER", "note": "长" * 501}, "改派理由不能超过 500 个字"),
+        ({"unit": "OTHER", "note": "期限太长", "workdays": "61"}, "办理期限应为 1 至 60 个工作日"),
+    ],
+)
+def test_a_bad_reassignment_is_refused_in_chinese_and_changes_nothing(client_as, routed, data, message):
+    opinion, first, other = routed
+    data = {k: {"SAME": first.pk, "OTHER": other.pk}.get(v, v) for k, v in data.items()}
+    response = client_as("township").post(f"/opinions/{opinion.pk}/act/reassign/", data)
+    assert response.status_code == 400 and message in response.content.decode()
+    opinion.refresh_from_db()
+    assert opinion.unit_id == first.pk
+    assert not AuditEvent.objects.filter(action="opinion.reassign").exists()
+
+
+@pytest.mark.django_db
+def test_the_api_reassigns_and_a_unit_may_not(client_as, routed):
+    opinion, first, other = routed
+    assert client_as("clerk").post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "note": "x"},
+                                   content_type="application/json").status_code == 403  # fmt: skip
+    staff = client_as("township")
+    detail = staff.get(f"/api/v1/opinions/{opinion.pk}").json()
+    assert "reassign" in [a["name"] for a in detail["actions"]]
+    answer = staff.post(
+        f"/api/v1/opinions/{opinion.pk}/reassign",
+        {"unit": other.pk, "note": "属于另一单位职责", "workdays": 7},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["state"] == "routed"
+    assert Opinion.objects.get(pk=opinion.pk).unit_id == other.pk
+    again = staff.post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "note": "再改"},
+                       content_type="application/json")  # fmt: skip
+    assert again.status_code == 400 and again.json()["detail"] == "请选择另一个承办单位"
