@@ -159,7 +159,7 @@ MATRIX: dict[str, Route] = {
     "api:refer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
     "api:merge_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="merge"),
     # to the unit it is already with: refused with 400 once permission and scope have passed
-    "api:reassign_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="route_opinion"),
+    "api:reassign_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="reassign"),
     "api:escalated_answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
     "api:accept_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True),
     "api:return_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True, body="return"),
@@ -220,6 +220,10 @@ def _route_opinion(kwargs: dict[str, object], side: dict[str, tuple[str, dict[st
     return {"unit": side["unit"][1]["pk"], "workdays": 5}
 
 
+def _reassign(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"unit": side["unit"][1]["pk"], "reason": "矩阵测试"}
+
+
 def _answer(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
     return {"text": "矩阵测试：已安排处理。"}
 
@@ -260,6 +264,7 @@ BODIES = {
     "join_station": _join_station,
     "offline_opinion": _offline_opinion,
     "route_opinion": _route_opinion,
+    "reassign": _reassign,
     "answer": _answer,
     "merge": _merge,
     "return": _return,

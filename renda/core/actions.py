@@ -284,6 +284,7 @@ class FormField:
     options: list[tuple[Any, str]]
     max_length: int | None
     value: Any
+    help: str = ""
 
 
 def form_fields(action: Action[M], scope: Scope, record: M, posted: Mapping[str, Any] | None = None) -> list[FormField]:
@@ -311,6 +312,7 @@ def form_fields(action: Action[M], scope: Scope, record: M, posted: Mapping[str,
                 options=options.get(name, []),
                 max_length=limits[0] if limits else None,
                 value=(posted or {}).get(name, default if default is not None else ""),
+                help=info.description or "",
             )
         )
     return fields

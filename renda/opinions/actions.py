@@ -24,11 +24,13 @@ def _route(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -
     return services.opinion_route(scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, note=data.note)
 
 
-def _reassign(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -> Opinion:
+def _reassign(scope: Scope, opinion: Opinion, data: inputs.ReassignIn, files: Files) -> Opinion:
     unit = unit_choices(scope=scope, opinion=opinion).filter(pk=data.unit).first()
     if unit is None:
         raise ValidationFailed("承办单位不存在，或不能承办本乡镇/街道的意见", field="unit")
-    return services.opinion_reassign(scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, note=data.note)
+    return services.opinion_reassign(
+        scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, reason=data.reason
+    )
 
 
 def _merge(scope: Scope, opinion: Opinion, data: inputs.MergeIn, files: Files) -> Opinion:
@@ -69,7 +71,7 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
         Action("merge", inputs.MergeIn, _merge, "已合并", summary="合并到同类意见"),
         Action(
             "reassign",
-            inputs.RouteIn,
+            inputs.ReassignIn,
             _reassign,
             "已改派，新承办单位已收到通知",
             summary="改派到其他承办单位",

@@ -366,7 +366,7 @@ def opinion_route(
 
 
 def opinion_reassign(
-    *, scope: Scope, opinion: Opinion, unit: HandlingUnit, workdays: int | None = None, note: str = ""
+    *, scope: Scope, opinion: Opinion, unit: HandlingUnit, reason: str, workdays: int | None = None
 ) -> Opinion:
     """改派: the township moves a routed case to another unit, with a new deadline; both units
     are told, and the new one must accept it again."""
@@ -380,7 +380,7 @@ def opinion_reassign(
         days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
         if not 1 <= days <= 60:
             raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
-        text = _clean_reason(note, label="改派理由")
+        text = _clean_reason(reason, label="改派理由")
         deadline = add_workdays(today(), days)
         if before is not None:
             step.notify(_tell_unit, case, f"意见已改派给{unit.name}，贵单位不再承办：{case.title}", unit=before)

@@ -38,7 +38,7 @@ def test_the_township_reassigns_a_routed_case_on_its_page(client_as, routed):
     page = staff.get(f"/opinions/{opinion.pk}/").content.decode()
     assert 'id="form-reassign"' in page and other.name in page  # the form, drawn from the input
     # When the township moves it to another unit
-    response = staff.post(f"/opinions/{opinion.pk}/act/reassign/", {"unit": other.pk, "note": "属于另一单位职责"})
+    response = staff.post(f"/opinions/{opinion.pk}/act/reassign/", {"unit": other.pk, "reason": "属于另一单位职责"})
     # Then it is routed there with a new deadline, both units are told, and the timeline says 改派
     assert response.status_code == 302
     opinion.refresh_from_db()
@@ -56,14 +56,14 @@ def test_the_township_reassigns_a_routed_case_on_its_page(client_as, routed):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"unit": "", "note": "换单位"}, "承办单位为必填项"),
-        ({"unit": "²", "note": "换单位"}, "承办单位应为整数"),
-        ({"unit": "999999", "note": "换单位"}, "承办单位不存在"),
-        ({"note": "没选单位"}, "承办单位为必填项"),
-        ({"unit": "SAME", "note": "同一单位"}, "请选择另一个承办单位"),
-        ({"unit": "OTHER", "note": ""}, "改派理由不能为空"),
-        ({"unit": "OTHER", "note": "长" * 501}, "改派理由不能超过 500 个字"),
-        ({"unit": "OTHER", "note": "期限太长", "workdays": "61"}, "办理期限应为 1 至 60 个工作日"),
+        ({"unit": "", "reason": "换单位"}, "承办单位为必填项"),
+        ({"unit": "²", "reason": "换单位"}, "承办单位应为整数"),
+        ({"unit": "999999", "reason": "换单位"}, "承办单位不存在"),
+        ({"reason": "没选单位"}, "承办单位为必填项"),
+        ({"unit": "SAME", "reason": "同一单位"}, "请选择另一个承办单位"),
+        ({"unit": "OTHER", "reason": ""}, "改派理由不能为空"),
+        ({"unit": "OTHER", "reason": "长" * 501}, "改派理由不能超过 500 个字"),
+        ({"unit": "OTHER", "reason": "期限太长", "workdays": "61"}, "办理期限应为 1 至 60 个工作日"),
     ],
 )
 def test_a_bad_reassignment_is_refused_in_chinese_and_changes_nothing(client_as, routed, data, message):
@@ -79,18 +79,18 @@ def test_a_bad_reassignment_is_refused_in_chinese_and_changes_nothing(client_as,
 @pytest.mark.django_db
 def test_the_api_reassigns_and_a_unit_may_not(client_as, routed):
     opinion, first, other = routed
-    assert client_as("clerk").post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "note": "x"},
+    assert client_as("clerk").post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "reason": "x"},
                                    content_type="application/json").status_code == 403  # fmt: skip
     staff = client_as("township")
     detail = staff.get(f"/api/v1/opinions/{opinion.pk}").json()
     assert "reassign" in [a["name"] for a in detail["actions"]]
     answer = staff.post(
         f"/api/v1/opinions/{opinion.pk}/reassign",
-        {"unit": other.pk, "note": "属于另一单位职责", "workdays": 7},
+        {"unit": other.pk, "reason": "属于另一单位职责", "workdays": 7},
         content_type="application/json",
     )
     assert answer.status_code == 200 and answer.json()["state"] == "routed"
     assert Opinion.objects.get(pk=opinion.pk).unit_id == other.pk
-    again = staff.post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "note": "再改"},
+    again = staff.post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "reason": "再改"},
                        content_type="application/json")  # fmt: skip
     assert again.status_code == 400 and again.json()["detail"] == "请选择另一个承办单位"
