@@ -8,15 +8,11 @@ account (``auth=None``; the callback is signed instead).
 
 from __future__ import annotations
 
+from renda.accounts import api as me
 from renda.api import (
-    deputies,
     docs,
-    me,
     meetings,
     projects,
-    regions,
-    registry,
-    stations,
     suggestions,
     voting,
 )
@@ -25,7 +21,9 @@ from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
+from renda.org import api as org
 from renda.public import api as public
+from renda.regions import api as regions
 
 api = RendaNinjaAPI(
     title="基层人大工作平台 API",
@@ -45,9 +43,7 @@ register_handlers(api)
 
 api.add_router("", me.router)
 api.add_router("", regions.router)
-api.add_router("", deputies.router)
-api.add_router("", stations.router)
-api.add_router("", registry.router)
+api.add_router("", org.router)  # 代表, 家站点, 承办单位, 人大机构, 代表小组
 api.add_router("", opinions.router)
 api.add_router("", public.router)
 api.add_router("", governance.router)

@@ -18,7 +18,6 @@ from ninja.params import HeaderEx, PathEx
 from renda.api.actions import mount_actions
 from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, KEY_DESCRIPTION, render, run_idempotent
-from renda.api.lookups import region_by_code, station_by_public_id
 from renda.api.pagination import page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -28,6 +27,7 @@ from renda.opinions.actions import ACTIONS
 from renda.opinions.inputs import NoInput
 from renda.opinions.models import Opinion
 from renda.opinions.schemas import OfflineOpinionIn, OpinionDetail, OpinionItem, OpinionPage, OpinionQuery
+from renda.org.lookups import region_by_code, station_by_public_id
 from renda.org.models import Category, Deputy, Station
 
 router = Router(tags=["民意处理"])

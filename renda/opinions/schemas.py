@@ -16,7 +16,6 @@ from ninja import Field, Schema
 
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams
-from renda.api.schemas import DeputyBrief, MandateBrief, RegionBrief, StationBrief, UnitBrief, _label
 from renda.audit.labels import action_label
 from renda.core.inputs import MAX_BODY_TEXT, InputSchema
 from renda.core.scoping import Scope
@@ -25,6 +24,7 @@ from renda.opinions import policy, selectors
 from renda.opinions.actions import ACTIONS
 from renda.opinions.models import AnswerKind, Outcome, Rating, Source, State
 from renda.org.models import OfficerRole, StationKind
+from renda.org.schemas import DeputyBrief, MandateBrief, RegionBrief, StationBrief, UnitBrief, _label
 
 KEY_TITLE = "幂等键"
 PUBLIC_KEY_MAX = 64  # opinion_submit and appointment_book keep 64 characters of the key

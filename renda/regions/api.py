@@ -9,7 +9,8 @@ from ninja import Query, Router
 
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams, page_of
-from renda.api.schemas import READ_ERRORS, RegionDetail, RegionPage
+from renda.api.schemas import READ_ERRORS
+from renda.org.schemas import RegionDetail, RegionPage
 from renda.regions.models import Region
 from renda.regions.selectors import region_children, region_roots
 

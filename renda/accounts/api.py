@@ -8,8 +8,9 @@ from django.http import HttpRequest
 from ninja import Router
 
 from renda.accounts.models import RoleAssignment
+from renda.accounts.schemas import MeOut
 from renda.api.auth import request_scope
-from renda.api.schemas import ErrorOut, MeOut
+from renda.api.schemas import ErrorOut
 from renda.regions.selectors import region_roots
 
 router = Router(tags=["当前用户"])
