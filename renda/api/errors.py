@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.operation import Operation
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from pydantic import BaseModel
 
@@ -101,7 +102,12 @@ def translate(error_contexts: list[ValidationErrorContext[Any]]) -> list[dict[st
 
 
 class RendaNinjaAPI(NinjaAPI):
-    """NinjaAPI whose validation errors speak Chinese."""
+    """NinjaAPI whose validation errors speak Chinese, and whose operation ids are the routes'
+    URL names (``list_opinions``): unique across the API, and unchanged when a scene's code
+    moves between modules (ninja's default prefixes the module path)."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return str(operation.view_func.__name__)
 
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext[Any]]
