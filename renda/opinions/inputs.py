@@ -19,7 +19,7 @@ class RouteIn(InputSchema):
 
 
 class ReassignIn(InputSchema):
-    unit: int = Field(..., title="新的承办单位", description="承办单位编号（本乡镇/街道或上级县、市的单位）")
+    unit: int = Field(..., title="新的承办单位", description="本乡镇/街道或上级县、市的单位（编号）")
     workdays: int | None = Field(None, title="办理期限（工作日）", description="1–60；不填按规则设置，自改派之日起算")
     reason: str = Field(..., max_length=MAX_BODY_TEXT, title="改派理由", description="告知原单位和新单位，记入办理记录")
 
