@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.operation import Operation
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
+from ninja.operation import Operation
 from pydantic import BaseModel
 
 from renda.api.auth import NOT_AUTHENTICATED

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
+from renda.core.queue import run_after_commit
 from renda.notify.models import Channel, Notification, Status
 
 
@@ -33,9 +34,7 @@ def notify_send(
     notification.save()
     if channel == Channel.IN_APP:
         return notification
-    from renda.notify.tasks import deliver
-
-    transaction.on_commit(lambda: deliver.delay(notification.pk))
+    run_after_commit("notify.deliver", notification.pk)
     return notification
 
 
@@ -80,7 +79,5 @@ def notify_send_many(messages: Sequence[Message]) -> list[Notification]:
     Notification.objects.bulk_create(rows)
     to_deliver = [n.pk for n in rows if n.channel != Channel.IN_APP]
     if to_deliver:
-        from renda.notify.tasks import deliver_many
-
-        transaction.on_commit(lambda: deliver_many.delay(to_deliver))
+        run_after_commit("notify.deliver_many", to_deliver)
     return rows

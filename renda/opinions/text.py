@@ -3,7 +3,8 @@
 Category suggestion learns from opinions staff have already classified (a TF-IDF + naive
 Bayes model per process, refreshed hourly); with too few of them it falls back to keyword
 rules. Similarity is TF-IDF cosine over jieba words among a small candidate set (same
-village/category, open), so it is cheap per request.
+village/category, open), so it is cheap per request. scikit-learn is imported where it is first
+used: a process that never suggests or compares (most web workers) does not pay its start-up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jieba
+
+from renda.opinions.models import Opinion
+from renda.org.models import Category
 
 logger = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -69,8 +73,6 @@ def _train() -> _Model:
     from sklearn.naive_bayes import ComplementNB
     from sklearn.pipeline import make_pipeline
 
-    from renda.opinions.models import Opinion
-
     rows = list(Opinion.objects.exclude(source="qr").order_by("-id").values_list("text", "category_id")[:5000])
     if len(rows) < MIN_TRAINING:
         return _Model(time.monotonic(), None)
@@ -95,8 +97,6 @@ def _current_model() -> _Model:
 
 def suggest_category_ids(texts: Sequence[str]) -> list[int | None]:
     """The most likely category id of each text (a second-level one where learnt), in one pass."""
-    from renda.org.models import Category
-
     cleaned = [(t or "").strip() for t in texts]
     answers: list[int | None] = [None] * len(cleaned)
     todo = [i for i, t in enumerate(cleaned) if len(t) >= 4]

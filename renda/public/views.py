@@ -11,11 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from renda.accounts.client_ip import client_ip as real_ip
 from renda.core.errors import RendaError, ValidationFailed
 from renda.core.ratelimit import RateLimited, check_rate
 from renda.core.validation import id_or_none, mask_name
 from renda.opinions import appointments, intake, refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
+from renda.opinions.text import suggest_category_id
 from renda.org.models import Category, Deputy, Station
 from renda.regions.models import Region
 
@@ -23,8 +25,6 @@ SESSION_TRACKED = "tracked_receipts"
 
 
 def client_ip(request: HttpRequest) -> str:
-    from renda.accounts.client_ip import client_ip as real_ip
-
     return real_ip(request)
 
 
@@ -161,8 +161,6 @@ def similar_cases(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def suggest_category(request: HttpRequest) -> HttpResponse:
     """htmx partial: the category select, pre-set to the category the text suggests (unless chosen)."""
-    from renda.opinions.text import suggest_category_id
-
     params = request.POST if request.method == "POST" else request.GET
     chosen = params.get("category", "")
     suggested = None
