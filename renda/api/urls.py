@@ -12,20 +12,20 @@ from renda.api import (
     deputies,
     docs,
     me,
-    meetings,
     projects,
     regions,
     registry,
     stations,
     suggestions,
-    voting,
 )
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
+from renda.meetings import api as meetings
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
 from renda.public import api as public
+from renda.voting import api as voting
 
 api = RendaNinjaAPI(
     title="基层人大工作平台 API",

@@ -9,11 +9,33 @@ from django.db.models import Count, Q, QuerySet
 
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
-from renda.meetings.models import Attendance, Attendee, Meeting, MeetingState
-from renda.meetings.services import SESSION_KINDS, expected_per_year
-from renda.org.models import Body, BodyKind, CongressLevel, Deputy
+from renda.meetings.models import Attendance, Attendee, Meeting, MeetingKind, MeetingState
+from renda.org.models import Body, BodyKind, CongressLevel, Deputy, DeputyKind
 from renda.regions.models import Region
 from renda.regions.paths import subtree_q
+
+# Sessions that count towards the yearly figure and towards absences (代表法 §62 speaks of the
+# 本级人民代表大会会议; a street's 议政代表会议 plays that part where there is no congress).
+SESSION_KINDS = [MeetingKind.CONGRESS, MeetingKind.DELIBERATION]
+
+
+def expected_per_year() -> int:
+    return max(int(rule("session.expected_per_year")), int(rule("session.min_per_year")))
+
+
+def deputy_pool(body: Body) -> QuerySet[Deputy]:
+    """Who may be entitled to attend a meeting of ``body``: the township congress's deputies (also
+    for its presidium), or the street's 议政代表."""
+    active = Deputy.objects.filter(is_active=True)
+    if body.kind == BodyKind.STREET_DELIBERATION:
+        return active.filter(subtree_q(body.region.path, "region__path"), kind=DeputyKind.DELIBERATION)
+    congress = body
+    if body.kind == BodyKind.PRESIDIUM:
+        found = Body.objects.filter(region_id=body.region_id, kind=BodyKind.CONGRESS).first()
+        if found is None:
+            return active.none()
+        congress = found
+    return active.filter(mandates__body=congress).distinct()
 
 
 def meeting_list(*, scope: Scope, year: int | None = None) -> QuerySet[Meeting]:
@@ -125,8 +147,6 @@ def session_shortfalls(*, scope: Scope | None, year: int, today: dt.date) -> lis
 
 
 def deputy_choices(*, scope: Scope, body: Body) -> QuerySet[Deputy]:
-    from renda.meetings.services import deputy_pool
-
     return scope.filter(deputy_pool(body), perm=Perm.MEETING_VIEW).order_by("name_pinyin", "id")
 
 
