@@ -17,9 +17,9 @@ from ninja.params import PathEx
 from renda.api.auth import request_scope
 from renda.api.pagination import page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
-from renda.core.errors import NotFound
+from renda.core.errors import NotFound, PermissionDenied
 from renda.core.scoping import Perm, Scope
-from renda.meetings import selectors, services
+from renda.meetings import policy, selectors, services
 from renda.meetings.actions import ACTIONS
 from renda.meetings.inputs import CheckInIn, DeputyIn, LeaveForm, LeaveIn, NoInput
 from renda.meetings.models import Attendee, Meeting
@@ -76,7 +76,8 @@ def get_meeting(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
 )
 def get_attendance(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
     scope = request_scope(request)
-    scope.require(Perm.MEETING_MANAGE)
+    if not policy.can_see_attendance(scope):
+        raise PermissionDenied("您没有权限执行此操作")
     meeting = selectors.meeting_detail(scope=scope, pk=meeting_id)
     return {"quorum": _quorum(meeting), "items": list(selectors.attendees_of(meeting))}
 
