@@ -74,7 +74,7 @@ def mount_actions(
         )
         endpoint.__signature__ = inspect.Signature(params, return_annotation=HttpResponse)  # type: ignore[attr-defined]
         # The URL name (``api:route_opinion``) and the view's name: <route>_<noun>.
-        endpoint.__name__ = table.api_route_name(action)
+        endpoint.__name__ = table.api_route_name(action) or f"{action.name}_{table.noun}"
         endpoint.__doc__ = action.description or None
         router.post(
             f"{prefix}/{action.route}",

@@ -11,19 +11,19 @@ from __future__ import annotations
 from renda.accounts import api as me
 from renda.api import (
     docs,
-    meetings,
     projects,
     suggestions,
-    voting,
 )
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
+from renda.meetings import api as meetings
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
 from renda.org import api as org
 from renda.public import api as public
 from renda.regions import api as regions
+from renda.voting import api as voting
 
 api = RendaNinjaAPI(
     title="基层人大工作平台 API",

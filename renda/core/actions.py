@@ -236,6 +236,9 @@ class Action(Generic[M]):
     # For a page that draws the action's form from its input schema: the choices of the fields
     # that are a pick from a list, for this user and record ({"unit": [(id, name), ...]}).
     choices: Callable[[Scope, M], dict[str, list[tuple[Any, str]]]] | None = None
+    # The URL name of its API route: "" the one mount_actions gives it (``<route>_<noun>``), a
+    # name for a route the scene's api.py writes by hand, None for an action of the page only.
+    api: str | None = ""
 
     @property
     def route(self) -> str:
@@ -246,9 +249,19 @@ class ActionTable(Generic[M]):
     """A scene's staff actions on one kind of record, in button order."""
 
     def __init__(
-        self, machine: Machine, actions: Sequence[Action[M]], *, noun: str, page: str = "", entity: str = ""
+        self,
+        machine: Machine,
+        actions: Sequence[Action[M]],
+        *,
+        noun: str,
+        page: str = "",
+        entity: str = "",
+        elsewhere: Mapping[str, str] | None = None,
     ) -> None:
         self.machine = machine
+        # Staff transitions done by a page or route of their own rather than ``act/<name>/``
+        # (transition -> its URL name; "" for one only a service does, as an import does).
+        self.elsewhere = dict(elsewhere or {})
         self.noun = noun  # names the API's routes: api:<route>_<noun>
         self.page = page  # the URL name of the page's ``act/<name>/`` view, e.g. "opinions:act"
         self.entity = entity  # the machine's entity, for a scene with several kinds of record
@@ -261,8 +274,10 @@ class ActionTable(Generic[M]):
             if transition is None or transition.perm is None:
                 raise ValueError(f"action {a.name} has no staff transition in states.py")
 
-    def api_route_name(self, action: Action[M]) -> str:
-        """The URL name of the action's API route (renda/api/actions.py names it so)."""
+    def api_route_name(self, action: Action[M]) -> str | None:
+        """The URL name of the action's API route (renda/api/actions.py names it so), or None."""
+        if action.api is None or action.api:
+            return action.api
         return f"{action.route.replace('-', '_')}_{self.noun}"
 
     def __iter__(self) -> Any:

@@ -42,7 +42,10 @@ def t(
 class Machine:
     """One scene's transitions, looked up by name (``machine["route"]``)."""
 
-    def __init__(self, transitions: Sequence[Transition], *, state_label: Callable[[str], str]) -> None:
+    def __init__(
+        self, transitions: Sequence[Transition], *, state_label: Callable[[str], str], subject: str = ""
+    ) -> None:
+        self.subject = subject  # names the record in refusals: 会议当前状态为…
         self.transitions: dict[str, Transition] = {}
         for x in transitions:
             key = f"{x.entity}.{x.name}" if x.entity else x.name
@@ -67,7 +70,7 @@ class Machine:
         """The transition, or Conflict (in Chinese) when the record is not in a state that allows it."""
         transition = self.transitions[name]
         if state not in transition.sources:
-            raise Conflict(f"当前状态为“{self.state_label(state)}”，不能{transition.label}")
+            raise Conflict(f"{self.subject}当前状态为“{self.state_label(state)}”，不能{transition.label}")
         return transition
 
     def allowed(self, state: str, perms: set[str] | frozenset[str], *, entity: str = "") -> list[Transition]:

@@ -19,6 +19,10 @@ from renda.regions.paths import subtree_q
 SESSION_KINDS = [MeetingKind.CONGRESS, MeetingKind.DELIBERATION]
 
 
+def expected_per_year() -> int:
+    return max(int(rule("session.expected_per_year")), int(rule("session.min_per_year")))
+
+
 def deputy_pool(body: Body) -> QuerySet[Deputy]:
     """Who may be entitled to attend a meeting of ``body``: the township congress's deputies (also
     for its presidium), or the street's 议政代表."""
@@ -32,10 +36,6 @@ def deputy_pool(body: Body) -> QuerySet[Deputy]:
             return active.none()
         congress = found
     return active.filter(mandates__body=congress).distinct()
-
-
-def expected_per_year() -> int:
-    return max(int(rule("session.expected_per_year")), int(rule("session.min_per_year")))
 
 
 def meeting_list(*, scope: Scope, year: int | None = None) -> QuerySet[Meeting]:

@@ -7,8 +7,11 @@ records every deputy neither present nor on leave as absent (缺席). Two unappr
 are flagged (代表法 §62; meetings/selectors.absence_flags). A sweep warns the office of a
 township that has held fewer sessions this year than the rules ask (地方组织法 §14).
 
-Every function: permission + scope check, state check (meetings/states.py), change, audit
-event, notifications — in one transaction.
+Every write on a meeting is one ``<entity>_<verb>(*, scope, meeting, ...)`` that runs the action
+skeleton (core/actions.py): the transition's permission → the meeting locked → scope
+(meetings/policy.py) → the state rule (meetings/states.py) → the change → the changed fields
+saved → messages → the audit event, in one transaction. ``meeting_create`` has no row to lock
+yet and checks the body's region itself; the yearly sweep writes no meeting.
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from renda.accounts.selectors import staff_users
+from renda.audit.models import AuditEvent
 from renda.audit.services import audit_record
+from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
-from renda.meetings import states
+from renda.meetings import policy
 from renda.meetings.models import (
     AgendaItem,
     Attendance,
@@ -43,10 +48,13 @@ from renda.meetings.models import (
     MeetingState,
     SignInMethod,
 )
+from renda.meetings.quorum import quorum_status
 from renda.meetings.selectors import SESSION_KINDS, absence_flags, deputy_pool, session_shortfalls
+from renda.meetings.states import MACHINE
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.org.models import Body, BodyKind, Deputy
+from renda.voting.models import VoteState
 
 KIND_FOR_BODY = {
     BodyKind.CONGRESS: MeetingKind.CONGRESS,
@@ -58,26 +66,20 @@ CHECKIN_WINDOW_SECONDS = 60
 CHECKIN_WINDOWS_ACCEPTED = 3  # a code shown up to about three minutes ago still signs in
 
 
-def _audit(meeting: Meeting, *, actor: Any, action: str, reason: str = "", **after: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=f"meeting.{action}",
-        target=meeting,
-        target_label=meeting.title,
-        region_path=meeting.region.path,
-        reason=reason,
-        after={"state": meeting.state, **after},
-    )
+def _snapshot(meeting: Meeting) -> dict[str, Any]:
+    return {"state": meeting.state}
 
 
-def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update(of=("self",)).select_related("region", "body").get(pk=meeting.pk)
-
-
-def _check(scope: Scope, meeting: Meeting, name: str) -> None:
-    transition = states.TRANSITIONS[name]
-    # Permission and scope only: the state is checked on the locked, fresh row.
-    scope.check_path(meeting.region.path, perm=transition.perm)
+MEETINGS: Records[Meeting] = Records(
+    machine=MACHINE,
+    queryset=lambda: Meeting.objects.select_related("region", "body"),
+    audit_prefix="meeting",
+    snapshot=_snapshot,
+    label=lambda m: m.title,
+    region_path=lambda m: m.region.path,
+    authorize=policy.authorize,
+    missing="会议不存在或不在您的管辖范围内",
+)
 
 
 def default_deputies(body: Body) -> list[Deputy]:
@@ -157,50 +159,53 @@ def meeting_create(
         [AgendaItem(meeting=meeting, position=i + 1, title=text) for i, text in enumerate(items)]
     )
     meeting.region = body.region
-    _audit(meeting, actor=scope.actor, action="create", entitled=len(chosen), agenda=items, number=number)
-    return meeting
-
-
-@transaction.atomic
-def meeting_set_attendees(*, scope: Scope, meeting: Meeting, deputies: Sequence[Deputy], reason: str = "") -> Meeting:
-    """Change who is entitled to attend (before the meeting opens)."""
-    _check(scope, meeting, "edit")
-    meeting = _lock(meeting)
-    states.check("edit", meeting.state)
-    chosen = {d.pk for d in deputies}
-    if not chosen:
-        raise ValidationFailed("应出席代表不能为空", field="deputies")
-    if deputy_pool(meeting.body).filter(pk__in=chosen).count() != len(chosen):
-        raise ValidationFailed("所选代表中有人不属于该机构或不在任", field="deputies")
-    current = set(meeting.attendees.values_list("deputy_id", flat=True))
-    meeting.attendees.filter(deputy_id__in=current - chosen).delete()
-    Attendee.objects.bulk_create([Attendee(meeting=meeting, deputy_id=pk) for pk in chosen - current])
-    _audit(
-        meeting,
+    audit_record(
         actor=scope.actor,
-        action="attendees",
-        reason=reason,
-        added=len(chosen - current),
-        removed=len(current - chosen),
+        action="meeting.create",
+        target=meeting,
+        target_label=meeting.title,
+        region_path=meeting.region.path,
+        after={**_snapshot(meeting), "entitled": len(chosen), "agenda": items, "number": number},
     )
     return meeting
 
 
-@transaction.atomic
+def meeting_set_attendees(*, scope: Scope, meeting: Meeting, deputies: Sequence[Deputy], reason: str = "") -> Meeting:
+    """Change who is entitled to attend (before the meeting opens)."""
+
+    def change(step: Step[Meeting]) -> Meeting:
+        row = step.row
+        chosen = {d.pk for d in deputies}
+        if not chosen:
+            raise ValidationFailed("应出席代表不能为空", field="deputies")
+        if deputy_pool(row.body).filter(pk__in=chosen).count() != len(chosen):
+            raise ValidationFailed("所选代表中有人不属于该机构或不在任", field="deputies")
+        current = set(row.attendees.values_list("deputy_id", flat=True))
+        row.attendees.filter(deputy_id__in=current - chosen).delete()
+        Attendee.objects.bulk_create([Attendee(meeting=row, deputy_id=pk) for pk in chosen - current])
+        step.audit("attendees", before=None, reason=reason, added=len(chosen - current), removed=len(current - chosen))
+        return row
+
+    return perform(MEETINGS, "edit", scope=scope, pks=[meeting.pk], change=change)
+
+
 def agenda_add(*, scope: Scope, meeting: Meeting, title: str, description: str = "") -> AgendaItem:
     """Add an item at the end of the agenda."""
-    _check(scope, meeting, "agenda")
-    meeting = _lock(meeting)
-    states.check("agenda", meeting.state)
-    title = clean_text(title, label="议题", field="title", max_length=200)
-    description = clean_text(description, label="说明", field="description", max_length=2000, required=False)
-    position = int(meeting.agenda.aggregate(n=Max("position"))["n"] or 0) + 1
-    item = AgendaItem.objects.create(meeting=meeting, position=position, title=title, description=description)
-    _audit(meeting, actor=scope.actor, action="agenda", item=title, position=position)
-    return item
+
+    def change(step: Step[Meeting]) -> AgendaItem:
+        row = step.row
+        clean_title = clean_text(title, label="议题", field="title", max_length=200)
+        clean_description = clean_text(description, label="说明", field="description", max_length=2000, required=False)
+        position = int(row.agenda.aggregate(n=Max("position"))["n"] or 0) + 1
+        item = AgendaItem.objects.create(
+            meeting=row, position=position, title=clean_title, description=clean_description
+        )
+        step.audit("agenda", before=None, item=clean_title, position=position)
+        return item
+
+    return perform(MEETINGS, "agenda", scope=scope, pks=[meeting.pk], change=change)
 
 
-@transaction.atomic
 def document_add(
     *,
     scope: Scope,
@@ -212,83 +217,85 @@ def document_add(
     agenda_item: AgendaItem | None = None,
 ) -> MeetingDocument:
     """Attach a document heard at the meeting (政府工作报告, 预算执行, 项目进展, 决议草案…)."""
-    _check(scope, meeting, "agenda")
-    meeting = _lock(meeting)
-    states.check("agenda", meeting.state)
-    if kind not in DocumentKind.values:
-        raise ValidationFailed("文件类别无效", field="kind")
-    title = clean_text(title, label="标题", field="title", max_length=200)
-    text = clean_text(text, label="正文/摘要", field="text", max_length=20000, required=False)
-    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
-        raise ValidationFailed("议程不属于本次会议", field="agenda_item")
-    if file is not None and (file.size or 0) > MAX_DOC_BYTES:
-        raise ValidationFailed("附件不能超过 20 MB", field="file")
-    if not text and file is None:
-        raise ValidationFailed("请填写正文摘要或上传附件", field="text")
-    doc = MeetingDocument(
-        meeting=meeting,
-        kind=kind,
-        title=title,
-        text=text,
-        agenda_item=agenda_item,
-        uploaded_by=scope.user if scope.user_id else None,
-    )
-    if file is not None:
-        doc.file.save(file.name or "document", file, save=False)
-    doc.save()
-    _audit(meeting, actor=scope.actor, action="document", document=title, kind=kind)
-    return doc
+
+    def change(step: Step[Meeting]) -> MeetingDocument:
+        row = step.row
+        if kind not in DocumentKind.values:
+            raise ValidationFailed("文件类别无效", field="kind")
+        clean_title = clean_text(title, label="标题", field="title", max_length=200)
+        clean_body = clean_text(text, label="正文/摘要", field="text", max_length=20000, required=False)
+        if agenda_item is not None and agenda_item.meeting_id != row.pk:
+            raise ValidationFailed("议程不属于本次会议", field="agenda_item")
+        if file is not None and (file.size or 0) > MAX_DOC_BYTES:
+            raise ValidationFailed("附件不能超过 20 MB", field="file")
+        if not clean_body and file is None:
+            raise ValidationFailed("请填写正文摘要或上传附件", field="text")
+        doc = MeetingDocument(
+            meeting=row,
+            kind=kind,
+            title=clean_title,
+            text=clean_body,
+            agenda_item=agenda_item,
+            uploaded_by=scope.user if scope.user_id else None,
+        )
+        if file is not None:
+            doc.file.save(file.name or "document", file, save=False)
+        doc.save()
+        step.audit("document", before=None, document=clean_title, kind=kind)
+        return doc
+
+    return perform(MEETINGS, "document", scope=scope, pks=[meeting.pk], change=change)
 
 
-@transaction.atomic
 def meeting_open(*, scope: Scope, meeting: Meeting) -> Meeting:
     """宣布开会. Deputies may sign in before; votes can be opened only once the meeting is in session."""
-    _check(scope, meeting, "open")
-    meeting = _lock(meeting)
-    states.check("open", meeting.state)
-    meeting.state = MeetingState.IN_SESSION
-    meeting.opened_at = timezone.now()
-    meeting.save(update_fields=["state", "opened_at", "updated_at"])
-    from renda.meetings.quorum import quorum_status
 
-    q = quorum_status(meeting)
-    _audit(meeting, actor=scope.actor, action="open", present=q.present, entitled=q.entitled, needed=q.needed)
-    return meeting
+    def change(step: Step[Meeting]) -> Meeting:
+        step.move(MeetingState.IN_SESSION)
+        step.set(step.row, opened_at=timezone.now())
+        q = quorum_status(step.row)
+        step.audit("open", before=None, present=q.present, entitled=q.entitled, needed=q.needed)
+        return step.row
+
+    return perform(MEETINGS, "open", scope=scope, pks=[meeting.pk], change=change)
 
 
-@transaction.atomic
+def _tell_absences(meeting: Meeting) -> None:
+    """The township office is told of each deputy this session brought to the §62 limit."""
+    flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
+    staff = staff_users(meeting.region, above=False) if flagged else []
+    for flag in flagged:
+        for user in staff:
+            notify_send(
+                channel=Channel.IN_APP,
+                to_user=user,
+                subject="代表未经批准缺席",
+                body=(
+                    f"代表{flag.deputy.name}已{flag.count}次未经批准不出席{meeting.body.name}会议，"
+                    "依照代表法第六十二条，其代表资格终止，请依法处理。"
+                ),
+                target=meeting,
+            )
+
+
 def meeting_close(*, scope: Scope, meeting: Meeting) -> Meeting:
     """宣布闭会: every vote must be finished; deputies neither signed in nor on leave are recorded 缺席."""
-    _check(scope, meeting, "close")
-    meeting = _lock(meeting)
-    states.check("close", meeting.state)
-    from renda.voting.models import VoteState
 
-    if meeting.votes.filter(state__in=[VoteState.OPEN, VoteState.CLOSED]).exists():
-        raise Conflict("还有表决正在进行或尚未公布结果，不能闭会")
-    absent = meeting.attendees.filter(status=Attendance.EXPECTED).update(
-        status=Attendance.ABSENT, updated_at=timezone.now()
-    )
-    meeting.state = MeetingState.CLOSED
-    meeting.closed_at = timezone.now()
-    meeting.save(update_fields=["state", "closed_at", "updated_at"])
-    _audit(meeting, actor=scope.actor, action="close", absent=absent)
-    if meeting.kind in SESSION_KINDS and absent:
-        flagged = [f for f in absence_flags(region=meeting.region) if f.last_meeting_id == meeting.pk]
-        staff = staff_users(meeting.region, above=False) if flagged else []
-        for flag in flagged:
-            for user in staff:
-                notify_send(
-                    channel=Channel.IN_APP,
-                    to_user=user,
-                    subject="代表未经批准缺席",
-                    body=(
-                        f"代表{flag.deputy.name}已{flag.count}次未经批准不出席{meeting.body.name}会议，"
-                        "依照代表法第六十二条，其代表资格终止，请依法处理。"
-                    ),
-                    target=meeting,
-                )
-    return meeting
+    def change(step: Step[Meeting]) -> Meeting:
+        row = step.row
+        if row.votes.filter(state__in=[VoteState.OPEN, VoteState.CLOSED]).exists():
+            raise Conflict("还有表决正在进行或尚未公布结果，不能闭会")
+        absent = row.attendees.filter(status=Attendance.EXPECTED).update(
+            status=Attendance.ABSENT, updated_at=timezone.now()
+        )
+        step.move(MeetingState.CLOSED)
+        step.set(row, closed_at=timezone.now())
+        if row.kind in SESSION_KINDS and absent:
+            step.notify(_tell_absences, row)  # after the state is saved: the flags count closed sessions
+        step.audit("close", before=None, absent=absent)
+        return row
+
+    return perform(MEETINGS, "close", scope=scope, pks=[meeting.pk], change=change)
 
 
 # ---------------------------------------------------------------- sign-in (签到) and leave (请假)
@@ -320,69 +327,62 @@ def _attendee(meeting: Meeting, deputy_id: int) -> Attendee:
     return attendee
 
 
-def _mark_present(scope: Scope, meeting: Meeting, attendee: Attendee, method: str) -> Attendee:
+def _mark_present(step: Step[Meeting], attendee: Attendee, method: str) -> Attendee:
     if attendee.status == Attendance.PRESENT:
         return attendee  # signing in twice is harmless: the first time stands
-    attendee.status = Attendance.PRESENT
-    attendee.signed_in_at = timezone.now()
-    attendee.sign_in_method = method
-    attendee.save(update_fields=["status", "signed_in_at", "sign_in_method", "updated_at"])
-    _audit(
-        meeting,
-        actor=scope.actor,
-        action="check_in" if method == SignInMethod.QR else "sign_in",
-        deputy=attendee.deputy.name,
-    )
+    step.set(attendee, status=Attendance.PRESENT, signed_in_at=timezone.now(), sign_in_method=method)
+    step.audit("check_in" if method == SignInMethod.QR else "sign_in", before=None, deputy=attendee.deputy.name)
     return attendee
 
 
-@transaction.atomic
 def attendee_sign_in(*, scope: Scope, meeting: Meeting, deputy: Deputy) -> Attendee:
     """Staff sign a deputy in (代签), e.g. one without a phone."""
-    _check(scope, meeting, "sign_in")
-    meeting = _lock(meeting)
-    states.check("sign_in", meeting.state)
-    return _mark_present(scope, meeting, _attendee(meeting, deputy.pk), SignInMethod.STAFF)
+    return perform(
+        MEETINGS,
+        "sign_in",
+        scope=scope,
+        pks=[meeting.pk],
+        change=lambda step: _mark_present(step, _attendee(step.row, deputy.pk), SignInMethod.STAFF),
+    )
 
 
-@transaction.atomic
 def attendee_check_in(*, scope: Scope, meeting: Meeting, token: str) -> Attendee:
     """A deputy signs themself in by scanning the venue QR on their logged-in phone."""
     scope.require(Perm.VOTE_CAST)
     if not scope.deputy_ids:
         raise PermissionDenied("只有代表本人可以扫码签到")
-    meeting = _lock(meeting)
-    states.check("check_in", meeting.state)
-    attendee = (
-        Attendee.objects.select_for_update(of=("self",))
-        .select_related("deputy")
-        .filter(meeting=meeting, deputy_id__in=scope.deputy_ids)
-        .first()
-    )
-    if attendee is None:
-        raise PermissionDenied("您不是本次会议的应出席代表")
-    if attendee.status == Attendance.PRESENT:
-        return attendee  # scanning again later (an old photo of the code) changes nothing
-    if not checkin_token_valid(meeting, str(token)):
-        raise ValidationFailed("签到码已过期，请重新扫描会场大屏上的二维码", field="token")
-    return _mark_present(scope, meeting, attendee, SignInMethod.QR)
+
+    def change(step: Step[Meeting]) -> Attendee:
+        attendee = (
+            Attendee.objects.select_for_update(of=("self",))
+            .select_related("deputy")
+            .filter(meeting=step.row, deputy_id__in=scope.deputy_ids)
+            .first()
+        )
+        if attendee is None:
+            raise PermissionDenied("您不是本次会议的应出席代表")
+        if attendee.status == Attendance.PRESENT:
+            return attendee  # scanning again later (an old photo of the code) changes nothing
+        if not checkin_token_valid(step.row, str(token)):
+            raise ValidationFailed("签到码已过期，请重新扫描会场大屏上的二维码", field="token")
+        return _mark_present(step, attendee, SignInMethod.QR)
+
+    return perform(MEETINGS, "check_in", scope=scope, pks=[meeting.pk], change=change)
 
 
-@transaction.atomic
 def attendee_leave(*, scope: Scope, meeting: Meeting, deputy: Deputy, reason: str) -> Attendee:
     """Record an approved leave (请假经批准): the absence does not count under 代表法 §62."""
-    _check(scope, meeting, "leave")
-    reason = clean_text(reason, label="请假事由", field="reason", max_length=200)
-    meeting = _lock(meeting)
-    states.check("leave", meeting.state)
-    attendee = _attendee(meeting, deputy.pk)
-    if attendee.status == Attendance.PRESENT:
-        raise Conflict(f"{attendee.deputy.name}已签到，不能登记请假")
-    attendee.status = Attendance.LEAVE
-    attendee.leave_reason = reason
-    attendee.save(update_fields=["status", "leave_reason", "updated_at"])
-    _audit(meeting, actor=scope.actor, action="leave", reason=reason, deputy=attendee.deputy.name)
-    return attendee
+
+    def change(step: Step[Meeting]) -> Attendee:
+        clean_reason = clean_text(reason, label="请假事由", field="reason", max_length=200)
+        attendee = _attendee(step.row, deputy.pk)
+        if attendee.status == Attendance.PRESENT:
+            raise Conflict(f"{attendee.deputy.name}已签到，不能登记请假")
+        step.set(attendee, status=Attendance.LEAVE, leave_reason=clean_reason)
+        step.audit("leave", before=None, reason=clean_reason, deputy=attendee.deputy.name)
+        return attendee
+
+    return perform(MEETINGS, "leave", scope=scope, pks=[meeting.pk], change=change)
 
 
 # ---------------------------------------------------------------- the yearly count (地方组织法 §14)
@@ -402,8 +402,6 @@ def meetings_sweep(*, today: dt.date | None = None) -> SweepReport:
     for shortfall in session_shortfalls(scope=None, year=today.year, today=today):
         report.behind += 1
         action = f"meeting.behind:{today.year}:{shortfall.count}"
-        from renda.audit.models import AuditEvent
-
         if AuditEvent.objects.filter(
             action="meeting.behind", region_path=shortfall.region.path, reason=action
         ).exists():

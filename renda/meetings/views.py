@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -17,14 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.audit.models import AuditEvent
 from renda.codes.qr import qr_png
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.inputs import parse_form
 from renda.core.paging import paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
-from renda.core.validation import ascii_digits, id_or_none
-from renda.meetings import selectors, services, states
+from renda.core.validation import ascii_digits
+from renda.meetings import policy, selectors, services
+from renda.meetings.actions import ACTIONS
 from renda.meetings.forms import DocumentForm, MeetingForm, VoteForm
 from renda.meetings.models import Meeting
 from renda.meetings.quorum import quorum_status
-from renda.org.models import Deputy
 from renda.voting import selectors as vote_selectors
 from renda.voting import services as voting
 from renda.voting.models import Participation
@@ -93,7 +95,7 @@ def _detail_context(scope: Scope, meeting: Meeting, **extra: Any) -> dict[str, A
         "agenda": list(meeting.agenda.all()),
         "documents": list(meeting.documents.select_related("agenda_item")),
         "votes": [(v, scope.has(Perm.MEETING_MANAGE) or v.state == "published", v.pk in voted) for v in votes],
-        "actions": {t.name for t in states.allowed(meeting.state, scope.perms)},
+        "actions": {t.name for t in policy.available(scope, meeting)},
         "mine": mine,
         "document_form": DocumentForm(),
     }
@@ -135,7 +137,7 @@ def signin(request: HttpRequest, pk: int) -> HttpResponse:
         "attendees": list(selectors.attendees_of(meeting)),
         "quorum": quorum_status(meeting),
         "token": services.checkin_token(meeting),
-        "actions": {t.name for t in states.allowed(meeting.state, scope.perms)},
+        "actions": {t.name for t in policy.available(scope, meeting)},
     }
     return render(request, "meetings/signin.html", context)
 
@@ -151,8 +153,6 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def checkin_url(meeting: Meeting, token: str) -> str:
-    from django.conf import settings
-
     path = reverse("meetings:checkin", kwargs={"pk": meeting.pk, "token": token})
     return str(settings.PUBLIC_BASE_URL).rstrip("/") + path
 
@@ -190,55 +190,20 @@ def checkin(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     return render(request, "meetings/checkin.html", context, status=400 if error else 200)
 
 
-ACTION_MESSAGES = {
-    "open": "已宣布开会",
-    "close": "已宣布闭会，未签到且未请假的代表记为缺席",
-    "sign_in": "已代为签到",
-    "leave": "已登记请假",
-    "agenda": "已添加议程",
-    "document": "已添加会议文件",
-}
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one action of the meeting page or the sign-in console (meetings/actions.py). Errors
+    re-show the page the action came from; nothing is half-written."""
     scope = scope_for_user(request.user)
-    if action not in ACTION_MESSAGES:
+    entry = ACTIONS.get(action)
+    if entry is None:
         raise NotFound("没有这个操作")
-    meeting = _manageable(scope, pk)
-    data = request.POST
-    back = data.get("back", "")
+    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the meeting
+    meeting = selectors.meeting_detail(scope=scope, pk=pk)
+    back = request.POST.get("back", "")
     try:
-        if action == "open":
-            services.meeting_open(scope=scope, meeting=meeting)
-        elif action == "close":
-            services.meeting_close(scope=scope, meeting=meeting)
-        elif action in ("sign_in", "leave"):
-            deputy_pk = id_or_none(data.get("deputy", ""))  # 30 digits would overflow the bigint id
-            deputy = Deputy.objects.filter(pk=deputy_pk).first() if deputy_pk is not None else None
-            if deputy is None:
-                raise ValidationFailed("请选择代表", field="deputy")
-            if action == "sign_in":
-                services.attendee_sign_in(scope=scope, meeting=meeting, deputy=deputy)
-            else:
-                services.attendee_leave(scope=scope, meeting=meeting, deputy=deputy, reason=data.get("reason", ""))
-        elif action == "agenda":
-            services.agenda_add(
-                scope=scope, meeting=meeting, title=data.get("title", ""), description=data.get("description", "")
-            )
-        elif action == "document":
-            form = DocumentForm(data, request.FILES)
-            if not form.is_valid():
-                raise ValidationFailed("；".join(str(e) for errs in form.errors.values() for e in errs))
-            services.document_add(
-                scope=scope,
-                meeting=meeting,
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-                text=form.cleaned_data["text"],
-                file=form.cleaned_data["file"],
-            )
+        entry.run(scope, meeting, parse_form(entry.input, request.POST), request.FILES)
     except RendaError as exc:
         if exc.status_code in (403, 404):
             raise
@@ -248,7 +213,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return redirect("meetings:signin", pk=pk)
         context = _detail_context(scope, meeting, error=exc.message)
         return render(request, "meetings/detail.html", context, status=exc.status_code)
-    messages.success(request, ACTION_MESSAGES[action])
+    messages.success(request, entry.message)
     return redirect("meetings:signin" if back == "signin" else "meetings:detail", pk=pk)
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
 from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
-from renda.voting.models import Ballot, Participation, Vote, VoteOption, VoteState
-from renda.voting.services import compute_tally, decide, rounds_of, threshold_for
+from renda.meetings.quorum import majority_threshold
+from renda.voting import tally as arithmetic
+from renda.voting.models import Ballot, PaperBatch, Participation, Vote, VoteMethod, VoteOption, VoteState
+from renda.voting.tally import PaperTotals, Tally
 
 RESULT_STATES = [VoteState.CLOSED, VoteState.PUBLISHED]
 
@@ -48,13 +51,52 @@ def phone_ballots(vote: Vote) -> int:
     return Participation.objects.filter(vote=vote).count()
 
 
-def result_visible(vote: Vote, scope: Scope) -> bool:
-    """Everyone who may see the meeting sees a published result; staff see it once closed."""
-    return vote.state == VoteState.PUBLISHED or (vote.state == VoteState.CLOSED and scope.has(Perm.MEETING_MANAGE))
-
-
 def runoff_of(vote: Vote) -> Vote | None:
     return Vote.objects.filter(parent=vote).first()
+
+
+def first_round(vote: Vote) -> Vote:
+    root = vote
+    while root.parent_id is not None:
+        assert root.parent is not None
+        root = root.parent
+    return root
+
+
+def rounds_of(vote: Vote) -> list[Vote]:
+    """Every round of the question ``vote`` belongs to, first to last."""
+    chain = [first_round(vote)]
+    while True:
+        nxt = Vote.objects.filter(parent=chain[-1]).first()
+        if nxt is None:
+            return chain
+        chain.append(nxt)
+
+
+def compute_tally(vote: Vote, options: Sequence[VoteOption]) -> Tally:
+    """Count from what is stored: the phone ballots and the paper batches (nothing else)."""
+    ballots = Ballot.objects.filter(vote=vote).values_list("choices", flat=True).iterator(chunk_size=1000)
+    batches = (PaperTotals(b.ballots, b.invalid, b.counts) for b in PaperBatch.objects.filter(vote=vote))
+    return arithmetic.count(vote.method, [o.position for o in options], ballots, batches)
+
+
+def decide(vote: Vote, tally: Tally, threshold: int) -> dict[int, str]:
+    return arithmetic.decide(vote.method, vote.seats, tally, threshold)
+
+
+def threshold_for(vote: Vote, tally: Tally) -> int:
+    rule_name = vote.majority_rule or "all_half"
+    return majority_threshold(
+        rule_name, entitled=vote.entitled_count, present=vote.present_at_open, valid_ballots=tally.valid
+    )
+
+
+def seats_unfilled(vote: Vote, options: Sequence[VoteOption] | None = None) -> int:
+    """Seats this round left for a runoff (0 when decided)."""
+    if vote.seats is None or vote.method == VoteMethod.SCORE:
+        return 0
+    options = list(vote.options.all()) if options is None else options
+    return arithmetic.unfilled(vote.method, vote.seats, [o.outcome for o in options])
 
 
 def question_rounds(vote: Vote) -> list[Vote]:

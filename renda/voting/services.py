@@ -18,8 +18,12 @@ Contract with renda/projects (keep stable): ``OptionInput``, ``vote_create(*, sc
 title, method, seats, options)`` (extra keyword arguments are optional), ``Vote``/``VoteOption``
 with ``ref`` copied into runoff rounds, and the ``vote_decided`` signal (voting/signals.py).
 
-Every function: permission + scope check, state check (voting/states.py), change, audit event —
-in one transaction.
+Every staff write is one ``vote_<verb>(*, scope, vote, ...)`` that runs the action skeleton
+(core/actions.py): the transition's permission → the vote locked (with the first round when a
+publication concludes a question, in primary-key order) → scope (voting/policy.py) → the state
+rule (voting/states.py) → the change → the changed fields saved → the audit event, in one
+transaction. ``vote_cast`` keeps its own path: it locks nothing exclusively (casts run side by
+side under a shared lock) and writes no audit event, so no log ties a deputy to a ballot.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import json
 import random
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -38,13 +42,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from renda.audit.services import audit_record
+from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
-from renda.meetings import states as meeting_states
 from renda.meetings.models import AgendaItem, Attendance, Attendee, Meeting, MeetingState
 from renda.meetings.quorum import MAJORITY_LABELS, majority_rule, majority_threshold, quorum_status
-from renda.voting import states
+from renda.meetings.services import MEETINGS
+from renda.meetings.states import MACHINE as MEETING_MACHINE
+from renda.voting import policy
 from renda.voting.models import (
     Ballot,
     Mark,
@@ -56,7 +62,11 @@ from renda.voting.models import (
     VoteOption,
     VoteState,
 )
+from renda.voting.selectors import compute_tally, first_round, rounds_of, threshold_for
+from renda.voting.selectors import seats_unfilled as seats_unfilled  # callers of the old name
 from renda.voting.signals import vote_decided
+from renda.voting.states import MACHINE
+from renda.voting.tally import Tally, decide
 
 MAX_OPTIONS = 100
 MAX_TITLE = 200
@@ -73,52 +83,24 @@ class OptionInput:
     description: str = ""
 
 
+def _snapshot(vote: Vote) -> dict[str, Any]:
+    """What an audit event keeps of a vote: totals only, never a deputy together with a choice."""
+    return {"state": vote.state, "round": vote.round}
+
+
+VOTES: Records[Vote] = Records(
+    machine=MACHINE,
+    queryset=lambda: Vote.objects.select_related("meeting", "meeting__region", "meeting__body"),
+    audit_prefix="vote",
+    snapshot=_snapshot,
+    label=str,
+    region_path=lambda v: v.meeting.region.path,
+    authorize=policy.authorize,
+    missing="表决事项不存在或不在您的管辖范围内",
+)
+
+
 # ---------------------------------------------------------------- helpers
-
-
-def _audit(vote: Vote, *, actor: Any, action: str, reason: str = "", **after: Any) -> None:
-    """Audit a vote. Never pass a deputy here together with a choice: events carry totals only."""
-    audit_record(
-        actor=actor,
-        action=f"vote.{action}",
-        target=vote,
-        target_label=str(vote),
-        region_path=vote.meeting.region.path,
-        reason=reason,
-        after={"state": vote.state, "round": vote.round, **after},
-    )
-
-
-def _lock(vote: Vote) -> Vote:
-    return (
-        Vote.objects.select_for_update(of=("self",))
-        .select_related("meeting", "meeting__region", "meeting__body")
-        .get(pk=vote.pk)
-    )
-
-
-def _check(scope: Scope, vote: Vote, name: str) -> None:
-    transition = states.TRANSITIONS[name]
-    # Permission and scope only: the state is checked on the locked, fresh row.
-    scope.check_path(vote.meeting.region.path, perm=transition.perm)
-
-
-def first_round(vote: Vote) -> Vote:
-    root = vote
-    while root.parent_id is not None:
-        assert root.parent is not None
-        root = root.parent
-    return root
-
-
-def rounds_of(vote: Vote) -> list[Vote]:
-    """Every round of the question ``vote`` belongs to, first to last."""
-    chain = [first_round(vote)]
-    while True:
-        nxt = Vote.objects.filter(parent=chain[-1]).first()
-        if nxt is None:
-            return chain
-        chain.append(nxt)
 
 
 def _clean_options(method: str, seats: int | None, options: Sequence[OptionInput]) -> list[OptionInput]:
@@ -195,7 +177,6 @@ def _create(
 # ---------------------------------------------------------------- create, open
 
 
-@transaction.atomic
 def vote_create(
     *,
     scope: Scope,
@@ -215,75 +196,84 @@ def vote_create(
     ``score``: a score from 0 to ``score_max`` per option (测评). ``ref`` on an option is the
     caller's opaque key, unique within a vote and carried into runoff rounds.
     """
-    scope.check_path(meeting.region.path, perm=Perm.MEETING_MANAGE)
-    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=meeting.pk)
-    meeting_states.check("add_vote", meeting.state)
-    if method not in VoteMethod.values:
-        raise ValidationFailed("表决方式无效", field="method")
-    if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int)):
-        raise ValidationFailed("应选名额应为整数", field="seats")
-    if not isinstance(score_max, int) or not 1 <= score_max <= MAX_SCORE:
-        raise ValidationFailed(f"满分应为 1–{MAX_SCORE} 的整数", field="score_max")
-    title = clean_text(title, label="表决事项", field="title", max_length=MAX_TITLE)
-    description = clean_text(description, label="说明", field="description", max_length=MAX_DESCRIPTION, required=False)
-    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
-        raise ValidationFailed("议程不属于本次会议", field="agenda_item")
-    cleaned = _clean_options(method, seats, options)
-    vote = _create(
-        meeting=meeting,
-        title=title,
-        description=description,
-        method=method,
-        seats=seats,
-        score_max=score_max,
-        options=cleaned,
-        agenda_item=agenda_item,
-    )
-    vote.meeting = meeting
-    _audit(
-        vote,
-        actor=scope.actor,
-        action="create",
-        method=method,
-        seats=seats,
-        options=[o.label for o in cleaned],
-    )
-    return vote
+
+    def change(step: Step[Meeting]) -> Vote:
+        locked = step.row
+        if method not in VoteMethod.values:
+            raise ValidationFailed("表决方式无效", field="method")
+        if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int)):
+            raise ValidationFailed("应选名额应为整数", field="seats")
+        if not isinstance(score_max, int) or not 1 <= score_max <= MAX_SCORE:
+            raise ValidationFailed(f"满分应为 1–{MAX_SCORE} 的整数", field="score_max")
+        clean_title = clean_text(title, label="表决事项", field="title", max_length=MAX_TITLE)
+        clean_description = clean_text(
+            description, label="说明", field="description", max_length=MAX_DESCRIPTION, required=False
+        )
+        if agenda_item is not None and agenda_item.meeting_id != locked.pk:
+            raise ValidationFailed("议程不属于本次会议", field="agenda_item")
+        cleaned = _clean_options(method, seats, options)
+        vote = _create(
+            meeting=locked,
+            title=clean_title,
+            description=clean_description,
+            method=method,
+            seats=seats,
+            score_max=score_max,
+            options=cleaned,
+            agenda_item=agenda_item,
+        )
+        vote.meeting = locked
+        # The event is the new vote's, not the meeting's (the step's records): written here, as
+        # the meeting itself changes nothing to save.
+        audit_record(
+            actor=step.actor,
+            action="vote.create",
+            target=vote,
+            target_label=str(vote),
+            region_path=locked.region.path,
+            after={**_snapshot(vote), "method": method, "seats": seats, "options": [o.label for o in cleaned]},
+        )
+        return vote
+
+    return perform(MEETINGS, "add_vote", scope=scope, pks=[meeting.pk], change=change)
 
 
-@transaction.atomic
 def vote_open(*, scope: Scope, vote: Vote) -> Vote:
     """开始表决: the meeting must be in session with a quorum present (地方组织法 §14). The number of
     entitled deputies and the majority rule are frozen now (地方组织法 §25)."""
-    _check(scope, vote, "open")
-    vote = _lock(vote)
-    states.check("open", vote.state)
-    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=vote.meeting_id)
-    if meeting.state != MeetingState.IN_SESSION:
-        raise Conflict("会议尚未宣布开会（或已闭会），不能开始表决")
-    q = quorum_status(meeting)
-    if not q.reached:
-        raise Conflict(
-            f"出席代表 {q.present} 人，未达到法定人数 {q.needed} 人（全体 {q.entitled} 人），不能开始表决",
-            field="quorum",
+
+    def change(step: Step[Vote]) -> Vote:
+        row = step.row
+        meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=row.meeting_id)
+        if meeting.state != MeetingState.IN_SESSION:
+            raise Conflict("会议尚未宣布开会（或已闭会），不能开始表决")
+        q = quorum_status(meeting)
+        if not q.reached:
+            raise Conflict(
+                f"出席代表 {q.present} 人，未达到法定人数 {q.needed} 人（全体 {q.entitled} 人），不能开始表决",
+                field="quorum",
+            )
+        rule_name = majority_rule()
+        step.move(VoteState.OPEN)
+        step.set(
+            row,
+            opened_at=timezone.now(),
+            entitled_count=q.entitled,
+            present_at_open=q.present,
+            majority_rule=rule_name,
+            threshold=majority_threshold(rule_name, entitled=q.entitled, present=q.present, valid_ballots=0),
         )
-    vote.state = VoteState.OPEN
-    vote.opened_at = timezone.now()
-    vote.entitled_count = q.entitled
-    vote.present_at_open = q.present
-    vote.majority_rule = majority_rule()
-    vote.threshold = majority_threshold(vote.majority_rule, entitled=q.entitled, present=q.present, valid_ballots=0)
-    vote.save()
-    _audit(
-        vote,
-        actor=scope.actor,
-        action="open",
-        entitled=q.entitled,
-        present=q.present,
-        majority=MAJORITY_LABELS[vote.majority_rule],
-        threshold=vote.threshold,
-    )
-    return vote
+        step.audit(
+            "open",
+            before=None,
+            entitled=q.entitled,
+            present=q.present,
+            majority=MAJORITY_LABELS[row.majority_rule],
+            threshold=row.threshold,
+        )
+        return row
+
+    return perform(VOTES, "open", scope=scope, pks=[vote.pk], change=change)
 
 
 # ---------------------------------------------------------------- casting a ballot (secret)
@@ -507,7 +497,6 @@ def clean_paper_counts(vote: Vote, options: Sequence[VoteOption], valid: int, ra
     return dict(sorted(counts.items(), key=lambda kv: int(kv[0])))
 
 
-@transaction.atomic
 def paper_batch_enter(
     *, scope: Scope, vote: Vote, ballots: object, invalid: object, counts: object, tellers: str
 ) -> PaperBatch:
@@ -515,174 +504,59 @@ def paper_batch_enter(
 
     Refused when phone and paper ballots together would exceed the deputies signed in.
     """
-    _check(scope, vote, "paper")
-    vote = _lock(vote)
-    states.check("paper", vote.state)
-    n_ballots = _as_count(ballots, label="收回选票数")
-    n_invalid = _as_count(invalid, label="废票数")
-    if n_ballots < 1:
-        raise ValidationFailed("收回选票数应至少为 1", field="ballots")
-    if n_invalid > n_ballots:
-        raise ValidationFailed("废票数不能多于收回选票数", field="invalid")
-    tellers = clean_text(tellers, label="监票、计票人", field="tellers", max_length=200)
-    options = list(vote.options.all())
-    cleaned = clean_paper_counts(vote, options, n_ballots - n_invalid, counts)
-    phone = vote.participations.count()
-    paper = _paper_total(vote)
-    present = _present(vote.meeting_id)
-    if phone + paper + n_ballots > present:
-        raise ValidationFailed(
-            f"电子票 {phone} 张、纸质票 {paper + n_ballots} 张，合计 {phone + paper + n_ballots} 张，"
-            f"多于已签到代表 {present} 人，请核对",
-            field="ballots",
+
+    def change(step: Step[Vote]) -> PaperBatch:
+        row = step.row
+        n_ballots = _as_count(ballots, label="收回选票数")
+        n_invalid = _as_count(invalid, label="废票数")
+        if n_ballots < 1:
+            raise ValidationFailed("收回选票数应至少为 1", field="ballots")
+        if n_invalid > n_ballots:
+            raise ValidationFailed("废票数不能多于收回选票数", field="invalid")
+        clean_tellers = clean_text(tellers, label="监票、计票人", field="tellers", max_length=200)
+        options = list(row.options.all())
+        cleaned = clean_paper_counts(row, options, n_ballots - n_invalid, counts)
+        phone = row.participations.count()
+        paper = _paper_total(row)
+        present = _present(row.meeting_id)
+        if phone + paper + n_ballots > present:
+            raise ValidationFailed(
+                f"电子票 {phone} 张、纸质票 {paper + n_ballots} 张，合计 {phone + paper + n_ballots} 张，"
+                f"多于已签到代表 {present} 人，请核对",
+                field="ballots",
+            )
+        batch = PaperBatch.objects.create(
+            vote=row,
+            ballots=n_ballots,
+            invalid=n_invalid,
+            counts=cleaned,
+            tellers=clean_tellers,
+            entered_by=scope.user if scope.user_id else None,
         )
-    batch = PaperBatch.objects.create(
-        vote=vote,
-        ballots=n_ballots,
-        invalid=n_invalid,
-        counts=cleaned,
-        tellers=tellers,
-        entered_by=scope.user if scope.user_id else None,
-    )
-    if vote.state == VoteState.CLOSED:
-        _write_tally(vote, options)
-    _audit(
-        vote,
-        actor=scope.actor,
-        action="paper",
-        ballots=n_ballots,
-        invalid=n_invalid,
-        counts=cleaned,
-        tellers=tellers,
-    )
-    return batch
+        if row.state == VoteState.CLOSED:
+            _write_tally(step, options)
+        step.audit(
+            "paper",
+            before=None,
+            ballots=n_ballots,
+            invalid=n_invalid,
+            counts=cleaned,
+            tellers=clean_tellers,
+        )
+        return batch
+
+    return perform(VOTES, "paper", scope=scope, pks=[vote.pk], change=change)
 
 
 # ---------------------------------------------------------------- tally and result
 
 
-@dataclass
-class OptionTally:
-    yes: int = 0
-    no: int = 0
-    abstain: int = 0
-    score_total: int = 0
-    score_count: int = 0
-
-
-@dataclass
-class Tally:
-    options: dict[int, OptionTally] = field(default_factory=dict)
-    phone: int = 0
-    paper: int = 0
-    invalid: int = 0
-
-    @property
-    def valid(self) -> int:
-        return self.phone + self.paper - self.invalid
-
-
-def compute_tally(vote: Vote, options: Sequence[VoteOption]) -> Tally:
-    """Count from what is stored: the phone ballots and the paper batches (nothing else)."""
-    tally = Tally(options={o.position: OptionTally() for o in options})
-    for choices in Ballot.objects.filter(vote=vote).values_list("choices", flat=True).iterator(chunk_size=1000):
-        tally.phone += 1
-        if vote.method == VoteMethod.CHOOSE_N:
-            for position in choices:
-                tally.options[int(position)].yes += 1
-        elif vote.method == VoteMethod.YES_NO:
-            for position, mark in choices.items():
-                t = tally.options[int(position)]
-                setattr(t, mark, getattr(t, mark) + 1)
-        else:
-            for position, score in choices.items():
-                t = tally.options[int(position)]
-                t.score_total += int(score)
-                t.score_count += 1
-    for batch in PaperBatch.objects.filter(vote=vote):
-        tally.paper += batch.ballots
-        tally.invalid += batch.invalid
-        valid = batch.ballots - batch.invalid
-        for position, value in batch.counts.items():
-            t = tally.options[int(position)]
-            if vote.method == VoteMethod.CHOOSE_N:
-                t.yes += int(value)
-            elif vote.method == VoteMethod.YES_NO:
-                t.yes += int(value[Mark.YES])
-                t.no += int(value[Mark.NO])
-                t.abstain += int(value[Mark.ABSTAIN])
-            else:
-                t.score_total += int(value)
-                t.score_count += valid
-    return tally
-
-
-def decide(vote: Vote, tally: Tally, threshold: int) -> dict[int, str]:
-    """Each option's outcome under the majority ``threshold``.
-
-    Without seats (逐项表决) an option passes with at least ``threshold`` 赞成. With seats, the
-    options reaching the threshold are elected in order of votes until the seats are filled; a
-    tie at the cut leaves its seats to a runoff among the tied (TIED), and seats left because too
-    few reached the threshold go to a runoff among all not elected (UNFILLED).
-    """
-    if vote.method == VoteMethod.SCORE:
-        return {position: "" for position in tally.options}
-    if vote.seats is None:
-        return {
-            position: Outcome.ELECTED if t.yes >= threshold else Outcome.NOT_ELECTED
-            for position, t in tally.options.items()
-        }
-    eligible = sorted(
-        (p for p, t in tally.options.items() if t.yes >= threshold), key=lambda p: (-tally.options[p].yes, p)
-    )
-    elected: list[int] = []
-    tied: list[int] = []
-    remaining = vote.seats
-    i = 0
-    while i < len(eligible) and remaining > 0:
-        votes = tally.options[eligible[i]].yes
-        group = [p for p in eligible[i:] if tally.options[p].yes == votes]
-        if len(group) <= remaining:
-            elected += group
-            remaining -= len(group)
-        else:
-            tied = group
-            break
-        i += len(group)
-    outcomes: dict[int, str] = {}
-    for position in tally.options:
-        if position in elected:
-            outcomes[position] = Outcome.ELECTED
-        elif tied:
-            outcomes[position] = Outcome.TIED if position in tied else Outcome.NOT_ELECTED
-        elif remaining > 0:
-            outcomes[position] = Outcome.UNFILLED
-        else:
-            outcomes[position] = Outcome.NOT_ELECTED
-    return outcomes
-
-
-def seats_unfilled(vote: Vote, options: Sequence[VoteOption] | None = None) -> int:
-    """Seats this round left for a runoff (0 when decided)."""
-    if vote.seats is None or vote.method == VoteMethod.SCORE:
-        return 0
-    options = list(vote.options.all()) if options is None else options
-    if not any(o.outcome in (Outcome.TIED, Outcome.UNFILLED) for o in options):
-        return 0
-    return vote.seats - sum(1 for o in options if o.outcome == Outcome.ELECTED)
-
-
-def threshold_for(vote: Vote, tally: Tally) -> int:
-    rule_name = vote.majority_rule or "all_half"
-    return majority_threshold(
-        rule_name, entitled=vote.entitled_count, present=vote.present_at_open, valid_ballots=tally.valid
-    )
-
-
-def _write_tally(vote: Vote, options: list[VoteOption]) -> Tally:
+def _write_tally(step: Step[Vote], options: list[VoteOption]) -> Tally:
+    """The result frozen on the options, counted from the stored ballots and batches."""
+    vote = step.row
     tally = compute_tally(vote, options)
-    vote.threshold = threshold_for(vote, tally)
-    outcomes = decide(vote, tally, vote.threshold)
+    threshold = threshold_for(vote, tally)
+    outcomes = decide(vote.method, vote.seats, tally, threshold)
     for option in options:
         t = tally.options[option.position]
         option.count_yes, option.count_no, option.count_abstain = t.yes, t.no, t.abstain
@@ -691,8 +565,13 @@ def _write_tally(vote: Vote, options: list[VoteOption]) -> Tally:
     VoteOption.objects.bulk_update(
         options, ["count_yes", "count_no", "count_abstain", "score_total", "score_count", "outcome"]
     )
-    vote.ballots_phone, vote.ballots_paper, vote.ballots_invalid = tally.phone, tally.paper, tally.invalid
-    vote.save(update_fields=["threshold", "ballots_phone", "ballots_paper", "ballots_invalid", "updated_at"])
+    step.set(
+        vote,
+        threshold=threshold,
+        ballots_phone=tally.phone,
+        ballots_paper=tally.paper,
+        ballots_invalid=tally.invalid,
+    )
     return tally
 
 
@@ -705,36 +584,34 @@ def _shuffle_ballots(vote: Vote) -> None:
     Ballot.objects.bulk_create([Ballot(vote=vote, choices=c, receipt=r) for c, r in rows], batch_size=500)
 
 
-@transaction.atomic
 def vote_close(*, scope: Scope, vote: Vote) -> Vote:
     """截止投票: no ballot is accepted after this; the tally is written from the stored ballots."""
-    _check(scope, vote, "close")
-    vote = _lock(vote)  # waits for the casts in flight (they hold a shared lock on the row)
-    states.check("close", vote.state)
-    phone = vote.participations.count()
-    if Ballot.objects.filter(vote=vote).count() != phone:
-        raise Conflict("电子选票数与投票记录数不一致，请联系系统管理员核查")
-    present = _present(vote.meeting_id)
-    paper = _paper_total(vote)
-    if phone + paper > present:
-        raise Conflict(f"电子票 {phone} 张、纸质票 {paper} 张，合计多于已签到代表 {present} 人，请核对")
-    _shuffle_ballots(vote)
-    vote.state = VoteState.CLOSED
-    vote.closed_at = timezone.now()
-    vote.present_at_close = present
-    vote.save(update_fields=["state", "closed_at", "present_at_close", "updated_at"])
-    tally = _write_tally(vote, list(vote.options.all()))
-    _audit(
-        vote,
-        actor=scope.actor,
-        action="close",
-        phone=tally.phone,
-        paper=tally.paper,
-        invalid=tally.invalid,
-        present=present,
-        threshold=vote.threshold,
-    )
-    return vote
+
+    def change(step: Step[Vote]) -> Vote:
+        row = step.row  # locking it waited for the casts in flight (they hold a shared lock on the row)
+        phone = row.participations.count()
+        if Ballot.objects.filter(vote=row).count() != phone:
+            raise Conflict("电子选票数与投票记录数不一致，请联系系统管理员核查")
+        present = _present(row.meeting_id)
+        paper = _paper_total(row)
+        if phone + paper > present:
+            raise Conflict(f"电子票 {phone} 张、纸质票 {paper} 张，合计多于已签到代表 {present} 人，请核对")
+        _shuffle_ballots(row)
+        step.move(VoteState.CLOSED)
+        step.set(row, closed_at=timezone.now(), present_at_close=present)
+        tally = _write_tally(step, list(row.options.all()))
+        step.audit(
+            "close",
+            before=None,
+            phone=tally.phone,
+            paper=tally.paper,
+            invalid=tally.invalid,
+            present=present,
+            threshold=row.threshold,
+        )
+        return row
+
+    return perform(VOTES, "close", scope=scope, pks=[vote.pk], change=change)
 
 
 def _decided_refs(chain: Sequence[Vote]) -> tuple[list[str], list[str]]:
@@ -749,44 +626,42 @@ def _decided_refs(chain: Sequence[Vote]) -> tuple[list[str], list[str]]:
     return elected, [ref for ref in seen if ref not in elected]
 
 
-@transaction.atomic
+@transaction.atomic  # the signal below goes out in the transaction that publishes
 def vote_publish(*, scope: Scope, vote: Vote, conclude: bool = False) -> Vote:
     """公布结果: the round's result is frozen and shown on the meeting page.
 
     The question is decided when no seat is left unfilled, or when staff ``conclude`` it without
     a further round; then ``vote_decided`` is sent (once) with the refs elected across rounds.
     """
-    _check(scope, vote, "publish")
-    root = first_round(vote)
-    if root.pk != vote.pk:
-        root = Vote.objects.select_for_update(of=("self",)).get(pk=root.pk)  # fixed order: first round, then this
-    vote = _lock(vote)
-    states.check("publish", vote.state)
-    options = list(vote.options.all())
-    unfilled = seats_unfilled(vote, options)
-    vote.state = VoteState.PUBLISHED
-    vote.published_at = timezone.now()
-    decided = unfilled == 0 or conclude
-    vote.concluded = decided
-    vote.save(update_fields=["state", "published_at", "concluded", "updated_at"])
-    _audit(
-        vote,
-        actor=scope.actor,
-        action="publish",
-        result={o.label: _result_text(vote, o) for o in options},
-        unfilled=unfilled,
-        concluded=decided,
-    )
-    if decided:
-        if root.pk != vote.pk:
+    root_pk = first_round(vote).pk  # locked with this round, in primary-key order
+
+    def change(step: Step[Vote]) -> tuple[Vote, bool]:
+        row = step.row
+        options = list(row.options.all())
+        unfilled = seats_unfilled(row, options)
+        decided = unfilled == 0 or conclude
+        step.move(VoteState.PUBLISHED)
+        step.set(row, published_at=timezone.now(), concluded=decided)
+        step.audit(
+            "publish",
+            before=None,
+            result={o.label: _result_text(row, o) for o in options},
+            unfilled=unfilled,
+            concluded=decided,
+        )
+        if decided and root_pk != row.pk:
+            root = step.rows[root_pk]
             if root.concluded:
                 raise Conflict("该事项的表决已经结束")
-            root.concluded = True
-            root.save(update_fields=["concluded", "updated_at"])
-        chain = rounds_of(vote)
+            step.set(root, concluded=True)
+        return row, decided
+
+    published, decided = perform(VOTES, "publish", scope=scope, pks=[vote.pk, root_pk], change=change)
+    if decided:
+        chain = rounds_of(published)
         elected, not_elected = _decided_refs(chain)
         vote_decided.send(sender=Vote, vote=chain[0], elected_refs=elected, not_elected_refs=not_elected)
-    return vote
+    return published
 
 
 def _result_text(vote: Vote, option: VoteOption) -> str:
@@ -800,50 +675,51 @@ def _result_text(vote: Vote, option: VoteOption) -> str:
     return f"{text}，{Outcome(option.outcome).label}" if option.outcome else text
 
 
-@transaction.atomic
 def vote_runoff(*, scope: Scope, vote: Vote, positions: Sequence[int] | None = None) -> Vote:
     """另行表决: a new round among the tied / unelected options of a published round, for the seats
     it left unfilled. ``positions`` narrows the candidates (default: every tied/unelected one)."""
-    _check(scope, vote, "runoff")
-    vote = _lock(vote)
-    states.check("runoff", vote.state)
-    meeting_states.check("add_vote", vote.meeting.state)
-    if vote.concluded:
-        raise Conflict("该事项的表决已经结束，不能另行表决")
-    if Vote.objects.filter(parent=vote).exists():
-        raise Conflict("已经为该轮安排了另行表决")
-    options = list(vote.options.all())
-    unfilled = seats_unfilled(vote, options)
-    if unfilled == 0:
-        raise Conflict("名额已经选满，无需另行表决")
-    pool = [o for o in options if o.outcome in (Outcome.TIED, Outcome.UNFILLED)]
-    if positions is not None:
-        wanted = set(positions)
-        unknown = wanted - {o.position for o in pool}
-        if unknown:
-            raise ValidationFailed(f"第 {min(unknown)} 项不是票数相同或未当选的候选项", field="positions")
-        pool = [o for o in pool if o.position in wanted]
-    if vote.method == VoteMethod.CHOOSE_N and len(pool) <= unfilled:
-        raise ValidationFailed(
-            f"另行表决的候选项应多于剩余名额（现有 {len(pool)} 项，剩余 {unfilled} 名）", field="positions"
+
+    def change(step: Step[Vote]) -> Vote:
+        row = step.row
+        MEETING_MACHINE.check("add_vote", row.meeting.state)
+        if row.concluded:
+            raise Conflict("该事项的表决已经结束，不能另行表决")
+        if Vote.objects.filter(parent=row).exists():
+            raise Conflict("已经为该轮安排了另行表决")
+        options = list(row.options.all())
+        unfilled = seats_unfilled(row, options)
+        if unfilled == 0:
+            raise Conflict("名额已经选满，无需另行表决")
+        pool = [o for o in options if o.outcome in (Outcome.TIED, Outcome.UNFILLED)]
+        if positions is not None:
+            wanted = set(positions)
+            unknown = wanted - {o.position for o in pool}
+            if unknown:
+                raise ValidationFailed(f"第 {min(unknown)} 项不是票数相同或未当选的候选项", field="positions")
+            pool = [o for o in pool if o.position in wanted]
+        if row.method == VoteMethod.CHOOSE_N and len(pool) <= unfilled:
+            raise ValidationFailed(
+                f"另行表决的候选项应多于剩余名额（现有 {len(pool)} 项，剩余 {unfilled} 名）", field="positions"
+            )
+        if not pool:
+            raise ValidationFailed("请选择另行表决的候选项", field="positions")
+        runoff = _create(
+            meeting=row.meeting,
+            title=row.title,
+            description=row.description,
+            method=row.method,
+            seats=unfilled,
+            score_max=row.score_max,
+            options=[OptionInput(label=o.label, ref=o.ref, description=o.description) for o in pool],
+            agenda_item=row.agenda_item,
+            round_number=row.round + 1,
+            parent=row,
         )
-    if not pool:
-        raise ValidationFailed("请选择另行表决的候选项", field="positions")
-    runoff = _create(
-        meeting=vote.meeting,
-        title=vote.title,
-        description=vote.description,
-        method=vote.method,
-        seats=unfilled,
-        score_max=vote.score_max,
-        options=[OptionInput(label=o.label, ref=o.ref, description=o.description) for o in pool],
-        agenda_item=vote.agenda_item,
-        round_number=vote.round + 1,
-        parent=vote,
-    )
-    runoff.meeting = vote.meeting
-    _audit(runoff, actor=scope.actor, action="runoff", seats=unfilled, options=[o.label for o in pool])
-    return runoff
+        runoff.meeting = row.meeting
+        step.audit("runoff", record=runoff, before=None, seats=unfilled, options=[o.label for o in pool])
+        return runoff
+
+    return perform(VOTES, "runoff", scope=scope, pks=[vote.pk], change=change)
 
 
 # ---------------------------------------------------------------- receipts and recount

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.accounts.client_ip import client_ip
 from renda.core.errors import NotFound, RendaError
+from renda.core.inputs import parse_form
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.models import Attendance
 from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
 from renda.meetings.selectors import my_attendance
-from renda.voting import selectors, services, states
+from renda.voting import policy, selectors, services
+from renda.voting.actions import ACTIONS
 from renda.voting.models import Mark, Vote, VoteMethod, VoteState
 
 RECEIPT_CHECKS_PER_HOUR = 30
@@ -41,14 +43,12 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
         "quorum": quorum_status(vote.meeting),
         "phone_ballots": selectors.phone_ballots(vote),
         "paper_batches": list(vote.paper_batches.all()),
-        "show_result": selectors.result_visible(vote, scope),
-        "unfilled": services.seats_unfilled(vote, options),
+        "show_result": policy.result_visible(vote, scope),
+        "unfilled": selectors.seats_unfilled(vote, options),
         "runoff": selectors.runoff_of(vote),
         "rounds": selectors.question_rounds(vote) if vote.round > 1 or vote.state == VoteState.PUBLISHED else [vote],
         "majority_label": MAJORITY_LABELS.get(vote.majority_rule or "", ""),
-        "actions": {t.name for t in states.allowed(vote.state, scope.perms)}
-        if scope.has(Perm.MEETING_MANAGE)
-        else set(),
+        "actions": {t.name for t in policy.available(scope, vote)},
         "mine": mine,
         "can_cast": mine is not None
         and mine.status == Attendance.PRESENT
@@ -121,58 +121,33 @@ def cast(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-ACTION_MESSAGES = {
-    "open": "已开始表决，代表可在手机上投票",
-    "close": "已截止投票，计票结果见下方",
-    "paper": "已录入纸质选票计票结果",
-    "publish": "已公布表决结果",
-    "runoff": "已安排另行表决",
-}
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one staff action of the vote page (voting/actions.py). Errors re-show the vote page;
+    nothing is half-written."""
     scope = scope_for_user(request.user)
-    if action not in ACTION_MESSAGES:
+    entry = ACTIONS.get(action)
+    if entry is None:
         raise NotFound("没有这个操作")
-    scope.require(states.TRANSITIONS[action].perm)
+    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the vote
     vote = selectors.vote_detail(scope=scope, pk=pk)
     data = request.POST
+    # A tally sheet's boxes depend on the vote's options: such an input reads the form itself.
+    from_form = getattr(entry.input, "from_form", None)
     target = vote
     try:
-        if action == "open":
-            services.vote_open(scope=scope, vote=vote)
-        elif action == "close":
-            services.vote_close(scope=scope, vote=vote)
-        elif action == "publish":
-            services.vote_publish(scope=scope, vote=vote, conclude=data.get("conclude") == "1")
-        elif action == "runoff":
-            picked = [int(x) for x in data.getlist("position") if (x.isascii() and x.isdigit()) and len(x) < 4]
-            target = services.vote_runoff(scope=scope, vote=vote, positions=picked or None)
-        elif action == "paper":
-            counts: dict[str, object] = {}
-            for option in vote.options.all():
-                key = f"count-{option.position}"
-                if vote.method == VoteMethod.YES_NO:
-                    counts[str(option.position)] = {m: data.get(f"{key}-{m}", "") for m in Mark.values}
-                else:
-                    counts[str(option.position)] = data.get(key, "")
-            services.paper_batch_enter(
-                scope=scope,
-                vote=vote,
-                ballots=data.get("ballots", ""),
-                invalid=data.get("invalid", "") or 0,
-                counts=counts,
-                tellers=data.get("tellers", ""),
-            )
+        parsed = from_form(data, vote) if from_form is not None else parse_form(entry.input, data)
+        result = entry.run(scope, vote, parsed, request.FILES)
     except RendaError as exc:
         if exc.status_code in (403, 404):
             raise
         vote = selectors.vote_detail(scope=scope, pk=pk)
         context = _context(scope, vote, error=exc.message, error_action=action, posted=data)
         return render(request, "voting/detail.html", context, status=exc.status_code)
-    messages.success(request, ACTION_MESSAGES[action])
+    if isinstance(result, Vote):  # a runoff answers the new round, shown next
+        target = result
+    messages.success(request, entry.message)
     return redirect("voting:detail", pk=target.pk)
 
 

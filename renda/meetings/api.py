@@ -8,157 +8,28 @@ that does not allow the action → 409 (meetings/states.py).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, P, Query, Router, Schema
+from ninja import P, Query, Router
 from ninja.params import PathEx
 
 from renda.api.auth import request_scope
-from renda.api.pagination import PageParams, page_of
+from renda.api.pagination import page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
-from renda.core.errors import NotFound
-from renda.core.inputs import InputSchema
+from renda.core.errors import NotFound, PermissionDenied
 from renda.core.scoping import Perm, Scope
-from renda.meetings import selectors, services
+from renda.meetings import policy, selectors, services
+from renda.meetings.actions import ACTIONS
+from renda.meetings.inputs import CheckInIn, DeputyIn, LeaveForm, LeaveIn, NoInput
 from renda.meetings.models import Attendee, Meeting
 from renda.meetings.quorum import quorum_status
-from renda.org.models import Deputy
+from renda.meetings.schemas import AttendanceOut, AttendeeOut, MeetingDetail, MeetingPage, MeetingQuery
 
 router = Router(tags=["人代会与会议"])
 
 MeetingId = PathEx[int, P(title="会议编号")]
 DeputyId = PathEx[int, P(title="代表编号")]
-
-
-class QuorumOut(Schema):
-    entitled: int = Field(..., description="应出席代表数（全体代表）")
-    present: int = Field(..., description="已签到")
-    leave: int = Field(..., description="请假（已批准）")
-    needed: int = Field(..., description="法定人数（默认全体代表的三分之二，地方组织法第十四条）")
-    reached: bool
-
-
-class MeetingItem(Schema):
-    id: int
-    title: str
-    kind: str
-    kind_label: str
-    body: str
-    region: str = Field(..., description="乡镇/街道")
-    year: int
-    number: int = Field(..., description="第几次会议")
-    start_date: dt.date
-    end_date: dt.date
-    state: str
-    state_label: str
-    entitled: int
-    present: int
-
-    @staticmethod
-    def resolve_kind_label(obj: Meeting) -> str:
-        return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_state_label(obj: Meeting) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_body(obj: Meeting) -> str:
-        return obj.body.name
-
-    @staticmethod
-    def resolve_region(obj: Meeting) -> str:
-        return obj.region.name
-
-    @staticmethod
-    def resolve_entitled(obj: Any) -> int:
-        return int(getattr(obj, "n_entitled", 0))
-
-    @staticmethod
-    def resolve_present(obj: Any) -> int:
-        return int(getattr(obj, "n_present", 0))
-
-
-class MeetingPage(Schema):
-    count: int
-    items: list[MeetingItem]
-
-
-class MeetingQuery(PageParams):
-    year: int | None = Field(None, ge=2000, le=2100, title="年度")
-
-
-class AgendaOut(Schema):
-    position: int
-    title: str
-
-
-class DocumentOut(Schema):
-    id: int
-    kind: str
-    title: str
-    text: str
-
-
-class VoteBrief(Schema):
-    id: int
-    title: str
-    method: str
-    seats: int | None
-    round: int
-    state: str
-
-
-class MeetingDetail(Schema):
-    id: int
-    title: str
-    kind: str
-    body: str
-    region: str
-    year: int
-    number: int
-    start_date: dt.date
-    end_date: dt.date
-    venue: str
-    state: str
-    quorum: QuorumOut
-    agenda: list[AgendaOut]
-    documents: list[DocumentOut]
-    votes: list[VoteBrief]
-    my_attendance: str | None = Field(None, description="调用者本人（代表）的出席情况：expected/present/leave/absent")
-
-
-class AttendeeOut(Schema):
-    deputy_id: int
-    name: str
-    status: str
-    status_label: str
-    signed_in_at: dt.datetime | None
-    sign_in_method: str
-    leave_reason: str
-
-    @staticmethod
-    def resolve_name(obj: Attendee) -> str:
-        return obj.deputy.name
-
-    @staticmethod
-    def resolve_status_label(obj: Attendee) -> str:
-        return obj.get_status_display()
-
-
-class AttendanceOut(Schema):
-    quorum: QuorumOut
-    items: list[AttendeeOut]
-
-
-class CheckInIn(InputSchema):
-    token: str = Field(..., min_length=1, max_length=64, title="签到码", description="会场大屏二维码中的签到码")
-
-
-class LeaveIn(InputSchema):
-    reason: str = Field(..., min_length=1, max_length=200, title="请假事由")
 
 
 def _quorum(meeting: Meeting) -> dict[str, Any]:
@@ -205,7 +76,8 @@ def get_meeting(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
 )
 def get_attendance(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
     scope = request_scope(request)
-    scope.require(Perm.MEETING_MANAGE)
+    if not policy.can_see_attendance(scope):
+        raise PermissionDenied("您没有权限执行此操作")
     meeting = selectors.meeting_detail(scope=scope, pk=meeting_id)
     return {"quorum": _quorum(meeting), "items": list(selectors.attendees_of(meeting))}
 
@@ -221,11 +93,16 @@ def check_in(request: HttpRequest, meeting_id: MeetingId, payload: CheckInIn) ->
     return services.attendee_check_in(scope=scope, meeting=meeting, token=payload.token)
 
 
-def _entitled_deputy(meeting: Meeting, deputy_id: int) -> Deputy:
-    attendee = meeting.attendees.select_related("deputy").filter(deputy_id=deputy_id).first()
-    if attendee is None:
+def _entitled_deputy(meeting: Meeting, deputy_id: int) -> str:
+    """The entitled deputy's number as the action's input takes it (404 for anyone else)."""
+    if not meeting.attendees.filter(deputy_id=deputy_id).exists():
         raise NotFound("该代表不是本次会议的应出席代表")
-    return attendee.deputy
+    return str(deputy_id)
+
+
+def _run(scope: Scope, name: str, meeting: Meeting, data: Any) -> Any:
+    entry = ACTIONS.by_name[name]
+    return entry.run(scope, meeting, data, {})
 
 
 @router.post(
@@ -237,8 +114,8 @@ def sign_in(request: HttpRequest, meeting_id: MeetingId, deputy_id: DeputyId) ->
     scope = request_scope(request)
     scope.require(Perm.MEETING_MANAGE)
     meeting = selectors.meeting_detail(scope=scope, pk=meeting_id)
-    deputy = _entitled_deputy(meeting, deputy_id)
-    return services.attendee_sign_in(scope=scope, meeting=meeting, deputy=deputy)
+    result: Attendee = _run(scope, "sign_in", meeting, DeputyIn(deputy=_entitled_deputy(meeting, deputy_id)))
+    return result
 
 
 @router.post(
@@ -250,15 +127,16 @@ def leave(request: HttpRequest, meeting_id: MeetingId, deputy_id: DeputyId, payl
     scope = request_scope(request)
     scope.require(Perm.MEETING_MANAGE)
     meeting = selectors.meeting_detail(scope=scope, pk=meeting_id)
-    deputy = _entitled_deputy(meeting, deputy_id)
-    return services.attendee_leave(scope=scope, meeting=meeting, deputy=deputy, reason=payload.reason)
+    data = LeaveForm(deputy=_entitled_deputy(meeting, deputy_id), reason=payload.reason)
+    result: Attendee = _run(scope, "leave", meeting, data)
+    return result
 
 
 @router.post("/meetings/{meeting_id}/open", response={200: MeetingDetail, **WRITE_ERRORS}, summary="宣布开会")
 def open_meeting(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
     scope = request_scope(request)
     scope.require(Perm.MEETING_MANAGE)
-    meeting = services.meeting_open(scope=scope, meeting=selectors.meeting_detail(scope=scope, pk=meeting_id))
+    meeting = _run(scope, "open", selectors.meeting_detail(scope=scope, pk=meeting_id), NoInput())
     return _detail(scope, selectors.meeting_detail(scope=scope, pk=meeting.pk))
 
 
@@ -267,5 +145,5 @@ def close_meeting(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]
     """所有表决须已公布；未签到且未请假的代表记为缺席（代表法第六十二条）。"""
     scope = request_scope(request)
     scope.require(Perm.MEETING_MANAGE)
-    meeting = services.meeting_close(scope=scope, meeting=selectors.meeting_detail(scope=scope, pk=meeting_id))
+    meeting = _run(scope, "close", selectors.meeting_detail(scope=scope, pk=meeting_id), NoInput())
     return _detail(scope, selectors.meeting_detail(scope=scope, pk=meeting.pk))

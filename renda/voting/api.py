@@ -9,13 +9,12 @@ only that the key was used: a replay answers 200 with ``replayed: true`` and no 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
-from ninja import Field, P, Router, Schema, Status
+from ninja import P, Router, Status
 from ninja.params import HeaderEx, PathEx
 
 from renda.accounts.client_ip import client_ip
@@ -23,13 +22,15 @@ from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, TTL_SECONDS, clean_key
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import Conflict
-from renda.core.inputs import InputSchema
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors as meeting_selectors
 from renda.meetings.quorum import MAJORITY_LABELS
-from renda.voting import selectors, services
-from renda.voting.models import Vote, VoteMethod, VoteOption
+from renda.voting import policy, selectors, services
+from renda.voting.actions import ACTIONS
+from renda.voting.inputs import CastIn, NoInput, PaperIn, PublishIn, ReceiptIn, RunoffIn, VoteIn
+from renda.voting.models import Vote, VoteOption
+from renda.voting.schemas import CastOut, PaperOut, ReceiptOut, VoteOut
 from renda.voting.views import RECEIPT_CHECKS_PER_HOUR
 
 router = Router(tags=["表决与票决"])
@@ -45,122 +46,9 @@ Key = HeaderEx[
 ]
 
 
-class OptionOut(Schema):
-    position: int
-    label: str
-    description: str
-    ref: str
-    count_yes: int | None = Field(None, description="赞成票（差额票决为得票）；结果可见时才有")
-    count_no: int | None = None
-    count_abstain: int | None = None
-    score_total: int | None = None
-    score_count: int | None = None
-    outcome: str | None = Field(None, description="elected/not_elected/tied/unfilled；评分表决为空")
-
-
-class VoteOut(Schema):
-    id: int
-    meeting_id: int
-    title: str
-    method: str
-    seats: int | None
-    score_max: int
-    round: int
-    parent_id: int | None
-    state: str
-    state_label: str
-    entitled_count: int
-    threshold: int
-    majority: str
-    phone_ballots: int
-    ballots_phone: int
-    ballots_paper: int
-    ballots_invalid: int
-    seats_unfilled: int
-    concluded: bool
-    opened_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    published_at: dt.datetime | None
-    has_voted: bool = Field(..., description="调用者本人（代表）是否已投票")
-    options: list[OptionOut]
-
-
-class OptionIn(InputSchema):
-    label: str = Field(..., min_length=1, max_length=200, title="名称")
-    ref: str = Field("", max_length=64, title="关联对象")
-    description: str = Field("", max_length=2000, title="说明")
-
-
-class VoteIn(InputSchema):
-    title: str = Field(..., min_length=1, max_length=200, title="表决事项")
-    method: VoteMethod = Field(..., title="表决方式")
-    seats: int | None = Field(None, ge=1, le=100, title="应选名额")
-    description: str = Field("", max_length=2000, title="说明")
-    options: list[OptionIn] = Field(..., min_length=1, max_length=100, title="选项")
-
-
-class CastIn(InputSchema):
-    choices: list[int] | dict[str, str | int] = Field(
-        ...,
-        title="选择",
-        description='差额票决：所选选项序号的列表，如 [1, 3]；逐项表决：{"1": "yes", "2": "abstain"}；评分：{"1": 90}',
-    )
-
-
-class CastOut(Schema):
-    vote_id: int
-    replayed: bool = False
-    code: str = Field("", description="回执码：公布后凭此核对选票已计入（只在首次应答中出现）")
-    secret: str = Field("", description="核验密钥：证明所存选票未被改动（只在首次应答中出现，请自行保存）")
-    detail: str
-
-
-class PaperIn(InputSchema):
-    ballots: int = Field(..., ge=1, le=10000, title="收回选票数")
-    invalid: int = Field(0, ge=0, le=10000, title="废票数")
-    counts: dict[str, int | dict[str, int]] = Field(
-        ...,
-        title="各项票数",
-        description='差额：{"1": 12}；逐项：{"1": {"yes": 10, "no": 1, "abstain": 1}}；评分：{"1": 900}',
-    )
-    tellers: str = Field(..., min_length=1, max_length=200, title="监票、计票人")
-
-
-class PaperOut(Schema):
-    id: int
-    ballots: int
-    invalid: int
-    counts: dict[str, Any]
-    tellers: str
-
-
-class PublishIn(InputSchema):
-    conclude: bool = Field(False, title="不再另行表决", description="名额未选满时按本轮结果结束本事项")
-
-
-class RunoffIn(InputSchema):
-    positions: list[int] | None = Field(
-        None, max_length=100, title="候选项序号", description="不填则为全部票数相同或未当选的候选项"
-    )
-
-
-class ReceiptIn(InputSchema):
-    code: str = Field(..., min_length=1, max_length=40, title="回执码")
-    secret: str = Field("", max_length=80, title="核验密钥")
-
-
-class ReceiptOut(Schema):
-    vote_id: int
-    vote: str
-    meeting: str
-    published: bool
-    intact: bool | None = Field(None, description="给了核验密钥时：所存选票与投票时一致为 true")
-    detail: str
-
-
 def _vote_out(scope: Scope, vote: Vote) -> dict[str, Any]:
     options: list[VoteOption] = selectors.options_of(vote)
-    visible = selectors.result_visible(vote, scope)
+    visible = policy.result_visible(vote, scope)
     rows = []
     for o in options:
         row: dict[str, Any] = {"position": o.position, "label": o.label, "description": o.description, "ref": o.ref}
@@ -192,7 +80,7 @@ def _vote_out(scope: Scope, vote: Vote) -> dict[str, Any]:
         "ballots_phone": vote.ballots_phone if visible else 0,
         "ballots_paper": vote.ballots_paper if visible else 0,
         "ballots_invalid": vote.ballots_invalid if visible else 0,
-        "seats_unfilled": services.seats_unfilled(vote, options) if visible else 0,
+        "seats_unfilled": selectors.seats_unfilled(vote, options) if visible else 0,
         "concluded": vote.concluded,
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
@@ -273,45 +161,41 @@ def _staff_vote(request: HttpRequest, vote_id: int) -> tuple[Scope, Vote]:
     return scope, selectors.vote_detail(scope=scope, pk=vote_id)
 
 
+def _run(scope: Scope, name: str, vote: Vote, data: Any) -> Any:
+    return ACTIONS.by_name[name].run(scope, vote, data, {})
+
+
 @router.post("/votes/{vote_id}/open", response={200: VoteOut, **WRITE_ERRORS}, summary="开始表决")
 def open_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
     """须会议已宣布开会且出席代表达到法定人数。"""
     scope, vote = _staff_vote(request, vote_id)
-    return _fresh(scope, services.vote_open(scope=scope, vote=vote))
+    return _fresh(scope, _run(scope, "open", vote, NoInput()))
 
 
 @router.post("/votes/{vote_id}/close", response={200: VoteOut, **WRITE_ERRORS}, summary="截止投票")
 def close_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
     scope, vote = _staff_vote(request, vote_id)
-    return _fresh(scope, services.vote_close(scope=scope, vote=vote))
+    return _fresh(scope, _run(scope, "close", vote, NoInput()))
 
 
 @router.post("/votes/{vote_id}/paper", response={201: PaperOut, **WRITE_ERRORS}, summary="录入纸质选票计票结果")
 def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> Status[Any]:
     """电子票与纸质票合计多于已签到代表时拒绝；差额票决各项得票合计不得超过有效票 × 应选名额。"""
     scope, vote = _staff_vote(request, vote_id)
-    batch = services.paper_batch_enter(
-        scope=scope,
-        vote=vote,
-        ballots=payload.ballots,
-        invalid=payload.invalid,
-        counts=payload.counts,
-        tellers=payload.tellers,
-    )
-    return Status(201, batch)
+    return Status(201, _run(scope, "paper", vote, payload))
 
 
 @router.post("/votes/{vote_id}/publish", response={200: VoteOut, **WRITE_ERRORS}, summary="公布结果")
 def publish_vote(request: HttpRequest, vote_id: VoteId, payload: PublishIn) -> dict[str, Any]:
     scope, vote = _staff_vote(request, vote_id)
-    return _fresh(scope, services.vote_publish(scope=scope, vote=vote, conclude=payload.conclude))
+    return _fresh(scope, _run(scope, "publish", vote, payload))
 
 
 @router.post("/votes/{vote_id}/runoff", response={201: VoteOut, **WRITE_ERRORS}, summary="另行表决")
 def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> Status[dict[str, Any]]:
     """在票数相同或未过半数的候选项中，就剩余名额另行表决。"""
     scope, vote = _staff_vote(request, vote_id)
-    return Status(201, _fresh(scope, services.vote_runoff(scope=scope, vote=vote, positions=payload.positions)))
+    return Status(201, _fresh(scope, _run(scope, "runoff", vote, payload)))
 
 
 @router.post(

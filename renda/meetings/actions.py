@@ -1,0 +1,97 @@
+"""The staff actions on a meeting, in button order: what the meeting page's and the sign-in
+console's buttons run, and what the API's routes call (one row each; views.py and api.py only
+read this)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.datastructures import MultiValueDict
+
+from renda.core.actions import Action, ActionTable
+from renda.core.errors import ValidationFailed
+from renda.core.scoping import Scope
+from renda.core.validation import id_or_none
+from renda.meetings import inputs, services
+from renda.meetings.forms import DocumentForm
+from renda.meetings.models import Meeting
+from renda.meetings.states import MACHINE
+from renda.org.models import Deputy
+
+Files = Mapping[str, Any]
+
+
+def _deputy(text: str) -> Deputy:
+    pk = id_or_none(text)  # 30 digits would overflow the bigint id
+    deputy = Deputy.objects.filter(pk=pk).first() if pk is not None else None
+    if deputy is None:
+        raise ValidationFailed("请选择代表", field="deputy")
+    return deputy
+
+
+def _sign_in(scope: Scope, meeting: Meeting, data: inputs.DeputyIn, files: Files) -> Any:
+    return services.attendee_sign_in(scope=scope, meeting=meeting, deputy=_deputy(data.deputy))
+
+
+def _leave(scope: Scope, meeting: Meeting, data: inputs.LeaveForm, files: Files) -> Any:
+    return services.attendee_leave(scope=scope, meeting=meeting, deputy=_deputy(data.deputy), reason=data.reason)
+
+
+def _document(scope: Scope, meeting: Meeting, data: inputs.DocumentIn, files: Files) -> Any:
+    # The page's upload form says what is missing in the words it always used.
+    upload = MultiValueDict({"file": [files["file"]]}) if files.get("file") else None
+    form = DocumentForm({"kind": data.kind, "title": data.title, "text": data.text}, upload)
+    if not form.is_valid():
+        raise ValidationFailed("；".join(str(e) for errs in form.errors.values() for e in errs))
+    return services.document_add(
+        scope=scope,
+        meeting=meeting,
+        kind=form.cleaned_data["kind"],
+        title=form.cleaned_data["title"],
+        text=form.cleaned_data["text"],
+        file=form.cleaned_data["file"],
+    )
+
+
+ACTIONS: ActionTable[Meeting] = ActionTable(
+    MACHINE,
+    [
+        Action(
+            "open",
+            inputs.NoInput,
+            lambda scope, m, data, files: services.meeting_open(scope=scope, meeting=m),
+            "已宣布开会",
+            summary="宣布开会",
+            api="open_meeting",
+        ),
+        Action(
+            "close",
+            inputs.NoInput,
+            lambda scope, m, data, files: services.meeting_close(scope=scope, meeting=m),
+            "已宣布闭会，未签到且未请假的代表记为缺席",
+            summary="宣布闭会",
+            description="所有表决须已公布；未签到且未请假的代表记为缺席（代表法第六十二条）。",
+            api="close_meeting",
+        ),
+        Action("sign_in", inputs.DeputyIn, _sign_in, "已代为签到", summary="工作人员代为签到", api="sign_in"),
+        Action("leave", inputs.LeaveForm, _leave, "已登记请假", summary="登记请假（已批准）", api="leave"),
+        Action(
+            "agenda",
+            inputs.AgendaIn,
+            lambda scope, m, data, files: services.agenda_add(
+                scope=scope, meeting=m, title=data.title, description=data.description
+            ),
+            "已添加议程",
+            api=None,
+        ),
+        Action("document", inputs.DocumentIn, _document, "已添加会议文件", api=None),
+    ],
+    noun="meeting",
+    page="meetings:act",
+    elsewhere={
+        "add_vote": "meetings:vote_new",  # the vote's own form (voting)
+        "check_in": "meetings:checkin",  # the deputy scans the venue's code
+        "edit": "",  # attendees are set when the meeting is called (meeting_set_attendees)
+    },
+)
