@@ -28,7 +28,7 @@ from renda.core.scoping import Perm, Scope
 from renda.core.validation import mask_name, mask_phone
 from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
 from renda.org.models import HandlingUnit, Station
-from renda.projects import selectors, services
+from renda.projects import policy, selectors, services
 from renda.projects.models import CandidateList, Project, Proposal
 from renda.regions.models import Region, RegionLevel
 
@@ -91,7 +91,7 @@ class ProposalOut(Schema):
 
 def _personal(context: Any) -> bool:
     request = (context or {}).get("request")
-    return bool(request is not None and request_scope(request).has(Perm.PERSONAL_DATA))
+    return bool(request is not None and policy.can_see_person(request_scope(request)))
 
 
 class ProposalPage(Schema):

@@ -88,7 +88,7 @@ class Step(Generic[M]):
     def move(self, target: str, *, record: M | None = None) -> None:
         """Put the record (the main one by default) in ``target``, which states.py must list."""
         record = self.row if record is None else record
-        self.records.machine.move(record, self.transition.name, target)
+        self.records.machine.move(record, self.transition.key, target)
         self.changed(record, "state")
 
     def set(self, record: models.Model, **values: Any) -> None:
@@ -143,6 +143,32 @@ class Step(Generic[M]):
                 "region_path": records.region_path(record),
                 "reason": reason,
                 "before": before_value,
+                "after": {**records.snapshot(record), **extra},
+            }
+        )
+
+    def audit_other(
+        self,
+        records: Records[Any],
+        record: Any,
+        action: str,
+        *,
+        before: dict[str, Any] | None = None,
+        reason: str = "",
+        actor: Any = None,
+        **extra: Any,
+    ) -> None:
+        """An audit event, written last with the others, on a record of another kind that the
+        change also touched (a scene with several kinds of record: a list's proposals)."""
+        self._events.append(
+            {
+                "actor": self.actor if actor is None else actor,
+                "action": f"{records.audit_prefix}.{action}",
+                "target": record,
+                "target_label": records.label(record),
+                "region_path": records.region_path(record),
+                "reason": reason,
+                "before": before,
                 "after": {**records.snapshot(record), **extra},
             }
         )

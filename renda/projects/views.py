@@ -20,7 +20,7 @@ from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import ascii_digits, mask_name, mask_phone
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.projects import selectors, services, states
+from renda.projects import policy, selectors, services
 from renda.projects.models import (
     CandidateList,
     Grade,
@@ -30,6 +30,7 @@ from renda.projects.models import (
     RatingMode,
     VoteMethod,
 )
+from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
 from renda.regions.selectors import region_choices
 
@@ -172,13 +173,9 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _can_see_person(scope: Scope) -> bool:
-    return scope.has(Perm.PERSONAL_DATA)
-
-
 def _proposal_context(scope: Scope, proposal: Proposal, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("proposal", proposal.state, scope.perms) - {"submit", "enter", "list"}
-    show = _can_see_person(scope)
+    actions = policy.proposal_actions(scope, proposal)
+    show = policy.can_see_person(scope)
     return {
         "proposal": proposal,
         "actions": actions,
@@ -254,7 +251,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
 
 
 def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("list", c.state, scope.perms)
+    actions = policy.list_actions(scope, c)
     context: dict[str, Any] = {
         "clist": c,
         "candidates": list(c.candidates.all()),
@@ -423,12 +420,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("project", project.state, scope.perms)
-    if project.lead_unit_id not in scope.unit_ids:
-        actions -= {"plan", "report", "rectify_report"}
     mine = selectors.my_rating(scope=scope, project=project)
-    if "rate" in actions and (mine is not None or not scope.deputy_ids):
-        actions.discard("rate")
+    actions = policy.project_actions(scope, project, rated=mine is not None)
     summaries = [services.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
     milestones = list(project.milestones.all())
     context: dict[str, Any] = {
@@ -499,7 +492,7 @@ def _milestones(data: Any) -> list[services.MilestoneInput]:
 @require_POST
 def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    transition = states.TRANSITIONS.get(f"project.{action}")
+    transition = MACHINE.get(f"project.{action}")
     if transition is None or transition.perm is None:
         raise NotFound("没有这个操作")
     scope.require(transition.perm)  # before looking at the input or the project
