@@ -13,7 +13,6 @@ from renda.api import (
     docs,
     me,
     meetings,
-    projects,
     regions,
     registry,
     stations,
@@ -25,6 +24,7 @@ from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
+from renda.projects import api as projects
 from renda.public import api as public
 
 api = RendaNinjaAPI(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -70,8 +70,10 @@ from renda.projects.models import (
     Rectification,
     VoteMethod,
 )
+from renda.projects.selectors import expected_progress, rating_summary
 from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
+from renda.voting.services import OptionInput, vote_create
 
 MAX_REASON = 500
 MAX_CONTENT = 2000
@@ -596,7 +598,6 @@ def list_put_to_vote(*, scope: Scope, candidate_list: CandidateList, meeting: An
     """提交大会票决: create the vote at ``meeting`` (renda/voting), one option per candidate.
     The voting pages open, close and publish it; the published result comes back through
     the ``vote_decided`` signal (apply_vote_result)."""
-    from renda.voting.services import OptionInput, vote_create
 
     def change(step: Step[CandidateList]) -> CandidateList:
         c = step.row
@@ -776,14 +777,6 @@ class MilestoneInput:
     title: str
     due_date: dt.date | None
     weight: int | None
-
-
-def expected_progress(*, milestones: Sequence[Milestone], completion_date: dt.date | None, on: dt.date) -> int:
-    """What the plan says should be done by ``on``: the weights of the milestones already due."""
-    due = sum(m.weight for m in milestones if m.due_date < on)
-    if completion_date is not None and completion_date < on:
-        due = 100
-    return min(100, due)
 
 
 def _behind(project: Project, on: dt.date) -> bool:
@@ -1018,52 +1011,6 @@ def project_rate(
             after={"round": project.rating_round},
         )
     return rating
-
-
-@dataclass
-class RatingSummary:
-    round: int
-    mode: str
-    total: int = 0
-    satisfied: int = 0
-    basic: int = 0
-    unsatisfied: int = 0
-    score_sum: int = 0
-    entitled: int = 0
-    comments: list[str] = field(default_factory=list)
-
-    @property
-    def share(self) -> Decimal | None:
-        """满意率: (满意 + 基本满意) / 参评; for scored rounds the average score / 100."""
-        if not self.total:
-            return None
-        if self.mode == RatingMode.SCORE:
-            return (Decimal(self.score_sum) / Decimal(self.total) / 100).quantize(Decimal("0.0001"))
-        return (Decimal(self.satisfied + self.basic) / Decimal(self.total)).quantize(Decimal("0.0001"))
-
-    @property
-    def average(self) -> Decimal | None:
-        return (Decimal(self.score_sum) / self.total).quantize(Decimal("0.1")) if self.total else None
-
-
-def rating_summary(*, project: Project, round_no: int | None = None) -> RatingSummary:
-    r = round_no or project.rating_round
-    summary = RatingSummary(round=r, mode=project.rating_mode)
-    for grade, score, comment in ProjectRating.objects.filter(project=project, round=r).values_list(
-        "grade", "score", "comment"
-    ):
-        summary.total += 1
-        if grade == Grade.SATISFIED:
-            summary.satisfied += 1
-        elif grade == Grade.BASIC:
-            summary.basic += 1
-        elif grade == Grade.UNSATISFIED:
-            summary.unsatisfied += 1
-        if score is not None:
-            summary.score_sum += score
-        if comment:
-            summary.comments.append(comment)
-    return summary
 
 
 def pass_threshold(mode: str) -> Decimal:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import ascii_digits, mask_name, mask_phone
+from renda.meetings.models import Meeting, MeetingState
 from renda.org.models import Deputy, HandlingUnit, Station
 from renda.projects import policy, selectors, services
 from renda.projects.models import (
@@ -274,8 +276,6 @@ def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any
             .only("id", "code", "title", "state")
         )
     if "put_to_vote" in actions:
-        from renda.meetings.models import Meeting, MeetingState
-
         context["meetings"] = (
             scope.filter(Meeting.objects.filter(body=c.body, year__in=[c.year - 1, c.year]), perm=Perm.PROJECT_VIEW)
             .exclude(state=MeetingState.CLOSED)
@@ -289,8 +289,6 @@ def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any
 
 def _vote_url(c: CandidateList) -> str:
     """The voting app's page of this list's vote, when it has one."""
-    from django.urls import NoReverseMatch, reverse
-
     for name, kwargs in (("voting:vote", {"pk": c.vote_id}), ("voting:detail", {"pk": c.vote_id})):
         try:
             return reverse(name, kwargs=kwargs)
@@ -364,8 +362,6 @@ def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reopen":
             services.list_reopen(scope=scope, candidate_list=c, reason=data.get("reason", ""))
         elif action == "vote":
-            from renda.meetings.models import Meeting
-
             mid = data.get("meeting", "")
             meeting = (
                 scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
@@ -422,7 +418,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: Any) -> dict[str, Any]:
     mine = selectors.my_rating(scope=scope, project=project)
     actions = policy.project_actions(scope, project, rated=mine is not None)
-    summaries = [services.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
+    summaries = [selectors.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
     milestones = list(project.milestones.all())
     context: dict[str, Any] = {
         "project": project,
