@@ -25,7 +25,7 @@ from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
 from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.projects import selectors, services
+from renda.projects import policy, selectors, services
 from renda.projects.inputs import (
     CandidateIn,
     CloseRatingIn,
@@ -56,6 +56,7 @@ from renda.projects.schemas import (
     PublicTownshipOut,
     RatingsOut,
 )
+from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
 
 router = Router(tags=["民生实事项目"])
@@ -82,9 +83,14 @@ def _region(scope: Scope, code: str) -> Region:
         raise NotFound(f"区划 {code} 不存在或不在您的管辖范围内", field="region") from None
 
 
-def _act(request: HttpRequest, key: str | None, perm: str, schema: type[Schema], run: Any) -> HttpResponse:
+def _require(scope: Scope, transition: str) -> None:
+    """The transition's permission (states.py), before the body or the record is looked at: 403."""
+    scope.require(str(MACHINE[transition].perm))
+
+
+def _act(request: HttpRequest, key: str | None, transition: str, schema: type[Schema], run: Any) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(perm)
+    _require(scope, transition)
     return run_idempotent(request, key, lambda: render(request, schema, run(scope), status=200))
 
 
@@ -101,7 +107,7 @@ def list_proposals(request: HttpRequest, filters: Query[ProposalQuery]) -> dict[
 def enter_proposal(request: HttpRequest, payload: ProposalIn, idempotency_key: Key = None) -> HttpResponse:
     """站点、代表或工作人员录入收集到的民生实事项目建议。"""
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_PROPOSE)
+    _require(scope, "proposal.enter")
 
     def create() -> HttpResponse:
         region = _region(scope, payload.region)
@@ -148,7 +154,7 @@ def screen_proposal(
         )
         return _proposal(scope, proposal_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+    return _act(request, idempotency_key, f"proposal.{payload.decision}", ProposalOut, run)
 
 
 @router.post(
@@ -165,7 +171,7 @@ def merge_proposal(
         services.proposal_merge(scope=scope, proposal=proposal, into=into, reason=payload.reason)
         return _proposal(scope, proposal_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+    return _act(request, idempotency_key, "proposal.merge", ProposalOut, run)
 
 
 @router.post(
@@ -282,7 +288,7 @@ def get_list(request: HttpRequest, list_id: Id) -> CandidateList:
 @router.post("/projects/lists", response={201: ListOut, **WRITE_ERRORS}, summary="拟定候选项目清单")
 def create_list(request: HttpRequest, payload: ListIn, idempotency_key: Key = None) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_MANAGE)
+    _require(scope, "list.create")
 
     def create() -> HttpResponse:
         c = services.list_create(
@@ -319,7 +325,7 @@ def add_candidate(request: HttpRequest, list_id: Id, payload: CandidateIn, idemp
         )
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.edit", ListOut, run)
 
 
 @router.post("/projects/lists/{list_id}/fix", response={200: ListOut, **WRITE_ERRORS}, summary="主席团确定候选项目")
@@ -330,7 +336,7 @@ def fix_list(request: HttpRequest, list_id: Id, payload: ReasonIn, idempotency_k
         services.list_fix(scope=scope, candidate_list=_list(scope, list_id), reason=payload.reason)
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.fix", ListOut, run)
 
 
 @router.post("/projects/lists/{list_id}/vote", response={200: ListOut, **WRITE_ERRORS}, summary="提交大会票决")
@@ -349,7 +355,7 @@ def put_list_to_vote(request: HttpRequest, list_id: Id, payload: VoteIn, idempot
         services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.put_to_vote", ListOut, run)
 
 
 # ---------------------------------------------------------------- 政府买单、人大验单
@@ -385,7 +391,7 @@ def plan_project(request: HttpRequest, project_id: Id, payload: PlanIn, idempote
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.plan", ProjectDetailOut, run)
 
 
 @router.post("/projects/{project_id}/progress", response={200: ProjectDetailOut, **WRITE_ERRORS}, summary="报告进展")
@@ -400,11 +406,11 @@ def report_progress(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.report", ProjectDetailOut, run)
 
 
 def _ratings(scope: Scope, project: Project) -> dict[str, Any]:
-    show = scope.has(Perm.PROJECT_MANAGE) or project.state != "rating"
+    show = policy.can_see_figures(scope, project)
     rounds = []
     for r in range(1, project.rating_round + 1):
         s = selectors.rating_summary(project=project, round_no=r)
@@ -439,7 +445,7 @@ def get_ratings(request: HttpRequest, project_id: Id) -> dict[str, Any]:
 def rate_project(request: HttpRequest, project_id: Id, payload: RateIn) -> dict[str, Any]:
     """本级代表每轮对每个项目测评一次（数据库约束）；第二次返回 409。"""
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_RATE)
+    _require(scope, "project.rate")
     project = _project(scope, project_id)
     services.project_rate(
         scope=scope,
@@ -457,7 +463,7 @@ def open_rating(request: HttpRequest, project_id: Id, idempotency_key: Key = Non
         services.project_open_rating(scope=scope, project=_project(scope, project_id))
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+    return _act(request, idempotency_key, "project.open_rating", ProjectOut, run)
 
 
 @router.post("/projects/{project_id}/close-rating", response={200: ProjectOut, **WRITE_ERRORS}, summary="结束测评")
@@ -472,7 +478,7 @@ def close_rating(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+    return _act(request, idempotency_key, "project.close_rating", ProjectOut, run)
 
 
 @router.post(
@@ -487,4 +493,4 @@ def report_rectification(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.rectify_report", ProjectDetailOut, run)

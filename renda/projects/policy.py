@@ -6,7 +6,7 @@ from __future__ import annotations
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.scoping import Perm, Scope
 from renda.core.states import Transition
-from renda.projects.models import CandidateList, Project, Proposal
+from renda.projects.models import CandidateList, Project, ProjectState, Proposal
 from renda.projects.states import MACHINE
 
 # The lead unit's transitions are its own: only the unit responsible for the project takes them.
@@ -18,6 +18,12 @@ NOT_BUTTONS = frozenset({"submit", "enter", "list"})
 def can_see_person(scope: Scope) -> bool:
     """A proposer's name and phone are shown in clear to holders of personal-data rights only."""
     return scope.has(Perm.PERSONAL_DATA)
+
+
+def can_see_figures(scope: Scope, project: Project) -> bool:
+    """A rating round's figures: staff who organise it see them at once, everyone else once the
+    round is closed (so no deputy rates by the running count)."""
+    return scope.has(Perm.PROJECT_MANAGE) or project.state != ProjectState.RATING
 
 
 def authorize_proposal(scope: Scope, proposal: Proposal, transition: Transition) -> None:

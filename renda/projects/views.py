@@ -428,7 +428,7 @@ def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: 
         "milestone_rows": milestones or [None] * 3,
         "expected": selectors.expected_now(project),
         "summaries": summaries,
-        "show_figures": scope.has(Perm.PROJECT_MANAGE) or project.state != ProjectState.RATING,
+        "show_figures": policy.can_see_figures(scope, project),
         "my_rating": mine,
         "grades": Grade.choices,
         "scored": project.rating_mode == RatingMode.SCORE,
