@@ -11,7 +11,6 @@ from __future__ import annotations
 from renda.accounts import api as me
 from renda.api import (
     docs,
-    projects,
     suggestions,
 )
 from renda.api.auth import API_AUTH
@@ -21,6 +20,7 @@ from renda.meetings import api as meetings
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
 from renda.org import api as org
+from renda.projects import api as projects
 from renda.public import api as public
 from renda.regions import api as regions
 from renda.voting import api as voting

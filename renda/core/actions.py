@@ -104,7 +104,7 @@ class Step(Generic[M]):
     def move(self, target: str, *, record: M | None = None) -> None:
         """Put the record (the main one by default) in ``target``, which states.py must list."""
         record = self.row if record is None else record
-        self.records.machine.move(record, self.transition.name, target)
+        self.records.machine.move(record, self.transition.key, target)
         self.changed(record, "state")
 
     def set(self, record: models.Model, **values: Any) -> None:
@@ -143,13 +143,25 @@ class Step(Generic[M]):
         records none (a note, a follower, the absorbing side of a merge).
         """
         record = self.row if record is None else record
-        records = self.records
         if before is True:
-            before_value: dict[str, Any] | None = self.before if record is self.row else records.snapshot(record)
-        elif before is False:
-            before_value = None
+            before_value: dict[str, Any] | None = self.before if record is self.row else self.records.snapshot(record)
         else:
-            before_value = before
+            before_value = None if before is False else before
+        self.audit_other(self.records, record, action, before=before_value, reason=reason, actor=actor, **extra)
+
+    def audit_other(
+        self,
+        records: Records[Any],
+        record: Any,
+        action: str,
+        *,
+        before: dict[str, Any] | None = None,
+        reason: str = "",
+        actor: Any = None,
+        **extra: Any,
+    ) -> None:
+        """An audit event, written last with the others, on a record of another kind that the
+        change also touched (a scene with several kinds of record: a list's proposals)."""
         self._events.append(
             {
                 "actor": self.actor if actor is None else actor,
@@ -158,7 +170,7 @@ class Step(Generic[M]):
                 "target_label": records.label(record),
                 "region_path": records.region_path(record),
                 "reason": reason,
-                "before": before_value,
+                "before": before,
                 "after": {**records.snapshot(record), **extra},
             }
         )

@@ -26,6 +26,11 @@ class Transition:
     perm: str | None  # None: the citizen or the system; never a staff button
     entity: str = ""  # for a scene with more than one kind of record (projects)
 
+    @property
+    def key(self) -> str:
+        """The name the machine knows it by: ``<entity>.<name>``, or the name alone."""
+        return f"{self.entity}.{self.name}" if self.entity else self.name
+
 
 def t(
     name: str,
@@ -43,16 +48,28 @@ class Machine:
     """One scene's transitions, looked up by name (``machine["route"]``)."""
 
     def __init__(
-        self, transitions: Sequence[Transition], *, state_label: Callable[[str], str], subject: str = ""
+        self,
+        transitions: Sequence[Transition],
+        *,
+        state_label: Callable[[str], str],
+        entity_state_label: Callable[[str, str], str] | None = None,
+        subject: str = "",
     ) -> None:
         self.subject = subject  # names the record in refusals: 会议当前状态为…
         self.transitions: dict[str, Transition] = {}
         for x in transitions:
-            key = f"{x.entity}.{x.name}" if x.entity else x.name
-            if key in self.transitions:
-                raise ValueError(f"transition {key} is defined twice")
-            self.transitions[key] = x
+            if x.key in self.transitions:
+                raise ValueError(f"transition {x.key} is defined twice")
+            self.transitions[x.key] = x
         self.state_label = state_label
+        # Several kinds of record may share a state's value with different labels (projects:
+        # a proposal's "accepted" is 拟列入候选, a project's 验收通过).
+        self.entity_state_label = entity_state_label
+
+    def label_of(self, transition: Transition, state: str) -> str:
+        if transition.entity and self.entity_state_label is not None:
+            return self.entity_state_label(transition.entity, state)
+        return self.state_label(state)
 
     def __getitem__(self, name: str) -> Transition:
         return self.transitions[name]
@@ -70,7 +87,7 @@ class Machine:
         """The transition, or Conflict (in Chinese) when the record is not in a state that allows it."""
         transition = self.transitions[name]
         if state not in transition.sources:
-            raise Conflict(f"{self.subject}当前状态为“{self.state_label(state)}”，不能{transition.label}")
+            raise Conflict(f"{self.subject}当前状态为“{self.label_of(transition, state)}”，不能{transition.label}")
         return transition
 
     def allowed(self, state: str, perms: set[str] | frozenset[str], *, entity: str = "") -> list[Transition]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from renda.core.scoping import Perm, Scope
 from renda.meetings import services as meeting_services
 from renda.org.models import Body, BodyKind, HandlingUnit
-from renda.projects import services
+from renda.projects import selectors, services
 from renda.projects.models import CandidateList, Project, ProjectState, Proposal
 from renda.regions.models import Region, RegionLevel
 from renda.voting import services as voting_services
@@ -255,7 +255,7 @@ def build(*, scope: Scope, seed: int) -> str:
             if first_behind:
                 first_behind = False  # no report since the plan: behind its first milestones
             else:
-                expected = services.expected_progress(
+                expected = selectors.expected_progress(
                     milestones=list(project.milestones.all()), completion_date=project.completion_date, on=today
                 )
                 value = min(95, max(expected + rng.randint(0, 15), 10))

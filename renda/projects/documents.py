@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font
 from renda.audit.services import audit_record
 from renda.core.scoping import Perm, Scope
 from renda.projects.models import Project
-from renda.projects.services import expected_progress
+from renda.projects.selectors import expected_progress
 from renda.regions.models import Region
 
 HEADERS = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -13,6 +15,7 @@ from renda.core.scoping import Perm, Scope
 from renda.projects.models import (
     Candidate,
     CandidateList,
+    Grade,
     ListState,
     Milestone,
     ProgressReport,
@@ -21,10 +24,66 @@ from renda.projects.models import (
     ProjectState,
     Proposal,
     ProposalState,
+    RatingMode,
 )
-from renda.projects.services import expected_progress, rating_summary
 from renda.regions.models import Region, RegionLevel
 from renda.regions.paths import subtree_q
+
+# ---------------------------------------------------------------- figures the services use too
+
+
+def expected_progress(*, milestones: Sequence[Milestone], completion_date: dt.date | None, on: dt.date) -> int:
+    """What the plan says should be done by ``on``: the weights of the milestones already due."""
+    due = sum(m.weight for m in milestones if m.due_date < on)
+    if completion_date is not None and completion_date < on:
+        due = 100
+    return min(100, due)
+
+
+@dataclass
+class RatingSummary:
+    round: int
+    mode: str
+    total: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+    score_sum: int = 0
+    entitled: int = 0
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def share(self) -> Decimal | None:
+        """满意率: (满意 + 基本满意) / 参评; for scored rounds the average score / 100."""
+        if not self.total:
+            return None
+        if self.mode == RatingMode.SCORE:
+            return (Decimal(self.score_sum) / Decimal(self.total) / 100).quantize(Decimal("0.0001"))
+        return (Decimal(self.satisfied + self.basic) / Decimal(self.total)).quantize(Decimal("0.0001"))
+
+    @property
+    def average(self) -> Decimal | None:
+        return (Decimal(self.score_sum) / self.total).quantize(Decimal("0.1")) if self.total else None
+
+
+def rating_summary(*, project: Project, round_no: int | None = None) -> RatingSummary:
+    r = round_no or project.rating_round
+    summary = RatingSummary(round=r, mode=project.rating_mode)
+    for grade, score, comment in ProjectRating.objects.filter(project=project, round=r).values_list(
+        "grade", "score", "comment"
+    ):
+        summary.total += 1
+        if grade == Grade.SATISFIED:
+            summary.satisfied += 1
+        elif grade == Grade.BASIC:
+            summary.basic += 1
+        elif grade == Grade.UNSATISFIED:
+            summary.unsatisfied += 1
+        if score is not None:
+            summary.score_sum += score
+        if comment:
+            summary.comments.append(comment)
+    return summary
 
 
 @dataclass

@@ -10,15 +10,19 @@
 人大验单  at year end the body's deputies rate each project once; below the threshold it goes to
           rectification (整改), the unit reports, and a second rating follows (回头看).
 
-Every function: permission + scope check, state check (projects/states.py), change, audit
-event, notifications — in one transaction.
+Every write of an existing record is one ``<entity>_<verb>(*, scope, ...)`` that runs the action
+skeleton (core/actions.py): the transition's permission → the rows locked in primary-key order →
+scope and role rules (projects/policy.py) → the state rule (projects/states.py) → the change →
+the changed fields saved → messages → the audit events, in one transaction. Creating a record
+(a proposal, a list) has no row to lock and writes its first event itself; a deputy's rating
+keeps its own path (project_rate).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -32,7 +36,9 @@ from django.utils import timezone
 from renda.accounts.models import Role, RoleAssignment
 from renda.accounts.selectors import staff_users, unit_users
 from renda.audit.services import audit_record
+from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from renda.core.locks import lock_rows
 from renda.core.ratelimit import check_rate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
@@ -43,7 +49,7 @@ from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.opinions.photos import clean_photo
 from renda.org.models import Body, BodyKind, Deputy, HandlingUnit, Station
-from renda.projects import states
+from renda.projects import policy
 from renda.projects.models import (
     REF_PREFIX,
     Candidate,
@@ -64,7 +70,10 @@ from renda.projects.models import (
     Rectification,
     VoteMethod,
 )
+from renda.projects.selectors import expected_progress, rating_summary
+from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
+from renda.voting.services import OptionInput, vote_create
 
 MAX_REASON = 500
 MAX_CONTENT = 2000
@@ -146,18 +155,28 @@ def _proposal_snapshot(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _audit_proposal(
-    p: Proposal, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any
-) -> None:
+PROPOSALS: Records[Proposal] = Records(
+    machine=MACHINE,
+    queryset=lambda: Proposal.objects.select_related("region"),
+    audit_prefix="proposal",
+    snapshot=_proposal_snapshot,
+    label=lambda p: f"{p.code} {p.title}",
+    region_path=lambda p: p.region.path,
+    authorize=policy.authorize_proposal,
+    missing="项目建议不存在或不在您的管辖范围内",
+)
+
+
+def _audit_created(records: Records[Any], record: Any, *, actor: Any, action: str, **extra: Any) -> None:
+    """A record's first event: there was no row to lock, so no action skeleton (core/actions.py)."""
     audit_record(
         actor=actor,
-        action=action,
-        target=p,
-        target_label=f"{p.code} {p.title}",
-        region_path=p.region.path,
-        reason=reason,
-        before=before,
-        after={**_proposal_snapshot(p), **extra},
+        action=f"{records.audit_prefix}.{action}",
+        target=record,
+        target_label=records.label(record),
+        region_path=records.region_path(record),
+        before=None,
+        after={**records.snapshot(record), **extra},
     )
 
 
@@ -213,11 +232,11 @@ def _create_proposal(
         reverse("projects:proposal", args=[proposal.pk]),
         proposal,
     )
-    _audit_proposal(
+    _audit_created(
+        PROPOSALS,
         proposal,
         actor=actor,
         action=action,
-        before=None,
         source=source,
         citizen=mask_name(cleaned["name"]) or None,
         phone=mask_phone(cleaned["phone"]) or None,
@@ -258,7 +277,7 @@ def proposal_submit(*, data: ProposalInput, idempotency_key: str = "", client_ip
                 key=key,
                 user=None,
                 actor="群众（项目建议）",
-                action="proposal.submit",
+                action="submit",
             )
     except IntegrityError:
         existing = Proposal.objects.filter(idempotency_key=key).first() if key else None
@@ -301,70 +320,46 @@ def proposal_enter(*, scope: Scope, data: ProposalInput, idempotency_key: str = 
         source = ProposalSource.STATION
     else:
         source = ProposalSource.STAFF
-    return _create_proposal(
-        data, cleaned, source=source, key=key, user=scope.user, actor=scope.actor, action="proposal.enter"
-    )
+    return _create_proposal(data, cleaned, source=source, key=key, user=scope.user, actor=scope.actor, action="enter")
 
 
-def _lock_proposal(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update(of=("self",)).select_related("region").get(pk=proposal.pk)
-
-
-def _require(scope: Scope, transition: states.Transition, path: str, what: str) -> None:
-    assert transition.perm is not None
-    scope.require(transition.perm)
-    _in_scope(scope, path, what)
-
-
-@transaction.atomic
 def proposal_screen(*, scope: Scope, proposal: Proposal, decision: str, reason: str) -> Proposal:
     """筛选: record the screening decision (拟列入候选 / 不予列入) and its reason."""
     if decision not in ("accept", "reject"):
         raise ValidationFailed("请选择筛选结果：拟列入候选或不予列入", field="decision")
-    proposal = _lock_proposal(proposal)
-    _require(scope, states.check(f"proposal.{decision}", proposal.state), proposal.region.path, "项目建议")
-    reason = _reason(reason, label="筛选意见")
-    before = _proposal_snapshot(proposal)
-    proposal.state = ProposalState.ACCEPTED if decision == "accept" else ProposalState.REJECTED
-    proposal.screening_reason = reason
-    proposal.screened_at = timezone.now()
-    proposal.save()
-    _audit_proposal(proposal, actor=scope.actor, action=f"proposal.{decision}", before=before, reason=reason)
-    return proposal
+
+    def change(step: Step[Proposal]) -> Proposal:
+        p = step.row
+        cleaned = _reason(reason, label="筛选意见")
+        step.move(ProposalState.ACCEPTED if decision == "accept" else ProposalState.REJECTED)
+        step.set(p, screening_reason=cleaned, screened_at=timezone.now())
+        step.audit(decision, reason=cleaned)
+        return p
+
+    return perform(PROPOSALS, f"proposal.{decision}", scope=scope, pks=[proposal.pk], change=change)
 
 
-@transaction.atomic
 def proposal_merge(*, scope: Scope, proposal: Proposal, into: Proposal, reason: str) -> Proposal:
     """Merge a duplicate into another proposal of the same township and year (linked both ways)."""
-    first, second = sorted([proposal.pk, into.pk])  # a fixed lock order
-    locked = {
-        p.pk: p
-        for p in Proposal.objects.select_for_update(of=("self",))
-        .select_related("region")
-        .filter(pk__in=[first, second])
-    }
-    proposal, into = locked[proposal.pk], locked.get(into.pk, into)
-    _require(scope, states.check("proposal.merge", proposal.state), proposal.region.path, "项目建议")
-    reason = _reason(reason, label="合并理由")
-    if into.pk == proposal.pk:
-        raise ValidationFailed("不能合并到自身", field="into")
-    _in_scope(scope, into.region.path, "目标建议")
-    if into.region_id != proposal.region_id or into.year != proposal.year:
-        raise ValidationFailed("只能合并同一乡镇/街道、同一年度的项目建议", field="into")
-    if into.state == ProposalState.MERGED:
-        raise ValidationFailed(f"目标建议 {into.code} 本身已合并，请合并到它所并入的建议", field="into")
-    before = _proposal_snapshot(proposal)
-    proposal.state = ProposalState.MERGED
-    proposal.merged_into = into
-    proposal.screening_reason = reason
-    proposal.screened_at = timezone.now()
-    proposal.save()
-    Proposal.objects.filter(merged_into=proposal).update(merged_into=into)  # what was merged here follows
-    _audit_proposal(proposal, actor=scope.actor, action="proposal.merge", before=before, reason=reason)
-    _audit_proposal(
-        into, actor=scope.actor, action="proposal.absorb", before=None, reason=reason, absorbed=proposal.code
-    )
-    return proposal
+
+    def change(step: Step[Proposal]) -> Proposal:
+        p, target = step.row, step.rows[into.pk]
+        cleaned = _reason(reason, label="合并理由")
+        if target.pk == p.pk:
+            raise ValidationFailed("不能合并到自身", field="into")
+        _in_scope(scope, target.region.path, "目标建议")
+        if target.region_id != p.region_id or target.year != p.year:
+            raise ValidationFailed("只能合并同一乡镇/街道、同一年度的项目建议", field="into")
+        if target.state == ProposalState.MERGED:
+            raise ValidationFailed(f"目标建议 {target.code} 本身已合并，请合并到它所并入的建议", field="into")
+        step.move(ProposalState.MERGED)
+        step.set(p, merged_into=target, screening_reason=cleaned, screened_at=timezone.now())
+        Proposal.objects.filter(merged_into=p).update(merged_into=target)  # what was merged here follows
+        step.audit("merge", reason=cleaned)
+        step.audit("absorb", record=target, before=None, reason=cleaned, absorbed=p.code)
+        return p
+
+    return perform(PROPOSALS, "proposal.merge", scope=scope, pks=[proposal.pk, into.pk], change=change)
 
 
 # ================================================================== 代表定单: the candidate list
@@ -382,25 +377,16 @@ def _list_snapshot(c: CandidateList) -> dict[str, Any]:
     }
 
 
-def _audit_list(
-    c: CandidateList, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any
-) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        target=c,
-        target_label=c.title,
-        region_path=c.region.path,
-        reason=reason,
-        before=before,
-        after={**_list_snapshot(c), **extra},
-    )
-
-
-def _lock_list(candidate_list: CandidateList) -> CandidateList:
-    return (
-        CandidateList.objects.select_for_update(of=("self",)).select_related("region", "body").get(pk=candidate_list.pk)
-    )
+LISTS: Records[CandidateList] = Records(
+    machine=MACHINE,
+    queryset=lambda: CandidateList.objects.select_related("region", "body"),
+    audit_prefix="list",
+    snapshot=_list_snapshot,
+    label=lambda c: c.title,
+    region_path=lambda c: c.region.path,
+    authorize=policy.authorize_list,
+    missing="候选项目清单不存在或不在您的管辖范围内",
+)
 
 
 def _clean_seats(seats: object) -> int:
@@ -430,9 +416,7 @@ def list_create(
     *, scope: Scope, region: Region, year: object, seats: object, method: str, title: str = ""
 ) -> CandidateList:
     """Start the year's candidate list for a township (one per township and year)."""
-    transition = states.TRANSITIONS["list.create"]
-    assert transition.perm is not None
-    scope.require(transition.perm)
+    scope.require(Perm.PROJECT_MANAGE)  # states.py: list.create
     _in_scope(scope, region.path, "区划")
     if region.level != RegionLevel.TOWNSHIP:
         raise ValidationFailed("候选项目清单按乡镇/街道拟定，请选择乡镇/街道", field="region")
@@ -452,20 +436,18 @@ def list_create(
             )
     except IntegrityError:
         raise Conflict(f"{region.name}{year}年的候选项目清单已经存在") from None
-    _audit_list(c, actor=scope.actor, action="list.create", before=None)
+    _audit_created(LISTS, c, actor=scope.actor, action="create")
     return c
 
 
-@transaction.atomic
 def list_update(*, scope: Scope, candidate_list: CandidateList, seats: object, method: str) -> CandidateList:
-    c = _lock_list(candidate_list)
-    _require(scope, states.check("list.edit", c.state), c.region.path, "候选项目清单")
-    before = _list_snapshot(c)
-    c.seats = _clean_seats(seats)
-    c.method = _clean_method(method)
-    c.save()
-    _audit_list(c, actor=scope.actor, action="list.edit", before=before)
-    return c
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        step.set(c, seats=_clean_seats(seats), method=_clean_method(method))
+        step.audit("edit")
+        return c
+
+    return perform(LISTS, "list.edit", scope=scope, pks=[candidate_list.pk], change=change)
 
 
 def clean_budget(value: object) -> Decimal:
@@ -490,7 +472,6 @@ def _check_unit(unit: HandlingUnit, township: Region) -> None:
         raise ValidationFailed("责任单位须是本乡镇/街道的单位", field="lead_unit")
 
 
-@transaction.atomic
 def candidate_add(
     *,
     scope: Scope,
@@ -502,65 +483,68 @@ def candidate_add(
     proposals: Sequence[Proposal] = (),
 ) -> Candidate:
     """Add a candidate project to a draft list, optionally from screened proposals (列入候选)."""
-    c = _lock_list(candidate_list)
-    _require(scope, states.check("list.edit", c.state), c.region.path, "候选项目清单")
-    name = clean_text(name, label="项目名称", field="name", max_length=60)
-    content = clean_text(content, label="建设内容", field="content", max_length=MAX_CONTENT)
-    amount = clean_budget(budget)
-    _check_unit(lead_unit, c.region)
-    if c.candidates.filter(name=name).exists():
-        raise ValidationFailed(f"清单中已有名为“{name}”的候选项目", field="name")
-    picked = list(
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("region")
-        .filter(pk__in=[p.pk for p in proposals])
-    )
-    for p in picked:
-        if p.region_id != c.region_id or p.year != c.year:
-            raise ValidationFailed(f"建议 {p.code} 不是{c.region.name}{c.year}年的项目建议", field="proposals")
-        states.check("proposal.list", p.state)
-    position = (c.candidates.aggregate(n=Max("position"))["n"] or 0) + 1
-    candidate = Candidate.objects.create(
-        candidate_list=c, position=position, name=name, content=content, budget=amount, lead_unit=lead_unit
-    )
-    for p in picked:
-        before = _proposal_snapshot(p)
-        p.state = ProposalState.LISTED
-        p.candidate = candidate
-        if not p.screening_reason:
-            p.screening_reason = f"列入候选项目“{name}”"
-            p.screened_at = timezone.now()
-        p.save()
-        _audit_proposal(p, actor=scope.actor, action="proposal.list", before=before, candidate_name=name)
-    _audit_list(
-        c,
-        actor=scope.actor,
-        action="list.add_candidate",
-        before=None,
-        candidate=name,
-        budget=amount,
-        lead_unit=lead_unit.name,
-        proposals=[p.code for p in picked],
-    )
-    return candidate
+
+    def change(step: Step[CandidateList]) -> Candidate:
+        c = step.row
+        cleaned_name = clean_text(name, label="项目名称", field="name", max_length=60)
+        cleaned_content = clean_text(content, label="建设内容", field="content", max_length=MAX_CONTENT)
+        amount = clean_budget(budget)
+        _check_unit(lead_unit, c.region)
+        if c.candidates.filter(name=cleaned_name).exists():
+            raise ValidationFailed(f"清单中已有名为“{cleaned_name}”的候选项目", field="name")
+        picked = list(lock_rows(PROPOSALS.queryset(), [p.pk for p in proposals], missing=PROPOSALS.missing).values())
+        for p in picked:
+            if p.region_id != c.region_id or p.year != c.year:
+                raise ValidationFailed(f"建议 {p.code} 不是{c.region.name}{c.year}年的项目建议", field="proposals")
+            MACHINE.check("proposal.list", p.state)
+        position = (c.candidates.aggregate(n=Max("position"))["n"] or 0) + 1
+        candidate = Candidate.objects.create(
+            candidate_list=c,
+            position=position,
+            name=cleaned_name,
+            content=cleaned_content,
+            budget=amount,
+            lead_unit=lead_unit,
+        )
+        for p in picked:
+            before = _proposal_snapshot(p)
+            MACHINE.move(p, "proposal.list", ProposalState.LISTED)
+            step.changed(p, "state")
+            step.set(p, candidate=candidate)
+            if not p.screening_reason:
+                step.set(p, screening_reason=f"列入候选项目“{cleaned_name}”", screened_at=timezone.now())
+            step.audit_other(PROPOSALS, p, "list", before=before, candidate_name=cleaned_name)
+        step.audit(
+            "add_candidate",
+            before=None,
+            candidate=cleaned_name,
+            budget=amount,
+            lead_unit=lead_unit.name,
+            proposals=[p.code for p in picked],
+        )
+        return candidate
+
+    return perform(LISTS, "list.edit", scope=scope, pks=[candidate_list.pk], change=change)
 
 
-@transaction.atomic
 def candidate_remove(*, scope: Scope, candidate: Candidate, reason: str) -> CandidateList:
-    c = _lock_list(candidate.candidate_list)
-    _require(scope, states.check("list.edit", c.state), c.region.path, "候选项目清单")
-    reason = _reason(reason, label="删除理由")
-    candidate = Candidate.objects.get(pk=candidate.pk, candidate_list=c)
-    for p in Proposal.objects.select_for_update(of=("self",)).filter(candidate=candidate).select_related("region"):
-        before = _proposal_snapshot(p)
-        p.state = ProposalState.ACCEPTED
-        p.candidate = None
-        p.save()
-        _audit_proposal(p, actor=scope.actor, action="proposal.unlist", before=before, reason=reason)
-    name = candidate.name
-    candidate.delete()
-    _audit_list(c, actor=scope.actor, action="list.remove_candidate", before=None, reason=reason, candidate=name)
-    return c
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        cleaned = _reason(reason, label="删除理由")
+        found = Candidate.objects.get(pk=candidate.pk, candidate_list=c)
+        listed = PROPOSALS.queryset().filter(candidate=found).values_list("pk", flat=True)
+        for p in lock_rows(PROPOSALS.queryset(), list(listed), missing=PROPOSALS.missing).values():
+            before = _proposal_snapshot(p)
+            MACHINE.move(p, "proposal.unlist", ProposalState.ACCEPTED)
+            step.changed(p, "state")
+            step.set(p, candidate=None)
+            step.audit_other(PROPOSALS, p, "unlist", before=before, reason=cleaned)
+        name = found.name
+        found.delete()
+        step.audit("remove_candidate", before=None, reason=cleaned, candidate=name)
+        return c
+
+    return perform(LISTS, "list.edit", scope=scope, pks=[candidate.candidate_list_id], change=change)
 
 
 def margin_problem(*, candidates: int, seats: int) -> str:
@@ -581,78 +565,74 @@ def margin_problem(*, candidates: int, seats: int) -> str:
     return ""
 
 
-@transaction.atomic
 def list_fix(*, scope: Scope, candidate_list: CandidateList, reason: str = "") -> CandidateList:
     """主席团确定: the list is fixed for the vote. Refused without the 差额 margin."""
-    c = _lock_list(candidate_list)
-    _require(scope, states.check("list.fix", c.state), c.region.path, "候选项目清单")
-    reason = _reason(reason, label="确定依据", required=False)
-    problem = margin_problem(candidates=c.candidates.count(), seats=c.seats)
-    if problem:
-        raise ValidationFailed(problem, field="seats")
-    before = _list_snapshot(c)
-    c.state = ListState.FIXED
-    c.fixed_at = timezone.now()
-    c.save()
-    _audit_list(c, actor=scope.actor, action="list.fix", before=before, reason=reason)
-    return c
+
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        cleaned = _reason(reason, label="确定依据", required=False)
+        problem = margin_problem(candidates=c.candidates.count(), seats=c.seats)
+        if problem:
+            raise ValidationFailed(problem, field="seats")
+        step.move(ListState.FIXED)
+        step.set(c, fixed_at=timezone.now())
+        step.audit("fix", reason=cleaned)
+        return c
+
+    return perform(LISTS, "list.fix", scope=scope, pks=[candidate_list.pk], change=change)
 
 
-@transaction.atomic
 def list_reopen(*, scope: Scope, candidate_list: CandidateList, reason: str) -> CandidateList:
-    c = _lock_list(candidate_list)
-    _require(scope, states.check("list.reopen", c.state), c.region.path, "候选项目清单")
-    reason = _reason(reason, label="退回理由")
-    before = _list_snapshot(c)
-    c.state = ListState.DRAFT
-    c.fixed_at = None
-    c.save()
-    _audit_list(c, actor=scope.actor, action="list.reopen", before=before, reason=reason)
-    return c
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        cleaned = _reason(reason, label="退回理由")
+        step.move(ListState.DRAFT)
+        step.set(c, fixed_at=None)
+        step.audit("reopen", reason=cleaned)
+        return c
+
+    return perform(LISTS, "list.reopen", scope=scope, pks=[candidate_list.pk], change=change)
 
 
-@transaction.atomic
 def list_put_to_vote(*, scope: Scope, candidate_list: CandidateList, meeting: Any) -> CandidateList:
     """提交大会票决: create the vote at ``meeting`` (renda/voting), one option per candidate.
     The voting pages open, close and publish it; the published result comes back through
     the ``vote_decided`` signal (apply_vote_result)."""
-    from renda.voting.services import OptionInput, vote_create
 
-    c = _lock_list(candidate_list)
-    _require(scope, states.check("list.put_to_vote", c.state), c.region.path, "候选项目清单")
-    _in_scope(scope, meeting.region.path, "会议")
-    if meeting.body_id != c.body_id:
-        raise ValidationFailed(f"请选择{c.body.name}的会议", field="meeting")
-    if meeting.year != c.year and meeting.year != c.year - 1:
-        raise ValidationFailed(f"会议年度与清单年度（{c.year}）不符", field="meeting")
-    problem = margin_problem(candidates=c.candidates.count(), seats=c.seats)
-    if problem:  # the rules may have changed since the list was fixed
-        raise ValidationFailed(problem, field="seats")
-    candidates = list(c.candidates.select_related("lead_unit").order_by("position"))
-    options = [
-        OptionInput(
-            label=x.name,
-            ref=x.ref,
-            description=f"{x.content[:300]}（估算投资 {x.budget:,.2f} 元，责任单位：{x.lead_unit.name}）",
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        _in_scope(scope, meeting.region.path, "会议")
+        if meeting.body_id != c.body_id:
+            raise ValidationFailed(f"请选择{c.body.name}的会议", field="meeting")
+        if meeting.year != c.year and meeting.year != c.year - 1:
+            raise ValidationFailed(f"会议年度与清单年度（{c.year}）不符", field="meeting")
+        problem = margin_problem(candidates=c.candidates.count(), seats=c.seats)
+        if problem:  # the rules may have changed since the list was fixed
+            raise ValidationFailed(problem, field="seats")
+        candidates = list(c.candidates.select_related("lead_unit").order_by("position"))
+        options = [
+            OptionInput(
+                label=x.name,
+                ref=x.ref,
+                description=f"{x.content[:300]}（估算投资 {x.budget:,.2f} 元，责任单位：{x.lead_unit.name}）",
+            )
+            for x in candidates
+        ]
+        method_label = "每张选票至多选" if c.method == VoteMethod.CHOOSE_N else "逐项表决，当选"
+        vote = vote_create(
+            scope=scope,
+            meeting=meeting,
+            title=f"{c.year}年民生实事项目票决（{len(candidates)} 选 {c.seats}，{method_label} {c.seats} 项）",
+            method=c.method,
+            seats=c.seats,
+            options=options,
         )
-        for x in candidates
-    ]
-    method_label = "每张选票至多选" if c.method == VoteMethod.CHOOSE_N else "逐项表决，当选"
-    vote = vote_create(
-        scope=scope,
-        meeting=meeting,
-        title=f"{c.year}年民生实事项目票决（{len(candidates)} 选 {c.seats}，{method_label} {c.seats} 项）",
-        method=c.method,
-        seats=c.seats,
-        options=options,
-    )
-    before = _list_snapshot(c)
-    c.state = ListState.VOTING
-    c.meeting = meeting
-    c.vote = vote
-    c.save()
-    _audit_list(c, actor=scope.actor, action="list.put_to_vote", before=before, meeting_title=str(meeting))
-    return c
+        step.move(ListState.VOTING)
+        step.set(c, meeting=meeting, vote=vote)
+        step.audit("put_to_vote", meeting_title=str(meeting))
+        return c
+
+    return perform(LISTS, "list.put_to_vote", scope=scope, pks=[candidate_list.pk], change=change)
 
 
 def _option_counts(vote: Any) -> dict[str, list[dict[str, Any]]]:
@@ -696,63 +676,66 @@ def apply_vote_result(
     other_ids = [i for i in map(_candidate_id, not_elected_refs) if i is not None]
     if not elected_ids and not other_ids:
         return None
-    c = CandidateList.objects.select_for_update(of=("self",)).select_related("region").filter(vote_id=vote.pk).first()
-    if c is None:
+    pk = CandidateList.objects.filter(vote_id=vote.pk).values_list("pk", flat=True).first()
+    if pk is None:
         # The ballot carries our refs but the list was not put to the vote through us.
-        c = (
-            CandidateList.objects.select_for_update(of=("self",))
-            .select_related("region")
-            .filter(candidates__pk__in=elected_ids + other_ids)
+        pk = (
+            CandidateList.objects.filter(candidates__pk__in=elected_ids + other_ids)
+            .values_list("pk", flat=True)
             .first()
         )
-        if c is None:
+        if pk is None:
             return None
-    if c.state == ListState.DECIDED:
+
+    def change(step: Step[CandidateList]) -> CandidateList:
+        c = step.row
+        counts = _option_counts(vote)
+        locked = lock_rows(
+            Candidate.objects.select_related("lead_unit").filter(candidate_list=c),
+            list(c.candidates.values_list("pk", flat=True)),
+        )
+        candidates = {x.pk: x for x in sorted(locked.values(), key=lambda y: (y.position, y.pk))}
+        elected: list[Candidate] = []
+        for x_pk, x in candidates.items():
+            if x_pk in elected_ids:
+                step.set(x, result={"rounds": counts.get(x.ref, [])}, state=CandidateState.ELECTED)
+                elected.append(x)
+            else:
+                step.set(x, result={"rounds": counts.get(x.ref, [])}, state=CandidateState.NOT_ELECTED)
+        for x in sorted(elected, key=lambda y: y.position):
+            project = Project.objects.create(
+                candidate=x,
+                region=c.region,
+                year=c.year,
+                name=x.name,
+                content=x.content,
+                lead_unit=x.lead_unit,
+                budget=x.budget,
+            )
+            step.audit_other(PROJECTS, project, "elect", before=None, votes=x.result["rounds"])
+            step.notify(
+                _tell,
+                unit_users(x.lead_unit),
+                f"{c.year}年民生实事项目“{x.name}”经代表票决当选，由贵单位负责实施，请制定实施计划",
+                reverse("projects:project", args=[project.pk]),
+                project,
+            )
+        step.move(ListState.DECIDED)
+        step.set(c, decided_at=timezone.now(), vote=c.vote or vote)
+        step.audit(
+            "decide",
+            elected=[x.name for x in elected],
+            not_elected=[x.name for x_pk, x in candidates.items() if x_pk not in elected_ids],
+        )
         return c
-    states.check("list.decide", c.state)
-    before = _list_snapshot(c)
-    counts = _option_counts(vote)
-    candidates = {x.pk: x for x in c.candidates.select_related("lead_unit").select_for_update(of=("self",))}
-    elected: list[Candidate] = []
-    for pk, x in candidates.items():
-        x.result = {"rounds": counts.get(x.ref, [])}
-        if pk in elected_ids:
-            x.state = CandidateState.ELECTED
-            elected.append(x)
-        else:
-            x.state = CandidateState.NOT_ELECTED
-        x.save()
-    actor = "大会票决结果"
-    for x in sorted(elected, key=lambda y: y.position):
-        project = Project.objects.create(
-            candidate=x,
-            region=c.region,
-            year=c.year,
-            name=x.name,
-            content=x.content,
-            lead_unit=x.lead_unit,
-            budget=x.budget,
-        )
-        _audit_project(project, actor=actor, action="project.elect", before=None, votes=x.result["rounds"])
-        _tell(
-            unit_users(x.lead_unit),
-            f"{c.year}年民生实事项目“{x.name}”经代表票决当选，由贵单位负责实施，请制定实施计划",
-            reverse("projects:project", args=[project.pk]),
-            project,
-        )
-    c.state = ListState.DECIDED
-    c.decided_at = timezone.now()
-    c.vote = c.vote or vote
-    c.save()
-    _audit_list(
-        c,
-        actor=actor,
-        action="list.decide",
-        before=before,
-        elected=[x.name for x in elected],
-        not_elected=[x.name for pk, x in candidates.items() if pk not in elected_ids],
-    )
-    return c
+
+    try:
+        return perform(LISTS, "list.decide", scope=None, pks=[pk], change=change, actor="大会票决结果")
+    except Conflict:
+        decided = CandidateList.objects.select_related("region").get(pk=pk)
+        if decided.state == ListState.DECIDED:
+            return decided
+        raise
 
 
 def on_vote_decided(
@@ -777,29 +760,16 @@ def _project_snapshot(p: Project) -> dict[str, Any]:
     }
 
 
-def _audit_project(
-    p: Project, *, actor: Any, action: str, before: dict[str, Any] | None, reason: str = "", **extra: Any
-) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        target=p,
-        target_label=str(p),
-        region_path=p.region.path,
-        reason=reason,
-        before=before,
-        after={**_project_snapshot(p), **extra},
-    )
-
-
-def _lock_project(project: Project) -> Project:
-    return Project.objects.select_for_update(of=("self",)).select_related("region", "lead_unit").get(pk=project.pk)
-
-
-def _require_unit(scope: Scope, project: Project, transition: states.Transition) -> None:
-    _require(scope, transition, project.region.path, "项目")
-    if project.lead_unit_id not in scope.unit_ids:
-        raise PermissionDenied(f"只有责任单位（{project.lead_unit.name}）可以{transition.label}")
+PROJECTS: Records[Project] = Records(
+    machine=MACHINE,
+    queryset=lambda: Project.objects.select_related("region", "lead_unit"),
+    audit_prefix="project",
+    snapshot=_project_snapshot,
+    label=str,
+    region_path=lambda p: p.region.path,
+    authorize=policy.authorize_project,
+    missing="项目不存在或不在您的管辖范围内",
+)
 
 
 @dataclass
@@ -807,14 +777,6 @@ class MilestoneInput:
     title: str
     due_date: dt.date | None
     weight: int | None
-
-
-def expected_progress(*, milestones: Sequence[Milestone], completion_date: dt.date | None, on: dt.date) -> int:
-    """What the plan says should be done by ``on``: the weights of the milestones already due."""
-    due = sum(m.weight for m in milestones if m.due_date < on)
-    if completion_date is not None and completion_date < on:
-        due = 100
-    return min(100, due)
 
 
 def _behind(project: Project, on: dt.date) -> bool:
@@ -826,7 +788,6 @@ def _behind(project: Project, on: dt.date) -> bool:
     return project.progress < expected
 
 
-@transaction.atomic
 def project_plan(
     *,
     scope: Scope,
@@ -838,58 +799,53 @@ def project_plan(
 ) -> Project:
     """The lead unit records the implementation plan: budget, milestones (their weights add up
     to 100%) and completion date. A plan can be revised while the project is in progress."""
-    project = _lock_project(project)
-    _require_unit(scope, project, states.check("project.plan", project.state))
-    amount = clean_budget(budget)
-    plan_text = clean_text(plan_text, label="实施计划", field="plan_text", max_length=MAX_CONTENT)
-    if completion_date is None:
-        raise ValidationFailed("请填写计划完成日期", field="completion_date")
-    if not project.year - 1 <= completion_date.year <= project.year + 1:
-        raise ValidationFailed(f"计划完成日期应在 {project.year} 年前后", field="completion_date")
-    rows = [m for m in milestones if m.title.strip() or m.due_date or m.weight]
-    if not rows:
-        raise ValidationFailed("请至少填写一个实施节点", field="milestones")
-    if len(rows) > 20:
-        raise ValidationFailed("实施节点最多 20 个", field="milestones")
-    cleaned: list[tuple[str, dt.date, int]] = []
-    for i, m in enumerate(rows, start=1):
-        title = clean_text(m.title, label=f"第 {i} 个节点名称", field="milestones", max_length=100)
-        if m.due_date is None:
-            raise ValidationFailed(f"请填写第 {i} 个节点的计划完成日期", field="milestones")
-        if m.due_date > completion_date:
-            raise ValidationFailed(f"第 {i} 个节点的日期晚于计划完成日期", field="milestones")
-        if m.weight is None or not 1 <= m.weight <= 100:
-            raise ValidationFailed(f"第 {i} 个节点的权重应为 1 至 100（%）", field="milestones")
-        cleaned.append((title, m.due_date, m.weight))
-    total = sum(w for _, _, w in cleaned)
-    if total != 100:
-        raise ValidationFailed(f"各节点权重合计应为 100%，现为 {total}%", field="milestones")
-    before = _project_snapshot(project)
-    project.milestones.all().delete()
-    Milestone.objects.bulk_create(
-        [Milestone(project=project, title=t, due_date=d, weight=w) for t, d, w in sorted(cleaned, key=lambda r: r[1])]
-    )
-    project.budget = amount
-    project.plan_text = plan_text
-    project.completion_date = completion_date
-    if project.state == ProjectState.ELECTED:
-        project.state = ProjectState.IN_PROGRESS
-    project.is_behind = _behind(project, today())
-    project.save()
-    _audit_project(
-        project,
-        actor=scope.actor,
-        action="project.plan",
-        before=before,
-        milestones=[f"{t}（{d:%Y-%m-%d}，{w}%）" for t, d, w in cleaned],
-    )
-    _tell(
-        staff_users(project.region),
-        f"{project.lead_unit.name}已报送“{project.name}”实施计划",
-        reverse("projects:project", args=[project.pk]),
-        project,
-    )
-    return project
+
+    def change(step: Step[Project]) -> Project:
+        p = step.row
+        policy.require_lead_unit(scope, p, step.transition)
+        amount = clean_budget(budget)
+        text = clean_text(plan_text, label="实施计划", field="plan_text", max_length=MAX_CONTENT)
+        if completion_date is None:
+            raise ValidationFailed("请填写计划完成日期", field="completion_date")
+        if not p.year - 1 <= completion_date.year <= p.year + 1:
+            raise ValidationFailed(f"计划完成日期应在 {p.year} 年前后", field="completion_date")
+        rows = [m for m in milestones if m.title.strip() or m.due_date or m.weight]
+        if not rows:
+            raise ValidationFailed("请至少填写一个实施节点", field="milestones")
+        if len(rows) > 20:
+            raise ValidationFailed("实施节点最多 20 个", field="milestones")
+        cleaned: list[tuple[str, dt.date, int]] = []
+        for i, m in enumerate(rows, start=1):
+            title = clean_text(m.title, label=f"第 {i} 个节点名称", field="milestones", max_length=100)
+            if m.due_date is None:
+                raise ValidationFailed(f"请填写第 {i} 个节点的计划完成日期", field="milestones")
+            if m.due_date > completion_date:
+                raise ValidationFailed(f"第 {i} 个节点的日期晚于计划完成日期", field="milestones")
+            if m.weight is None or not 1 <= m.weight <= 100:
+                raise ValidationFailed(f"第 {i} 个节点的权重应为 1 至 100（%）", field="milestones")
+            cleaned.append((title, m.due_date, m.weight))
+        total = sum(w for _, _, w in cleaned)
+        if total != 100:
+            raise ValidationFailed(f"各节点权重合计应为 100%，现为 {total}%", field="milestones")
+        p.milestones.all().delete()
+        Milestone.objects.bulk_create(
+            [Milestone(project=p, title=t, due_date=d, weight=w) for t, d, w in sorted(cleaned, key=lambda r: r[1])]
+        )
+        step.set(p, budget=amount, plan_text=text, completion_date=completion_date)
+        if p.state == ProjectState.ELECTED:
+            step.move(ProjectState.IN_PROGRESS)
+        step.set(p, is_behind=_behind(p, today()))
+        step.notify(
+            _tell,
+            staff_users(p.region),
+            f"{p.lead_unit.name}已报送“{p.name}”实施计划",
+            reverse("projects:project", args=[p.pk]),
+            p,
+        )
+        step.audit("plan", milestones=[f"{t}（{d:%Y-%m-%d}，{w}%）" for t, d, w in cleaned])
+        return p
+
+    return perform(PROJECTS, "project.plan", scope=scope, pks=[project.pk], change=change)
 
 
 def _photos(photos: Sequence[UploadedFile[bytes]]) -> list[tuple[Any, int, int]]:
@@ -923,70 +879,73 @@ def _add_report(
     return report
 
 
-@transaction.atomic
 def project_report(
     *, scope: Scope, project: Project, percent: object, text: str, photos: Sequence[UploadedFile[bytes]] = ()
 ) -> ProgressReport:
     """The lead unit reports progress (percentage, text, photos with their metadata stripped).
     At 100% the project is completed and waits for the year-end rating."""
-    project = _lock_project(project)
-    _require_unit(scope, project, states.check("project.report", project.state))
-    value = _clean_percent(percent)
-    text = clean_text(text, label="进展情况", field="text", max_length=MAX_CONTENT)
-    if len(text) < 5:
-        raise ValidationFailed("进展情况太短，请写明已完成的工作（至少 5 个字）", field="text")
-    if value < project.progress:
-        raise ValidationFailed(f"完成进度不能低于上次报告的 {project.progress}%", field="percent")
-    cleaned = _photos(photos)
-    before = _project_snapshot(project)
-    report = _add_report(scope, project, percent=value, text=text, photos=cleaned, rectification=False)
-    project.progress = value
-    project.last_reported_at = timezone.now()
-    if value == 100:
-        project.state = ProjectState.COMPLETED
-    was_behind = project.is_behind
-    project.is_behind = _behind(project, today())
-    project.save()
-    _audit_project(
-        project, actor=scope.actor, action="project.report", before=before, reason=text[:200], photos=len(cleaned)
-    )
-    if value == 100:
-        _audit_project(project, actor=scope.actor, action="project.complete", before=None)
-    if was_behind and not project.is_behind:
-        _audit_project(project, actor=scope.actor, action="project.caught_up", before=None)
-    return report
+
+    def change(step: Step[Project]) -> ProgressReport:
+        p = step.row
+        policy.require_lead_unit(scope, p, step.transition)
+        value = _clean_percent(percent)
+        cleaned_text = clean_text(text, label="进展情况", field="text", max_length=MAX_CONTENT)
+        if len(cleaned_text) < 5:
+            raise ValidationFailed("进展情况太短，请写明已完成的工作（至少 5 个字）", field="text")
+        if value < p.progress:
+            raise ValidationFailed(f"完成进度不能低于上次报告的 {p.progress}%", field="percent")
+        cleaned = _photos(photos)
+        report = _add_report(scope, p, percent=value, text=cleaned_text, photos=cleaned, rectification=False)
+        step.set(p, progress=value, last_reported_at=timezone.now())
+        if value == 100:
+            step.move(ProjectState.COMPLETED)
+        was_behind = p.is_behind
+        step.set(p, is_behind=_behind(p, today()))
+        step.audit("report", reason=cleaned_text[:200], photos=len(cleaned))
+        if value == 100:
+            step.audit("complete", before=None)
+        if was_behind and not p.is_behind:
+            step.audit("caught_up", before=None)
+        return report
+
+    return perform(PROJECTS, "project.report", scope=scope, pks=[project.pk], change=change)
 
 
 # ================================================================== 人大验单: rating, rectification, 回头看
 
 
-@transaction.atomic
 def project_open_rating(*, scope: Scope, project: Project) -> Project:
     """Open the year-end 满意度测评 (or, after rectification, the 回头看 round); the body's
     deputies with an account are told."""
-    project = _lock_project(project)
-    _require(scope, states.check("project.open_rating", project.state), project.region.path, "项目")
-    mode = str(rule("project.rating_mode"))
-    before = _project_snapshot(project)
-    project.state = ProjectState.RATING
-    project.rating_round += 1
-    project.rating_mode = mode if mode in RatingMode.values else RatingMode.GRADE
-    project.satisfaction = None
-    project.save()
-    second = project.rating_round > 1
-    _audit_project(project, actor=scope.actor, action="project.open_rating", before=before, round=project.rating_round)
-    body = voting_body(project.region)
-    deputies = entitled_deputies(body).values_list("pk", flat=True)
-    users = [
-        a.user for a in RoleAssignment.objects.filter(role=Role.DEPUTY, deputy_id__in=deputies).select_related("user")
-    ]
-    _tell(
-        users,
-        f"请对{project.year}年民生实事项目“{project.name}”进行{'整改回头看' if second else '满意度'}测评",
-        reverse("projects:project", args=[project.pk]),
-        project,
-    )
-    return project
+
+    def change(step: Step[Project]) -> Project:
+        p = step.row
+        mode = str(rule("project.rating_mode"))
+        step.move(ProjectState.RATING)
+        step.set(
+            p,
+            rating_round=p.rating_round + 1,
+            rating_mode=mode if mode in RatingMode.values else RatingMode.GRADE,
+            satisfaction=None,
+        )
+        second = p.rating_round > 1
+        step.audit("open_rating", round=p.rating_round)
+        body = voting_body(p.region)
+        deputies = entitled_deputies(body).values_list("pk", flat=True)
+        users = [
+            a.user
+            for a in RoleAssignment.objects.filter(role=Role.DEPUTY, deputy_id__in=deputies).select_related("user")
+        ]
+        step.notify(
+            _tell,
+            users,
+            f"请对{p.year}年民生实事项目“{p.name}”进行{'整改回头看' if second else '满意度'}测评",
+            reverse("projects:project", args=[p.pk]),
+            p,
+        )
+        return p
+
+    return perform(PROJECTS, "project.open_rating", scope=scope, pks=[project.pk], change=change)
 
 
 def project_rate(
@@ -1002,7 +961,12 @@ def project_rate(
     基本满意 / 不满意, or a score out of 100 when the round is scored."""
     with transaction.atomic():
         project = Project.objects.select_related("region").get(pk=project.pk)
-        _require(scope, states.check("project.rate", project.state), project.region.path, "项目")
+        # Not through the action skeleton: a rating is a ballot of sorts. The project row is not
+        # locked (deputies rate at once; the database keeps one rating per deputy and round) and
+        # the audit event says who rated, never what they chose.
+        transition = MACHINE.check("project.rate", project.state)
+        scope.require(Perm.PROJECT_RATE)
+        policy.authorize_project(scope, project, transition)
         if deputy is None:
             if len(scope.deputy_ids) != 1:
                 raise PermissionDenied("只有代表本人可以测评")
@@ -1049,144 +1013,96 @@ def project_rate(
     return rating
 
 
-@dataclass
-class RatingSummary:
-    round: int
-    mode: str
-    total: int = 0
-    satisfied: int = 0
-    basic: int = 0
-    unsatisfied: int = 0
-    score_sum: int = 0
-    entitled: int = 0
-    comments: list[str] = field(default_factory=list)
-
-    @property
-    def share(self) -> Decimal | None:
-        """满意率: (满意 + 基本满意) / 参评; for scored rounds the average score / 100."""
-        if not self.total:
-            return None
-        if self.mode == RatingMode.SCORE:
-            return (Decimal(self.score_sum) / Decimal(self.total) / 100).quantize(Decimal("0.0001"))
-        return (Decimal(self.satisfied + self.basic) / Decimal(self.total)).quantize(Decimal("0.0001"))
-
-    @property
-    def average(self) -> Decimal | None:
-        return (Decimal(self.score_sum) / self.total).quantize(Decimal("0.1")) if self.total else None
-
-
-def rating_summary(*, project: Project, round_no: int | None = None) -> RatingSummary:
-    r = round_no or project.rating_round
-    summary = RatingSummary(round=r, mode=project.rating_mode)
-    for grade, score, comment in ProjectRating.objects.filter(project=project, round=r).values_list(
-        "grade", "score", "comment"
-    ):
-        summary.total += 1
-        if grade == Grade.SATISFIED:
-            summary.satisfied += 1
-        elif grade == Grade.BASIC:
-            summary.basic += 1
-        elif grade == Grade.UNSATISFIED:
-            summary.unsatisfied += 1
-        if score is not None:
-            summary.score_sum += score
-        if comment:
-            summary.comments.append(comment)
-    return summary
-
-
 def pass_threshold(mode: str) -> Decimal:
     if mode == RatingMode.SCORE:
         return Decimal(int(rule("project.score_threshold"))) / 100
     return Decimal(str(rule("project.satisfaction_threshold")))
 
 
-@transaction.atomic
 def project_close_rating(
     *, scope: Scope, project: Project, requirement: str = "", due_date: dt.date | None = None
 ) -> Project:
     """Close the round: at or above the threshold the project is accepted (验收通过); below it,
     it goes to rectification (整改) with a requirement and a deadline, and the unit is told."""
-    project = _lock_project(project)
-    _require(scope, states.check("project.close_rating", project.state), project.region.path, "项目")
-    summary = rating_summary(project=project)
-    share = summary.share
-    if share is None:
-        raise Conflict("尚无代表测评，不能结束测评")
-    threshold = pass_threshold(project.rating_mode)
-    before = _project_snapshot(project)
-    project.satisfaction = share
-    figures: dict[str, Any] = {
-        "round": summary.round,
-        "rated": summary.total,
-        "satisfied": summary.satisfied,
-        "basic": summary.basic,
-        "unsatisfied": summary.unsatisfied,
-        "threshold": threshold,
-    }
-    if share >= threshold:
-        project.state = ProjectState.ACCEPTED
-        project.save()
-        _audit_project(project, actor=scope.actor, action="project.accept", before=before, **figures)
-        return project
-    requirement = clean_text(
-        requirement or "；".join(summary.comments[:5]) or "测评满意率低于规定，请限期整改",
-        label="整改要求",
-        field="requirement",
-        max_length=MAX_CONTENT,
-    )
-    due = due_date or add_months(today(), int(rule("project.rectify_months")))
-    if due <= today():
-        raise ValidationFailed("整改期限应晚于今天", field="due_date")
-    project.state = ProjectState.RECTIFYING
-    project.save()
-    Rectification.objects.create(
-        project=project, round=summary.round, satisfaction=share, requirement=requirement, due_date=due
-    )
-    _audit_project(
-        project, actor=scope.actor, action="project.rectify", before=before, reason=requirement, due_date=due, **figures
-    )
-    _tell(
-        unit_users(project.lead_unit),
-        f"民生实事项目“{project.name}”测评满意率 {share:.0%}，低于 {threshold:.0%}，请于 {due:%Y-%m-%d} 前整改并报告",
-        reverse("projects:project", args=[project.pk]),
-        project,
-    )
-    return project
+
+    def change(step: Step[Project]) -> Project:
+        p = step.row
+        summary = rating_summary(project=p)
+        share = summary.share
+        if share is None:
+            raise Conflict("尚无代表测评，不能结束测评")
+        threshold = pass_threshold(p.rating_mode)
+        step.set(p, satisfaction=share)
+        figures: dict[str, Any] = {
+            "round": summary.round,
+            "rated": summary.total,
+            "satisfied": summary.satisfied,
+            "basic": summary.basic,
+            "unsatisfied": summary.unsatisfied,
+            "threshold": threshold,
+        }
+        if share >= threshold:
+            step.move(ProjectState.ACCEPTED)
+            step.audit("accept", **figures)
+            return p
+        cleaned = clean_text(
+            requirement or "；".join(summary.comments[:5]) or "测评满意率低于规定，请限期整改",
+            label="整改要求",
+            field="requirement",
+            max_length=MAX_CONTENT,
+        )
+        due = due_date or add_months(today(), int(rule("project.rectify_months")))
+        if due <= today():
+            raise ValidationFailed("整改期限应晚于今天", field="due_date")
+        step.move(ProjectState.RECTIFYING)
+        Rectification.objects.create(
+            project=p, round=summary.round, satisfaction=share, requirement=cleaned, due_date=due
+        )
+        step.notify(
+            _tell,
+            unit_users(p.lead_unit),
+            f"民生实事项目“{p.name}”测评满意率 {share:.0%}，低于 {threshold:.0%}，请于 {due:%Y-%m-%d} 前整改并报告",
+            reverse("projects:project", args=[p.pk]),
+            p,
+        )
+        step.audit("rectify", reason=cleaned, due_date=due, **figures)
+        return p
+
+    return perform(PROJECTS, "project.close_rating", scope=scope, pks=[project.pk], change=change)
 
 
-@transaction.atomic
 def project_rectify_report(
     *, scope: Scope, project: Project, text: str, percent: object = None, photos: Sequence[UploadedFile[bytes]] = ()
 ) -> ProgressReport:
     """The lead unit reports what it rectified; staff then open the second rating (回头看)."""
-    project = _lock_project(project)
-    _require_unit(scope, project, states.check("project.rectify_report", project.state))
-    text = clean_text(text, label="整改情况", field="text", max_length=MAX_CONTENT)
-    if len(text) < 10:
-        raise ValidationFailed("整改情况太短，请写明整改了什么（至少 10 个字）", field="text")
-    value = project.progress if percent in (None, "") else _clean_percent(percent)
-    if value < project.progress:
-        raise ValidationFailed(f"完成进度不能低于上次报告的 {project.progress}%", field="percent")
-    cleaned = _photos(photos)
-    rectification = project.rectifications.select_for_update().order_by("-round").first()
-    assert rectification is not None
-    before = _project_snapshot(project)
-    report = _add_report(scope, project, percent=value, text=text, photos=cleaned, rectification=True)
-    rectification.report = report
-    rectification.save()
-    project.progress = value
-    project.last_reported_at = timezone.now()
-    project.state = ProjectState.RECTIFIED
-    project.save()
-    _audit_project(project, actor=scope.actor, action="project.rectify_report", before=before, reason=text[:200])
-    _tell(
-        staff_users(project.region),
-        f"{project.lead_unit.name}已报告“{project.name}”整改情况，可组织回头看测评",
-        reverse("projects:project", args=[project.pk]),
-        project,
-    )
-    return report
+
+    def change(step: Step[Project]) -> ProgressReport:
+        p = step.row
+        policy.require_lead_unit(scope, p, step.transition)
+        cleaned_text = clean_text(text, label="整改情况", field="text", max_length=MAX_CONTENT)
+        if len(cleaned_text) < 10:
+            raise ValidationFailed("整改情况太短，请写明整改了什么（至少 10 个字）", field="text")
+        value = p.progress if percent in (None, "") else _clean_percent(percent)
+        if value < p.progress:
+            raise ValidationFailed(f"完成进度不能低于上次报告的 {p.progress}%", field="percent")
+        cleaned = _photos(photos)
+        rectification = p.rectifications.select_for_update().order_by("-round").first()
+        assert rectification is not None
+        report = _add_report(scope, p, percent=value, text=cleaned_text, photos=cleaned, rectification=True)
+        step.set(rectification, report=report)
+        step.set(p, progress=value, last_reported_at=timezone.now())
+        step.move(ProjectState.RECTIFIED)
+        step.notify(
+            _tell,
+            staff_users(p.region),
+            f"{p.lead_unit.name}已报告“{p.name}”整改情况，可组织回头看测评",
+            reverse("projects:project", args=[p.pk]),
+            p,
+        )
+        step.audit("rectify_report", reason=cleaned_text[:200])
+        return report
+
+    return perform(PROJECTS, "project.rectify_report", scope=scope, pks=[project.pk], change=change)
 
 
 # ================================================================== sweep (scheduled)
@@ -1208,29 +1124,37 @@ def projects_sweep(*, on: dt.date | None = None) -> SweepReport:
         .select_related("region", "lead_unit")
         .prefetch_related("milestones")
     )
+
+    def change(step: Step[Project]) -> int:
+        locked = step.row
+        behind = _behind(locked, day)
+        if behind == locked.is_behind:
+            return 0
+        step.set(locked, is_behind=behind, behind_flagged_on=day if behind else None)
+        expected = expected_progress(
+            milestones=list(locked.milestones.all()), completion_date=locked.completion_date, on=day
+        )
+        if not behind:
+            step.audit("caught_up")
+            return -1
+        step.notify(
+            _tell,
+            unit_users(locked.lead_unit) + staff_users(locked.region),
+            f"民生实事项目“{locked.name}”进度滞后：计划应完成 {expected}%，已报告 {locked.progress}%",
+            reverse("projects:project", args=[locked.pk]),
+            locked,
+        )
+        step.audit("behind", expected=expected)
+        return 1
+
     for project in qs[:5000]:
-        behind = _behind(project, day)
-        if behind == project.is_behind:
+        if _behind(project, day) == project.is_behind:
             continue
-        with transaction.atomic():
-            locked = _lock_project(project)
-            behind = _behind(locked, day)
-            if behind == locked.is_behind:
-                continue
-            before = _project_snapshot(locked)
-            locked.is_behind = behind
-            locked.behind_flagged_on = day if behind else None
-            locked.save()
-            expected = expected_progress(
-                milestones=list(locked.milestones.all()), completion_date=locked.completion_date, on=day
-            )
-            if behind:
-                _audit_project(locked, actor=SYSTEM_SWEEP, action="project.behind", before=before, expected=expected)
-                body = f"民生实事项目“{locked.name}”进度滞后：计划应完成 {expected}%，已报告 {locked.progress}%"
-                link = reverse("projects:project", args=[locked.pk])
-                _tell(unit_users(locked.lead_unit) + staff_users(locked.region), body, link, locked)
-                report.flagged += 1
-            else:
-                _audit_project(locked, actor=SYSTEM_SWEEP, action="project.caught_up", before=before)
-                report.cleared += 1
+        outcome = perform(
+            PROJECTS, "project.flag_behind", scope=None, pks=[project.pk], change=change, actor=SYSTEM_SWEEP
+        )
+        if outcome > 0:
+            report.flagged += 1
+        elif outcome < 0:
+            report.cleared += 1
     return report

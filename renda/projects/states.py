@@ -16,10 +16,8 @@ Project       elected ──plan──▶ in_progress ──report (100%)──�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from renda.core.errors import Conflict
 from renda.core.scoping import Perm
+from renda.core.states import Machine, t
 from renda.projects.models import ListState, ProjectState, ProposalState
 
 LABELS: dict[str, str] = {
@@ -29,61 +27,58 @@ LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str  # "<entity>.<verb>", also the audit action
-    label: str
-    sources: frozenset[str]
-    perm: str | None  # None: a citizen (rate-limited, no account) or the system (the vote's result)
-
-
-def t(name: str, label: str, sources: list[str], perm: str | None) -> Transition:
-    return Transition(name, label, frozenset(sources), perm)
-
-
-P, L, J = ProposalState, ListState, ProjectState
-TRANSITIONS: dict[str, Transition] = {
-    x.name: x
-    for x in [
-        t("proposal.submit", "提出项目建议", [], None),
-        t("proposal.enter", "录入项目建议", [], Perm.PROJECT_PROPOSE),
-        t("proposal.accept", "拟列入候选", [P.SUBMITTED, P.REJECTED], Perm.PROJECT_MANAGE),
-        t("proposal.reject", "不予列入", [P.SUBMITTED, P.ACCEPTED], Perm.PROJECT_MANAGE),
-        t("proposal.merge", "合并重复建议", [P.SUBMITTED, P.ACCEPTED, P.REJECTED], Perm.PROJECT_MANAGE),
-        t("proposal.list", "列入候选项目", [P.ACCEPTED, P.SUBMITTED], Perm.PROJECT_MANAGE),
-        t("list.create", "拟定候选项目清单", [], Perm.PROJECT_MANAGE),
-        t("list.edit", "修改候选项目", [L.DRAFT], Perm.PROJECT_MANAGE),
-        t("list.fix", "主席团确定候选项目", [L.DRAFT], Perm.PROJECT_MANAGE),
-        t("list.reopen", "退回修改", [L.FIXED], Perm.PROJECT_MANAGE),
-        t("list.put_to_vote", "提交大会票决", [L.FIXED], Perm.PROJECT_MANAGE),
-        t("list.decide", "票决结果生效", [L.VOTING], None),
-        t("project.plan", "制定实施计划", [J.ELECTED, J.IN_PROGRESS], Perm.PROJECT_REPORT),
-        t("project.report", "报告进展", [J.IN_PROGRESS], Perm.PROJECT_REPORT),
-        t("project.open_rating", "组织满意度测评", [J.IN_PROGRESS, J.COMPLETED, J.RECTIFIED], Perm.PROJECT_MANAGE),
-        t("project.rate", "代表测评", [J.RATING], Perm.PROJECT_RATE),
-        t("project.close_rating", "结束测评", [J.RATING], Perm.PROJECT_MANAGE),
-        t("project.rectify_report", "报告整改情况", [J.RECTIFYING], Perm.PROJECT_REPORT),
-    ]
-}
-
-
 def state_label(entity: str, state: str) -> str:
     return LABELS.get(f"{entity}:{state}", state)
 
 
-def check(name: str, state: str) -> Transition:
-    """The transition, or Conflict (in Chinese) when the record's state does not allow it."""
-    transition = TRANSITIONS[name]
-    if state not in transition.sources:
-        entity = name.split(".", 1)[0]
-        raise Conflict(f"当前状态为“{state_label(entity, state)}”，不能{transition.label}")
-    return transition
-
-
-def allowed(entity: str, state: str, perms: set[str]) -> set[str]:
-    """The verbs a user holding ``perms`` may use now on a record (for the buttons on its page)."""
-    return {
-        x.name.split(".", 1)[1]
-        for x in TRANSITIONS.values()
-        if x.name.startswith(entity + ".") and state in x.sources and x.perm is not None and x.perm in perms
-    }
+P, L, J = ProposalState, ListState, ProjectState
+MACHINE = Machine(
+    [
+        t("submit", "提出项目建议", [], [P.SUBMITTED], None, entity="proposal"),
+        t("enter", "录入项目建议", [], [P.SUBMITTED], Perm.PROJECT_PROPOSE, entity="proposal"),
+        t("accept", "拟列入候选", [P.SUBMITTED, P.REJECTED], [P.ACCEPTED], Perm.PROJECT_MANAGE, entity="proposal"),
+        t("reject", "不予列入", [P.SUBMITTED, P.ACCEPTED], [P.REJECTED], Perm.PROJECT_MANAGE, entity="proposal"),
+        t(
+            "merge",
+            "合并重复建议",
+            [P.SUBMITTED, P.ACCEPTED, P.REJECTED],
+            [P.MERGED],
+            Perm.PROJECT_MANAGE,
+            entity="proposal",
+        ),
+        t("list", "列入候选项目", [P.ACCEPTED, P.SUBMITTED], [P.LISTED], Perm.PROJECT_MANAGE, entity="proposal"),
+        # Removing a candidate puts its proposals back (不再列入): the list's edit, not a button.
+        t("unlist", "移出候选项目", [P.LISTED], [P.ACCEPTED], None, entity="proposal"),
+        t("create", "拟定候选项目清单", [], [L.DRAFT], Perm.PROJECT_MANAGE, entity="list"),
+        t("edit", "修改候选项目", [L.DRAFT], [], Perm.PROJECT_MANAGE, entity="list"),
+        t("fix", "主席团确定候选项目", [L.DRAFT], [L.FIXED], Perm.PROJECT_MANAGE, entity="list"),
+        t("reopen", "退回修改", [L.FIXED], [L.DRAFT], Perm.PROJECT_MANAGE, entity="list"),
+        t("put_to_vote", "提交大会票决", [L.FIXED], [L.VOTING], Perm.PROJECT_MANAGE, entity="list"),
+        t("decide", "票决结果生效", [L.VOTING], [L.DECIDED], None, entity="list"),
+        t("plan", "制定实施计划", [J.ELECTED, J.IN_PROGRESS], [J.IN_PROGRESS], Perm.PROJECT_REPORT, entity="project"),
+        # Below 100% the project stays in progress; at 100% it is completed.
+        t("report", "报告进展", [J.IN_PROGRESS], [J.COMPLETED], Perm.PROJECT_REPORT, entity="project"),
+        t(
+            "open_rating",
+            "组织满意度测评",
+            [J.IN_PROGRESS, J.COMPLETED, J.RECTIFIED],
+            [J.RATING],
+            Perm.PROJECT_MANAGE,
+            entity="project",
+        ),
+        t("rate", "代表测评", [J.RATING], [], Perm.PROJECT_RATE, entity="project"),
+        t(
+            "close_rating",
+            "结束测评",
+            [J.RATING],
+            [J.ACCEPTED, J.RECTIFYING],
+            Perm.PROJECT_MANAGE,
+            entity="project",
+        ),
+        t("rectify_report", "报告整改情况", [J.RECTIFYING], [J.RECTIFIED], Perm.PROJECT_REPORT, entity="project"),
+        # The sweep's mark (进度滞后 / 已赶上): any state, the flag only.
+        t("flag_behind", "标记进度滞后", list(J.values), [], None, entity="project"),
+    ],
+    state_label=lambda state: state,
+    entity_state_label=state_label,
+)

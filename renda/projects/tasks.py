@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from renda.projects.services import projects_sweep
+
 
 @shared_task(name="projects.sweep")
 def sweep() -> dict[str, int]:
-    from renda.projects.services import projects_sweep
-
     report = projects_sweep()
     return {"flagged": report.flagged, "cleared": report.cleared}

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,8 +20,9 @@ from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import ascii_digits, mask_name, mask_phone
+from renda.meetings.models import Meeting, MeetingState
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.projects import selectors, services, states
+from renda.projects import policy, selectors, services
 from renda.projects.models import (
     CandidateList,
     Grade,
@@ -30,6 +32,7 @@ from renda.projects.models import (
     RatingMode,
     VoteMethod,
 )
+from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
 from renda.regions.selectors import region_choices
 
@@ -172,13 +175,9 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _can_see_person(scope: Scope) -> bool:
-    return scope.has(Perm.PERSONAL_DATA)
-
-
 def _proposal_context(scope: Scope, proposal: Proposal, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("proposal", proposal.state, scope.perms) - {"submit", "enter", "list"}
-    show = _can_see_person(scope)
+    actions = policy.proposal_actions(scope, proposal)
+    show = policy.can_see_person(scope)
     return {
         "proposal": proposal,
         "actions": actions,
@@ -254,7 +253,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
 
 
 def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("list", c.state, scope.perms)
+    actions = policy.list_actions(scope, c)
     context: dict[str, Any] = {
         "clist": c,
         "candidates": list(c.candidates.all()),
@@ -277,8 +276,6 @@ def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any
             .only("id", "code", "title", "state")
         )
     if "put_to_vote" in actions:
-        from renda.meetings.models import Meeting, MeetingState
-
         context["meetings"] = (
             scope.filter(Meeting.objects.filter(body=c.body, year__in=[c.year - 1, c.year]), perm=Perm.PROJECT_VIEW)
             .exclude(state=MeetingState.CLOSED)
@@ -292,8 +289,6 @@ def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any
 
 def _vote_url(c: CandidateList) -> str:
     """The voting app's page of this list's vote, when it has one."""
-    from django.urls import NoReverseMatch, reverse
-
     for name, kwargs in (("voting:vote", {"pk": c.vote_id}), ("voting:detail", {"pk": c.vote_id})):
         try:
             return reverse(name, kwargs=kwargs)
@@ -367,8 +362,6 @@ def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reopen":
             services.list_reopen(scope=scope, candidate_list=c, reason=data.get("reason", ""))
         elif action == "vote":
-            from renda.meetings.models import Meeting
-
             mid = data.get("meeting", "")
             meeting = (
                 scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
@@ -423,13 +416,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: Any) -> dict[str, Any]:
-    actions = states.allowed("project", project.state, scope.perms)
-    if project.lead_unit_id not in scope.unit_ids:
-        actions -= {"plan", "report", "rectify_report"}
     mine = selectors.my_rating(scope=scope, project=project)
-    if "rate" in actions and (mine is not None or not scope.deputy_ids):
-        actions.discard("rate")
-    summaries = [services.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
+    actions = policy.project_actions(scope, project, rated=mine is not None)
+    summaries = [selectors.rating_summary(project=project, round_no=r) for r in range(1, project.rating_round + 1)]
     milestones = list(project.milestones.all())
     context: dict[str, Any] = {
         "project": project,
@@ -439,7 +428,7 @@ def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: 
         "milestone_rows": milestones or [None] * 3,
         "expected": selectors.expected_now(project),
         "summaries": summaries,
-        "show_figures": scope.has(Perm.PROJECT_MANAGE) or project.state != ProjectState.RATING,
+        "show_figures": policy.can_see_figures(scope, project),
         "my_rating": mine,
         "grades": Grade.choices,
         "scored": project.rating_mode == RatingMode.SCORE,
@@ -499,7 +488,7 @@ def _milestones(data: Any) -> list[services.MilestoneInput]:
 @require_POST
 def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     scope = scope_for_user(request.user)
-    transition = states.TRANSITIONS.get(f"project.{action}")
+    transition = MACHINE.get(f"project.{action}")
     if transition is None or transition.perm is None:
         raise NotFound("没有这个操作")
     scope.require(transition.perm)  # before looking at the input or the project

@@ -9,12 +9,10 @@ allow it (renda/projects/states.py), 400 for bad input. Citizens propose without
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, P, Query, Router, Schema
+from ninja import P, Query, Router, Schema
 from ninja.params import HeaderEx, PathEx
 
 from renda.accounts.client_ip import client_ip
@@ -23,13 +21,42 @@ from renda.api.idempotency import HEADER, KEY_DESCRIPTION, REPLAY_HEADER, render
 from renda.api.pagination import PageParams, page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from renda.core.errors import NotFound, ValidationFailed
-from renda.core.inputs import InputSchema
 from renda.core.scoping import Perm, Scope
-from renda.core.validation import mask_name, mask_phone
+from renda.meetings.models import Meeting
 from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
-from renda.org.models import HandlingUnit, Station
-from renda.projects import selectors, services
+from renda.org.models import Deputy, HandlingUnit, Station
+from renda.projects import policy, selectors, services
+from renda.projects.inputs import (
+    CandidateIn,
+    CloseRatingIn,
+    ListIn,
+    MergeIn,
+    PlanIn,
+    ProgressIn,
+    ProposalIn,
+    PublicProposalIn,
+    RateIn,
+    ReasonIn,
+    RectifyIn,
+    ScreenIn,
+    VoteIn,
+)
 from renda.projects.models import CandidateList, Project, Proposal
+from renda.projects.schemas import (
+    ListOut,
+    ListPage,
+    ProjectDetailOut,
+    ProjectOut,
+    ProjectPage,
+    ProjectQuery,
+    ProposalOut,
+    ProposalPage,
+    ProposalQuery,
+    ProposalReceiptOut,
+    PublicTownshipOut,
+    RatingsOut,
+)
+from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
 
 router = Router(tags=["民生实事项目"])
@@ -40,352 +67,6 @@ PublicKey = HeaderEx[
     str, P(alias=HEADER, title=KEY_TITLE, description=PUBLIC_KEY_DESCRIPTION, min_length=1, max_length=PUBLIC_KEY_MAX)
 ]
 PUBLIC_ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-MAX_TEXT = 20_000
-
-
-# ---------------------------------------------------------------- schemas
-
-
-class ProposalOut(Schema):
-    id: int
-    code: str = Field(..., description="建议编号")
-    year: int = Field(..., description="建议年度")
-    title: str
-    text: str
-    region: str = Field(..., description="乡镇/街道")
-    village: str | None = None
-    source: str
-    state: str
-    state_label: str
-    screening_reason: str = Field(..., description="筛选意见")
-    merged_into: str | None = Field(None, description="并入的建议编号")
-    candidate_id: int | None = Field(None, description="列入的候选项目")
-    citizen_name: str = Field(..., description="建议人（无个人信息权限时打码）")
-    citizen_phone: str = Field(..., description="联系电话（无个人信息权限时打码）")
-    created_at: dt.datetime
-
-    @staticmethod
-    def resolve_region(obj: Proposal) -> str:
-        return obj.region.name
-
-    @staticmethod
-    def resolve_village(obj: Proposal) -> str | None:
-        return obj.village.name if obj.village_id and obj.village else None
-
-    @staticmethod
-    def resolve_state_label(obj: Proposal) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_merged_into(obj: Proposal) -> str | None:
-        return obj.merged_into.code if obj.merged_into_id and obj.merged_into else None
-
-    @staticmethod
-    def resolve_citizen_name(obj: Proposal, context: Any) -> str:
-        return obj.citizen_name if _personal(context) else mask_name(obj.citizen_name)
-
-    @staticmethod
-    def resolve_citizen_phone(obj: Proposal, context: Any) -> str:
-        return obj.citizen_phone if _personal(context) else mask_phone(obj.citizen_phone)
-
-
-def _personal(context: Any) -> bool:
-    request = (context or {}).get("request")
-    return bool(request is not None and request_scope(request).has(Perm.PERSONAL_DATA))
-
-
-class ProposalPage(Schema):
-    count: int
-    items: list[ProposalOut]
-
-
-class ProposalQuery(PageParams):
-    state: Literal["submitted", "accepted", "rejected", "merged", "listed"] | None = Field(None, title="状态")
-    year: int | None = Field(None, ge=2000, le=2100, title="年度")
-
-
-class ProposalIn(InputSchema):
-    title: str = Field(..., max_length=200, title="项目名称")
-    text: str = Field(..., max_length=MAX_TEXT, title="内容与理由")
-    region: str = Field(..., max_length=15, title="区划代码", description="乡镇/街道或村/社区的 12 位区划代码")
-    station: str | None = Field(None, max_length=32, title="站点", description="收集建议的站点公开编号")
-    citizen_name: str = Field("", max_length=100, title="建议人")
-    citizen_phone: str = Field("", max_length=30, title="联系电话")
-
-
-class PublicProposalIn(InputSchema):
-    title: str = Field(..., max_length=200, title="项目名称", description="想办的实事（4–60 字）")
-    text: str = Field(..., max_length=MAX_TEXT, title="内容与理由", description="在哪里、办什么、为什么（10–2000 字）")
-    village: int | None = Field(None, title="村/社区", description="村/社区编号（可选）")
-    station: str | None = Field(None, max_length=32, title="联络站", description="联络站公开编号（经联络站码提交时）")
-    deputy: str | None = Field(None, max_length=32, title="代表", description="代表公开编号（经代表码提交时）")
-    citizen_name: str = Field("", max_length=100, title="姓名")
-    citizen_phone: str = Field("", max_length=30, title="手机")
-    consent: bool = Field(False, title="同意", description="留电话时须为 true：姓名和电话仅用于联系本建议")
-
-
-class ProposalReceiptOut(Schema):
-    code: str = Field(..., description="建议编号")
-    title: str
-    year: int
-    state_label: str
-
-    @staticmethod
-    def resolve_state_label(obj: Proposal) -> str:
-        return obj.get_state_display()
-
-
-class ScreenIn(InputSchema):
-    decision: Literal["accept", "reject"] = Field(
-        ..., title="筛选结果", description="accept 拟列入候选 / reject 不予列入"
-    )
-    reason: str = Field(..., max_length=2000, title="筛选意见")
-
-
-class MergeIn(InputSchema):
-    into: str = Field(..., max_length=12, title="并入的建议编号")
-    reason: str = Field(..., max_length=2000, title="合并理由")
-
-
-class CandidateOut(Schema):
-    id: int
-    position: int
-    name: str
-    content: str
-    budget: Decimal = Field(..., description="估算投资（元）")
-    lead_unit: str
-    state: str
-    result: dict[str, Any] = Field(..., description="各轮得票：rounds=[{round, yes, no, abstain, outcome}]")
-    project_id: int | None = None
-
-    @staticmethod
-    def resolve_lead_unit(obj: Any) -> str:
-        return str(obj.lead_unit.name)
-
-    @staticmethod
-    def resolve_project_id(obj: Any) -> int | None:
-        project = getattr(obj, "project", None) if hasattr(obj, "project") else None
-        return project.pk if project is not None else None
-
-
-class ListOut(Schema):
-    id: int
-    title: str
-    region: str
-    year: int
-    seats: int = Field(..., description="应选项目数")
-    method: str = Field(..., description="choose_n 差额选择 / yes_no 逐项表决")
-    state: str
-    state_label: str
-    meeting_id: int | None = None
-    vote_id: int | None = None
-    margin_problem: str = Field(..., description="不满足差额要求的原因；满足时为空")
-    candidates: list[CandidateOut]
-
-    @staticmethod
-    def resolve_region(obj: CandidateList) -> str:
-        return obj.region.name
-
-    @staticmethod
-    def resolve_state_label(obj: CandidateList) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_candidates(obj: CandidateList) -> list[Any]:
-        return list(obj.candidates.all())
-
-    @staticmethod
-    def resolve_margin_problem(obj: CandidateList) -> str:
-        return services.margin_problem(candidates=len(obj.candidates.all()), seats=obj.seats)
-
-
-class ListPage(Schema):
-    count: int
-    items: list[ListOut]
-
-
-class ListIn(InputSchema):
-    region: str = Field(..., max_length=15, title="乡镇/街道区划代码")
-    year: int = Field(..., ge=2000, le=2100, title="实施年度")
-    seats: int = Field(..., ge=1, le=50, title="应选项目数")
-    method: Literal["choose_n", "yes_no"] = Field("choose_n", title="表决方式")
-
-
-class CandidateIn(InputSchema):
-    name: str = Field(..., max_length=200, title="项目名称")
-    content: str = Field(..., max_length=MAX_TEXT, title="建设内容")
-    budget: Decimal = Field(..., title="估算投资（元）", max_digits=16, decimal_places=2)
-    lead_unit: int = Field(..., title="责任单位编号")
-    proposals: list[str] = Field(default_factory=list, max_length=100, title="来自的建议编号")
-
-
-class ReasonIn(InputSchema):
-    reason: str = Field("", max_length=2000, title="理由")
-
-
-class VoteIn(InputSchema):
-    meeting: int = Field(..., title="会议编号")
-
-
-class MilestoneIn(InputSchema):
-    title: str = Field(..., max_length=200, title="节点")
-    due_date: dt.date = Field(..., title="计划完成日期")
-    weight: int = Field(..., ge=1, le=100, title="权重（%）")
-
-
-class MilestoneOut(Schema):
-    title: str
-    due_date: dt.date
-    weight: int
-
-
-class PlanIn(InputSchema):
-    budget: Decimal = Field(..., title="计划投资（元）", max_digits=16, decimal_places=2)
-    plan_text: str = Field(..., max_length=MAX_TEXT, title="实施计划")
-    completion_date: dt.date = Field(..., title="计划完成日期")
-    milestones: list[MilestoneIn] = Field(..., min_length=1, max_length=20, title="实施节点")
-
-
-class ProgressIn(InputSchema):
-    percent: int = Field(..., ge=0, le=100, title="完成进度（%）")
-    text: str = Field(..., max_length=MAX_TEXT, title="进展情况")
-
-
-class ReportOut(Schema):
-    id: int
-    percent: int
-    text: str
-    is_rectification: bool
-    reported_by_label: str
-    created_at: dt.datetime
-    photos: list[str] = Field(..., description="照片地址（已去除拍摄信息）")
-
-    @staticmethod
-    def resolve_photos(obj: Any) -> list[str]:
-        from django.urls import reverse
-
-        return [reverse("projects:public_photo", args=[p.pk]) for p in obj.photos.all()]
-
-
-class ProjectOut(Schema):
-    id: int
-    year: int
-    name: str
-    content: str
-    region: str
-    lead_unit: str
-    lead_unit_id: int
-    budget: Decimal = Field(..., description="计划投资（元）")
-    completion_date: dt.date | None
-    state: str
-    state_label: str
-    progress: int = Field(..., description="完成进度（%）")
-    is_behind: bool = Field(..., description="进度滞后于节点计划")
-    rating_round: int
-    satisfaction: Decimal | None = Field(None, description="最近一轮测评满意率（0–1）")
-    votes: list[dict[str, Any]] = Field(..., description="票决各轮得票")
-
-    @staticmethod
-    def resolve_region(obj: Project) -> str:
-        return obj.region.name
-
-    @staticmethod
-    def resolve_lead_unit(obj: Project) -> str:
-        return obj.lead_unit.name
-
-    @staticmethod
-    def resolve_state_label(obj: Project) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_votes(obj: Project) -> list[dict[str, Any]]:
-        return list(obj.candidate.result.get("rounds", []))
-
-
-class ProjectDetailOut(ProjectOut):
-    plan_text: str
-    milestones: list[MilestoneOut]
-    reports: list[ReportOut]
-
-    @staticmethod
-    def resolve_milestones(obj: Project) -> list[Any]:
-        return list(obj.milestones.all())
-
-    @staticmethod
-    def resolve_reports(obj: Project) -> list[Any]:
-        return list(obj.reports.all())
-
-
-class ProjectPage(Schema):
-    count: int
-    items: list[ProjectOut]
-
-
-class ProjectQuery(PageParams):
-    year: int | None = Field(None, ge=2000, le=2100, title="年度")
-    behind: bool = Field(False, title="只看进度滞后")
-    mine: bool = Field(False, title="只看本单位负责的")
-
-
-class RateIn(InputSchema):
-    grade: Literal["satisfied", "basic", "unsatisfied"] | None = Field(None, title="评价")
-    score: int | None = Field(None, ge=0, le=100, title="评分（评分测评时）")
-    comment: str = Field("", max_length=2000, title="意见")
-
-
-class RatingSummaryOut(Schema):
-    round: int
-    mode: str
-    total: int = Field(..., description="参评人数")
-    satisfied: int | None = None
-    basic: int | None = None
-    unsatisfied: int | None = None
-    share: Decimal | None = Field(None, description="满意率；测评进行中仅工作人员可见")
-
-
-class RatingsOut(Schema):
-    project_id: int
-    state: str
-    rounds: list[RatingSummaryOut]
-    mine: str | None = Field(None, description="本人本轮的评价（代表）")
-
-
-class CloseRatingIn(InputSchema):
-    requirement: str = Field("", max_length=MAX_TEXT, title="整改要求")
-    due_date: dt.date | None = Field(None, title="整改期限")
-
-
-class RectifyIn(InputSchema):
-    text: str = Field(..., max_length=MAX_TEXT, title="整改情况")
-    percent: int | None = Field(None, ge=0, le=100, title="完成进度（%）")
-
-
-class PublicProjectOut(Schema):
-    name: str
-    lead_unit: str
-    budget: Decimal
-    completion_date: dt.date | None
-    progress: int
-    state_label: str
-    is_behind: bool
-    votes: list[dict[str, Any]]
-    rating: dict[str, Any] | None
-
-
-class PublicYearOut(Schema):
-    year: int
-    seats: int | None
-    candidates: int | None
-    method: str | None
-    projects: list[PublicProjectOut]
-    not_elected: list[dict[str, Any]]
-
-
-class PublicTownshipOut(Schema):
-    township: str
-    code: str
-    collect_year: int = Field(..., description="正在征集建议的年度")
-    years: list[PublicYearOut]
 
 
 # ---------------------------------------------------------------- helpers
@@ -402,9 +83,14 @@ def _region(scope: Scope, code: str) -> Region:
         raise NotFound(f"区划 {code} 不存在或不在您的管辖范围内", field="region") from None
 
 
-def _act(request: HttpRequest, key: str | None, perm: str, schema: type[Schema], run: Any) -> HttpResponse:
+def _require(scope: Scope, transition: str) -> None:
+    """The transition's permission (states.py), before the body or the record is looked at: 403."""
+    scope.require(str(MACHINE[transition].perm))
+
+
+def _act(request: HttpRequest, key: str | None, transition: str, schema: type[Schema], run: Any) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(perm)
+    _require(scope, transition)
     return run_idempotent(request, key, lambda: render(request, schema, run(scope), status=200))
 
 
@@ -421,7 +107,7 @@ def list_proposals(request: HttpRequest, filters: Query[ProposalQuery]) -> dict[
 def enter_proposal(request: HttpRequest, payload: ProposalIn, idempotency_key: Key = None) -> HttpResponse:
     """站点、代表或工作人员录入收集到的民生实事项目建议。"""
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_PROPOSE)
+    _require(scope, "proposal.enter")
 
     def create() -> HttpResponse:
         region = _region(scope, payload.region)
@@ -430,8 +116,6 @@ def enter_proposal(request: HttpRequest, payload: ProposalIn, idempotency_key: K
             station = scope.filter(Station.objects.select_related("region")).filter(public_id=payload.station).first()
             if station is None:
                 raise NotFound("站点不存在或不在您的管辖范围内", field="station")
-        from renda.org.models import Deputy
-
         deputy = None
         if scope.deputy_ids and not scope.has(Perm.PROJECT_MANAGE):
             deputy = Deputy.objects.select_related("region").filter(pk__in=scope.deputy_ids).order_by("id").first()
@@ -470,7 +154,7 @@ def screen_proposal(
         )
         return _proposal(scope, proposal_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+    return _act(request, idempotency_key, f"proposal.{payload.decision}", ProposalOut, run)
 
 
 @router.post(
@@ -487,7 +171,7 @@ def merge_proposal(
         services.proposal_merge(scope=scope, proposal=proposal, into=into, reason=payload.reason)
         return _proposal(scope, proposal_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProposalOut, run)
+    return _act(request, idempotency_key, "proposal.merge", ProposalOut, run)
 
 
 @router.post(
@@ -511,8 +195,6 @@ def public_submit_proposal(
         if found is None:
             raise ValidationFailed("请选择本乡镇/街道的村/社区", field="village")
         region = found
-    from renda.org.models import Deputy
-
     station = (
         Station.objects.select_related("region").filter(public_id=payload.station, is_active=True).first()
         if payload.station
@@ -606,7 +288,7 @@ def get_list(request: HttpRequest, list_id: Id) -> CandidateList:
 @router.post("/projects/lists", response={201: ListOut, **WRITE_ERRORS}, summary="拟定候选项目清单")
 def create_list(request: HttpRequest, payload: ListIn, idempotency_key: Key = None) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_MANAGE)
+    _require(scope, "list.create")
 
     def create() -> HttpResponse:
         c = services.list_create(
@@ -643,7 +325,7 @@ def add_candidate(request: HttpRequest, list_id: Id, payload: CandidateIn, idemp
         )
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.edit", ListOut, run)
 
 
 @router.post("/projects/lists/{list_id}/fix", response={200: ListOut, **WRITE_ERRORS}, summary="主席团确定候选项目")
@@ -654,7 +336,7 @@ def fix_list(request: HttpRequest, list_id: Id, payload: ReasonIn, idempotency_k
         services.list_fix(scope=scope, candidate_list=_list(scope, list_id), reason=payload.reason)
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.fix", ListOut, run)
 
 
 @router.post("/projects/lists/{list_id}/vote", response={200: ListOut, **WRITE_ERRORS}, summary="提交大会票决")
@@ -662,8 +344,6 @@ def put_list_to_vote(request: HttpRequest, list_id: Id, payload: VoteIn, idempot
     """在所选会议上创建表决事项（每个候选项目一个选项）；开始、截止、公布在表决接口/页面进行。"""
 
     def run(scope: Scope) -> CandidateList:
-        from renda.meetings.models import Meeting
-
         c = _list(scope, list_id)
         meeting = (
             scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
@@ -675,7 +355,7 @@ def put_list_to_vote(request: HttpRequest, list_id: Id, payload: VoteIn, idempot
         services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
         return _list(scope, list_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ListOut, run)
+    return _act(request, idempotency_key, "list.put_to_vote", ListOut, run)
 
 
 # ---------------------------------------------------------------- 政府买单、人大验单
@@ -711,7 +391,7 @@ def plan_project(request: HttpRequest, project_id: Id, payload: PlanIn, idempote
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.plan", ProjectDetailOut, run)
 
 
 @router.post("/projects/{project_id}/progress", response={200: ProjectDetailOut, **WRITE_ERRORS}, summary="报告进展")
@@ -726,14 +406,14 @@ def report_progress(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.report", ProjectDetailOut, run)
 
 
 def _ratings(scope: Scope, project: Project) -> dict[str, Any]:
-    show = scope.has(Perm.PROJECT_MANAGE) or project.state != "rating"
+    show = policy.can_see_figures(scope, project)
     rounds = []
     for r in range(1, project.rating_round + 1):
-        s = services.rating_summary(project=project, round_no=r)
+        s = selectors.rating_summary(project=project, round_no=r)
         visible = show or r < project.rating_round
         rounds.append(
             {
@@ -765,7 +445,7 @@ def get_ratings(request: HttpRequest, project_id: Id) -> dict[str, Any]:
 def rate_project(request: HttpRequest, project_id: Id, payload: RateIn) -> dict[str, Any]:
     """本级代表每轮对每个项目测评一次（数据库约束）；第二次返回 409。"""
     scope = request_scope(request)
-    scope.require(Perm.PROJECT_RATE)
+    _require(scope, "project.rate")
     project = _project(scope, project_id)
     services.project_rate(
         scope=scope,
@@ -783,7 +463,7 @@ def open_rating(request: HttpRequest, project_id: Id, idempotency_key: Key = Non
         services.project_open_rating(scope=scope, project=_project(scope, project_id))
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+    return _act(request, idempotency_key, "project.open_rating", ProjectOut, run)
 
 
 @router.post("/projects/{project_id}/close-rating", response={200: ProjectOut, **WRITE_ERRORS}, summary="结束测评")
@@ -798,7 +478,7 @@ def close_rating(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_MANAGE, ProjectOut, run)
+    return _act(request, idempotency_key, "project.close_rating", ProjectOut, run)
 
 
 @router.post(
@@ -813,4 +493,4 @@ def report_rectification(
         )
         return _project(scope, project_id)
 
-    return _act(request, idempotency_key, Perm.PROJECT_REPORT, ProjectDetailOut, run)
+    return _act(request, idempotency_key, "project.rectify_report", ProjectDetailOut, run)
