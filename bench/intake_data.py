@@ -140,7 +140,7 @@ def prepare_data(classified: int) -> Target:
     # the same service, as a liaison entering reception-day opinions would.
     have = Opinion.objects.exclude(source=Source.QR).count()
     if have < classified:
-        from renda.opinions.services import OpinionInput, opinion_submit
+        from renda.opinions.intake import OpinionInput, opinion_submit
 
         rng = random.Random(20261123 + have)
         regions = {r.pk: r for r in Region.objects.filter(pk__in=[v[0] for v in villages])}

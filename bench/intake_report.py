@@ -28,13 +28,13 @@ BUCKETS: list[tuple[str, str, str]] = [
     # label, file suffix, function
     ("whole request (WSGI handler)", "django/core/handlers/wsgi.py", "__call__"),
     ("  opinion_form view (HTML form)", "renda/public/views.py", "opinion_form"),
-    ("  _submit (JSON API view)", "renda/api/public.py", "_submit"),
-    ("    opinion_submit", "renda/opinions/services.py", "opinion_submit"),
-    ("      _validate_intake", "renda/opinions/services.py", "_validate_intake"),
-    ("      _intake_deadline (add_workdays, kept 10 s)", "renda/opinions/services.py", "_intake_deadline"),
+    ("  _submit (JSON API view)", "renda/public/api.py", "_submit"),
+    ("    opinion_submit", "renda/opinions/intake.py", "opinion_submit"),
+    ("      _validate_intake", "renda/opinions/intake.py", "_validate_intake"),
+    ("      _intake_deadline (add_workdays, kept 10 s)", "renda/opinions/intake.py", "_intake_deadline"),
     ("      Opinion INSERT (QuerySet.create)", "django/db/models/query.py", "create"),
     ("      check_rates (one Redis pipeline)", "renda/core/ratelimit.py", "check_rates"),
-    ("      _replayed (idempotent replay)", "renda/opinions/services.py", "_replayed"),
+    ("      _replayed (idempotent replay)", "renda/opinions/intake.py", "_replayed"),
     ("    refs: station, village, category (kept 30 s)", "renda/opinions/refs.py", "_cached"),
     ("    render (receipt JSON)", "renda/api/idempotency.py", "render"),
     ("    _owner (station lookup, form)", "renda/public/views.py", "_owner"),
@@ -63,7 +63,7 @@ def profile_report(prof_dir: Path, clock: str) -> str:
                 calls, tot, cum = calls + nc, tot + tt, cum + ct
         return calls, tot, cum
 
-    n = lookup("renda/opinions/services.py", "opinion_submit")[0] or 1
+    n = lookup("renda/opinions/intake.py", "opinion_submit")[0] or 1
     what = "thread CPU time" if clock == "cpu" else "wall time"
     lines = [
         f"  {len(files)} worker profiles, {n} submissions; per submission, cProfile {what} (profiling "
