@@ -1,6 +1,6 @@
 """What the benchmark scripts share: common flags, percentiles and ratios, the markdown tables
-and header lines they print, CPU readings from /proc, and the servers they start (gunicorn,
-Celery, nginx) with their health checks. The database a script fills is bench/database.py's.
+and header lines they print, an asyncio HTTP/1.1 client, CPU readings from /proc, and the servers
+they start (gunicorn, Celery, nginx) with their health checks. The database a script fills is bench/database.py's.
 
 Nothing here knows a benchmark's own data or paths; each script keeps those.
 """
