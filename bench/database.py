@@ -65,6 +65,20 @@ def setup_bench_django(url: str) -> None:
     django.setup()
 
 
+def setup_product_django(url: str, *, debug: bool | None = None) -> None:
+    """Django in this process under the product's own settings (``renda.settings``) on the
+    database ``url`` (DATABASE_URL); ``debug`` False sets DEBUG=0 unless the environment has it."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "renda.settings"
+    if debug is not None:
+        os.environ.setdefault("DEBUG", "1" if debug else "0")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def migrate_and_seed_county(actor: str) -> Any:
     """Migrate, then build the demo county once (``build_demo(scale=1)`` under a system scope,
     audited as ``seed_demo`` audits it); a database that has it already is reused. Returns the

@@ -28,7 +28,6 @@ import os
 import secrets
 import sys
 import time
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,24 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import intake  # noqa: E402  (the same database, data and request bodies)
 from bench.database import prepare_bench_database  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu_ms(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000.0 / TICK
-
-
-def redis_pid() -> int:
-    """The Redis server's pid (0 when none runs here), from /proc."""
-    for stat in Path("/proc").glob("[0-9]*/comm"):
-        with suppress(OSError):
-            if stat.read_text().strip() == "redis-server":
-                return int(stat.parent.name)
-    return 0
+from bench.harness import markdown_table, parse_args, proc_cpu_ms, ratio, redis_pid  # noqa: E402
+from bench.intake_data import pg_url, prepare_data, redis_client, redis_url  # noqa: E402  (intake.py's data)
+from bench.intake_load import Load  # noqa: E402  (and its request bodies)
 
 
 @dataclass
@@ -119,20 +104,20 @@ def main() -> None:
         "--profile", action="store_true", help="afterwards, cProfile one round of each and print the top"
     )
     parser.add_argument("--queries", action="store_true", help="print the SQL of one request of each path")
-    args = parser.parse_args()
+    args = parse_args(parser, {"requests": 300, "rounds": 2, "classified": 200})
 
     # As a gunicorn worker of bench/intake.py runs: Redis as cache and queue. No Celery worker
     # runs: the tasks a submission queues wait in Redis (flushed at the end); the after-submit
     # work is called here, in this process, so that it is measured apart.
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_intake"
-    os.environ["BENCH_PG_URL"] = intake.pg_url()
-    os.environ["REDIS_URL"] = intake.redis_url()
+    os.environ["BENCH_PG_URL"] = pg_url()
+    os.environ["REDIS_URL"] = redis_url()
     os.environ["NOTIFY_BACKEND"] = "renda.notify.backends.LocmemBackend"
-    prepare_bench_database(intake.pg_url(), own="renda_bench_intake", reset=False)
+    prepare_bench_database(pg_url(), own="renda_bench_intake", reset=False)
     import django
 
     django.setup()
-    target = intake.prepare_data(args.classified)
+    target = prepare_data(args.classified)
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -142,10 +127,10 @@ def main() -> None:
     from renda.opinions.text import suggest_category_id
 
     suggest_category_id("村口的路灯坏了一个多月，晚上出行很不方便，希望尽快修好")  # jieba and the model
-    redis = intake.redis_client()
+    redis = redis_client()
     redis.flushdb()
     handler = WSGIHandler()
-    load = intake.Load(0, target, f"c{secrets.token_hex(3)}", "intake-cost")
+    load = Load(0, target, f"c{secrets.token_hex(3)}", "intake-cost")
 
     def environ(path: str, body: bytes, content_type: str, headers: dict[str, str]) -> dict[str, Any]:
         env = {
@@ -267,17 +252,21 @@ def main() -> None:
     api_all = costs["api"].total + costs["worker"].total
     bare = costs["bare"].total
     print()
-    print("| path | requests | statuses | Python ms | PostgreSQL ms | Redis ms | total ms | vs bare | WAL bytes |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
-    rows = [("bare insert", costs["bare"]), ("api request", costs["api"]), ("after-submit worker", costs["worker"])]
-    for label, c in rows:
-        print(
-            f"| {label} | {c.requests} | {json.dumps(c.statuses)} | {c.per('python_ms'):.3f} | "
-            f"{c.per('postgres_ms'):.3f} | {c.per('redis_ms'):.3f} | {c.total:.3f} | "
-            f"{(bare / c.total if c.total and label != 'after-submit worker' else 0):.3f}× | {c.per('wal_bytes'):,.0f} |"
-        )
+    headers = ["path", "requests", "statuses", "Python ms", "PostgreSQL ms", "Redis ms", "total ms", "vs bare"]
+    rows: list[list[object]] = []
+    for label, c in [
+        ("bare insert", costs["bare"]),
+        ("api request", costs["api"]),
+        ("after-submit worker", costs["worker"]),
+    ]:
+        vs = ratio(bare, c.total) if c.total and label != "after-submit worker" else 0.0
+        ms = [f"{c.per(what):.3f}" for what in ("python_ms", "postgres_ms", "redis_ms")]
+        rows.append([label, c.requests, json.dumps(c.statuses), *ms, f"{c.total:.3f}", f"{vs:.3f}×"])
+        rows[-1].append(f"{c.per('wal_bytes'):,.0f}")
     wal_all = costs["api"].per("wal_bytes") + costs["worker"].per("wal_bytes")
-    print(f"| api request + worker | | | | | | {api_all:.3f} | {bare / api_all:.3f}× | {wal_all:,.0f} |")
+    rows.append(["api request + worker", "", "", "", "", "", f"{api_all:.3f}", f"{ratio(bare, api_all):.3f}×"])
+    rows[-1].append(f"{wal_all:,.0f}")
+    print(markdown_table([*headers, "WAL bytes"], rows, "lrlrrrrrr"))
     print()
     print(
         f"a submission costs {api_all / bare:.2f}× the bare insert's CPU: two saturated cores would take "

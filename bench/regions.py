@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import os
 import random
 import subprocess
@@ -40,9 +39,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import prepare_bench_database  # noqa: E402
+from bench.database import prepare_bench_database, setup_product_django  # noqa: E402
+from bench.harness import BENCH_VAR, banner, env_url, load_line, markdown_table, parse_args, percentile, ratio  # noqa: E402
 
-BENCH_VAR = ROOT / "var" / "bench"
 SQLITE_FILE = BENCH_VAR / "regions.sqlite3"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench"
 
@@ -175,7 +174,7 @@ def subtree_sizes(levels: list[list[Row]]) -> Counter[str]:
 
 
 def pg_url() -> str:
-    return os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL)
+    return env_url("BENCH_PG_URL", DEFAULT_PG_URL)
 
 
 def prepare_sqlite() -> str:
@@ -183,15 +182,6 @@ def prepare_sqlite() -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{SQLITE_FILE}"
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "renda.settings"
-    os.environ.setdefault("DEBUG", "0")  # DEBUG would keep every query in memory
-    import django
-
-    django.setup()
 
 
 def load(levels: list[list[Row]]) -> None:
@@ -251,8 +241,7 @@ class Series:
 
     def pct(self, p: float, values: list[float] | None = None) -> float:
         """Nearest-rank percentile of the timings (or of ``values``)."""
-        ordered = sorted(self.samples_ms if values is None else values)
-        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+        return percentile(self.samples_ms if values is None else values, p)
 
 
 def subtree_count(root: Root) -> int:
@@ -446,7 +435,7 @@ def run_backend(args: argparse.Namespace) -> None:
     url = prepare_sqlite() if args.backend == "sqlite" else pg_url()
     if args.backend == "postgres":
         prepare_bench_database(url, own="renda_bench", reset=True)  # every run builds the tree afresh
-    setup_django(url)
+    setup_product_django(url, debug=False)  # DEBUG would keep every query in memory
     from django.core.management import call_command
     from django.db import connection
 
@@ -489,27 +478,28 @@ def run_backend(args: argparse.Namespace) -> None:
         print(f"  measured {kind} roots in {time.perf_counter() - t2:.0f} s", file=sys.stderr, flush=True)
 
     load_after = os.getloadavg()
-    print(
-        f"load average (1/5/15 min) {'/'.join(f'{x:.1f}' for x in load_before)} before the timings, "
-        f"{'/'.join(f'{x:.1f}' for x in load_after)} after, on {os.cpu_count()} cores"
-    )
+    print(load_line(load_before, load_after, " the timings"))
     baseline = {(s.kind, s.op): s.pct(0.5) for s in results if s.method == "full scan"}
-    print("\n| query | method | roots | rows p50/p95 | p50 ms | p95 ms | p50 vs full scan |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for s in results:
-        ratio = s.pct(0.5) / baseline[(s.kind, s.op)]
-        print(
-            f"| {s.kind} subtree {s.op} | {s.method} | {len(s.samples_ms)} "
-            f"| {s.pct(0.5, s.rows):,.0f}/{s.pct(0.95, s.rows):,.0f} "
-            f"| {s.pct(0.5):.2f} | {s.pct(0.95):.2f} | {ratio:.4f}× |"
-        )
+    rows = [
+        [
+            f"{s.kind} subtree {s.op}",
+            s.method,
+            len(s.samples_ms),
+            f"{s.pct(0.5, s.rows):,.0f}/{s.pct(0.95, s.rows):,.0f}",
+            f"{s.pct(0.5):.2f}",
+            f"{s.pct(0.95):.2f}",
+            f"{ratio(s.pct(0.5), baseline[(s.kind, s.op)]):.4f}×",
+        ]
+        for s in results
+    ]
+    headers = ["query", "method", "roots", "rows p50/p95", "p50 ms", "p95 ms", "p50 vs full scan"]
+    print("\n" + markdown_table(headers, rows, "llrrrrr"))
     print("\nsummary (the app's query, p50/p95 against the full-scan p50 of the same question):")
     for s in results:
         if s.method == "subtree":
-            ratio = s.pct(0.5) / baseline[(s.kind, s.op)]
             print(
                 f"  {vendor} {s.kind} subtree {s.op}: p50 {s.pct(0.5):.2f} ms, p95 {s.pct(0.95):.2f} ms "
-                f"= {ratio:.4f}× full scan ({baseline[(s.kind, s.op)]:.1f} ms)"
+                f"= {ratio(s.pct(0.5), baseline[(s.kind, s.op)]):.4f}× full scan ({baseline[(s.kind, s.op)]:.1f} ms)"
             )
 
     print(f"\nplans for county {county.path} ({county.size} rows):")
@@ -532,13 +522,13 @@ def main() -> None:
     parser.add_argument("--scan-samples", type=int, default=20, help="roots per kind for the full-scan baseline")
     parser.add_argument("--warmup", type=int, default=20, help="untimed runs before each series")
     parser.add_argument("--seed", type=int, default=20261123)
-    args = parser.parse_args()
+    args = parse_args(parser, {"regions": 20_000, "samples": 20, "scan_samples": 5, "warmup": 3}, "20,000 regions")
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     if args.backend != "both":
         run_backend(args)
         return
     # Django reads DATABASE_URL once per process, so each backend runs in its own.
-    print(f"# bench/regions.py on {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    print(banner("regions.py"), flush=True)
     for backend in ("sqlite", "postgres"):
         options = ["--regions", args.regions, "--samples", args.samples, "--scan-samples", args.scan_samples]
         options += ["--warmup", args.warmup, "--seed", args.seed, "--backend", backend]

@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import migrate_and_seed_county, prepare_bench_database  # noqa: E402
+from bench.database import migrate_and_seed_county, prepare_bench_database, setup_product_django  # noqa: E402
+from bench.harness import env_url, loadavg_text, markdown_table, parse_args, percentile, ratio  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_suggestions"
 
@@ -132,11 +133,6 @@ def _load(rows: int, seed: int) -> None:
         cursor.execute("VACUUM ANALYZE")  # every table: autovacuum would, after such a load
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -144,14 +140,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reset", action="store_true")
-    args = parser.parse_args()
-    url = os.environ.get("BENCH_PG_URL", DEFAULT_URL)
+    args = parse_args(parser, {"rows": 20_000, "samples": 5, "warmup": 1}, "reuses a database of more rows")
+    url = env_url("BENCH_PG_URL", DEFAULT_URL)
     fresh = prepare_bench_database(url, own="renda_bench_suggestions", reset=args.reset)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renda.settings")
-    import django
-
-    django.setup()
+    setup_product_django(url)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -202,17 +194,19 @@ def main() -> None:
             client.get(path)
         queries[name] = len(ctx.captured_queries)
     queries["COUNT(*)"] = 1
-    load = os.getloadavg()
     print(
-        f"\n{total:,} suggestions, {args.samples} samples per path, load average {load[0]:.1f}/{load[1]:.1f}"
-        f"/{load[2]:.1f} (1/5/15 min) on {os.cpu_count()} cores"
+        f"\n{total:,} suggestions, {args.samples} samples per path, load average {loadavg_text(os.getloadavg())} "
+        f"(1/5/15 min) on {os.cpu_count()} cores"
     )
-    base50, base95 = _pct(timings["COUNT(*)"], 0.5), _pct(timings["COUNT(*)"], 0.95)
-    print(f"{'path':<20}{'queries':>8}{'p50 ms':>10}{'p95 ms':>10}{'p50 / COUNT':>14}{'p95 / COUNT':>14}")
+    base50, base95 = percentile(timings["COUNT(*)"], 0.5), percentile(timings["COUNT(*)"], 0.95)
+    rows = []
     for name, values in timings.items():
-        p50, p95 = _pct(values, 0.5), _pct(values, 0.95)
-        target = "" if name == "COUNT(*)" else ("  ok (<200 ms)" if p95 < 200 else "  OVER 200 ms")
-        print(f"{name:<20}{queries[name]:>8}{p50:>10.1f}{p95:>10.1f}{p50 / base50:>14.1f}{p95 / base95:>14.1f}{target}")
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        target = "" if name == "COUNT(*)" else ("ok (<200 ms)" if p95 < 200 else "OVER 200 ms")
+        rows.append([name, queries[name], f"{p50:.1f}", f"{p95:.1f}", f"{ratio(p50, base50):.1f}"])
+        rows[-1] += [f"{ratio(p95, base95):.1f}", target]
+    headers = ["path", "queries", "p50 ms", "p95 ms", "p50 / COUNT", "p95 / COUNT", "p95 target"]
+    print(markdown_table(headers, rows, "lrrrrrl"))
     print(f"(mean of the board: {statistics.mean(timings['board']):.1f} ms)")
 
 

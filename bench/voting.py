@@ -35,13 +35,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import random
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -52,8 +48,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import migrate_and_seed_county, prepare_bench_database, setup_bench_django  # noqa: E402
+from bench.harness import (  # noqa: E402
+    BENCH_VAR,
+    Connection,
+    Process,
+    child_env,
+    env_url,
+    free_port,
+    markdown_table,
+    parse_args,
+    percentile,
+    ratio,
+    servers_stopped_on_exit,
+    start_gunicorn,
+    wait_ready,
+)
 
-BENCH_VAR = ROOT / "var" / "bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/renda_bench_voting"
 REQUEST_TIMEOUT = 60.0
 ACTOR = "压测数据生成"
@@ -62,7 +72,7 @@ SEATS = 3
 
 
 def pg_url() -> str:
-    return os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL)
+    return env_url("BENCH_PG_URL", DEFAULT_PG_URL)
 
 
 @dataclass
@@ -172,7 +182,7 @@ def new_vote(session: Session, round_no: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# A small HTTP/1.1 client on asyncio streams: one request per connection.
+# Requests: one connection each (harness.Connection without keep-alive), timed at the client.
 
 
 @dataclass
@@ -189,31 +199,13 @@ class Result:
 
 async def http(port: int, method: str, path: str, body: bytes, headers: dict[str, str]) -> Result:
     started = time.perf_counter()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close", f"Content-Length: {len(body)}"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-    await writer.drain()
-    raw = await reader.read()
-    writer.close()
-    finished = time.perf_counter()
-    head_bytes, _, payload = raw.partition(b"\r\n\r\n")
-    status = int(head_bytes.split(b" ", 2)[1]) if head_bytes else 0
-    if b"transfer-encoding: chunked" in head_bytes.lower():
-        payload = dechunk(payload)
-    return Result(status, payload, started, finished)
-
-
-def dechunk(data: bytes) -> bytes:
-    out = b""
-    while data:
-        size_line, _, rest = data.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
-        if size == 0:
-            break
-        out += rest[:size]
-        data = rest[size + 2 :]
-    return out
+    conn = Connection(port, keep_alive=False, user_agent="renda-bench-voting")
+    content_type = headers.pop("Content-Type", "")
+    try:
+        response = await conn.request(method, path, body=body, content_type=content_type, headers=headers)
+    finally:
+        await conn.close()
+    return Result(response.status, response.body, started, time.perf_counter())
 
 
 @dataclass
@@ -224,14 +216,14 @@ class Phase:
 
     def figures(self) -> dict[str, float]:
         ok = [r for r in self.results if r.status in (200, 201, 409)]
-        lat = sorted(r.ms for r in ok)
+        lat = [r.ms for r in ok]
         span = max(r.finished for r in ok) - min(r.started for r in self.results)
         return {
             "requests": len(self.results),
             "req_per_s": len(ok) / span if span > 0 else 0.0,
             "accepted_per_s": self.accepted / span if span > 0 else 0.0,
-            "p50": statistics.median(lat),
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+            "p50": percentile(lat, 0.5),
+            "p99": percentile(lat, 0.99),
             "errors": len(self.results) - len(ok),
         }
 
@@ -338,72 +330,18 @@ def verify(vote_id: int, log: CastLog, n: int) -> dict[str, int]:
     return report
 
 
-# ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    log = (BENCH_VAR / "voting-gunicorn.log").open("wb")
-    env = {k: v for k, v in os.environ.items() if k not in {"NOTIFY_BACKEND", "REDIS_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings_intake",
-        BENCH_PG_URL=pg_url(),
-        PYTHONPATH=str(ROOT),
-        PYTHONIOENCODING="utf-8",
-        DEBUG="0",
-    )
-    cmd = [
-        str(Path(sys.executable).parent / "gunicorn"),
+def start_server(port: int, workers: int) -> Process:
+    """gunicorn with ``workers`` sync workers on the bench database, no Redis (the local-memory
+    cache), ready when every worker has warmed up."""
+    proc = start_gunicorn(
         "bench.wsgi_intake:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--timeout",
-        "60",
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(ROOT),
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 180
-    import http.client
-
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({proc.returncode}); see {BENCH_VAR / 'voting-gunicorn.log'}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                warm = (BENCH_VAR / "voting-gunicorn.log").read_text("utf-8", "replace").count("[bench-warm]")
-                if warm >= workers:
-                    return proc
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop(proc)
-    raise SystemExit("gunicorn not ready after 180 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        port,
+        workers=workers,
+        env=child_env(pg_url()),
+        log=BENCH_VAR / "voting-gunicorn.log",
+    )
+    wait_ready(proc, port, workers, timeout=180)
+    return proc
 
 
 def main() -> None:
@@ -412,18 +350,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database's schema")
-    args = parser.parse_args()
+    args = parse_args(parser, {"deputies": 50, "rounds": 1, "workers": 2}, "50 deputies, one round")
     if not 1 <= args.deputies <= 2000 or not 1 <= args.rounds <= 10 or not 1 <= args.workers <= 16:
         raise SystemExit("bounds: --deputies 1–2000, --rounds 1–10, --workers 1–16")
     prepare_bench_database(pg_url(), own="renda_bench_voting", reset=args.reset)
     setup_bench_django(pg_url())
     session = prepare_data(args.deputies)
     port = free_port()
-    proc = start_gunicorn(port, args.workers)
     rng = random.Random(2026)
     phases: dict[str, list[Phase]] = {"bare": [], "cast": []}
     checks: list[dict[str, int]] = []
-    try:
+    with servers_stopped_on_exit():
+        start_server(port, args.workers)
         for round_no in range(1, args.rounds + 1):
             phases["bare"].append(asyncio.run(run_bare(port, args.deputies)))
             vote_id = new_vote(session, round_no)
@@ -436,20 +374,18 @@ def main() -> None:
                 f"bare {phases['bare'][-1].figures()['req_per_s']:.0f} req/s; check {checks[-1]}",
                 flush=True,
             )
-    finally:
-        stop(proc)
     report(args, phases, checks)
 
 
 def report(args: argparse.Namespace, phases: dict[str, list[Phase]], checks: list[dict[str, int]]) -> None:
     def merged(name: str) -> dict[str, float]:
         rows = [p.figures() for p in phases[name]]
-        lat = sorted(r.ms for p in phases[name] for r in p.results if r.status in (200, 201, 409))
+        lat = [r.ms for p in phases[name] for r in p.results if r.status in (200, 201, 409)]
         return {
             "req_per_s": statistics.median(r["req_per_s"] for r in rows),
             "accepted_per_s": statistics.median(r["accepted_per_s"] for r in rows),
-            "p50": statistics.median(lat),
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+            "p50": percentile(lat, 0.5),
+            "p99": percentile(lat, 0.99),
             "errors": sum(r["errors"] for r in rows),
         }
 
@@ -464,15 +400,15 @@ def report(args: argparse.Namespace, phases: dict[str, list[Phase]], checks: lis
     )
     print()
     print(f"gunicorn sync × {args.workers}, PostgreSQL, {args.deputies} concurrent deputies × {args.rounds} rounds")
-    print("| path | req/s (median of rounds) | accepted ballots/s | p50 ms | p99 ms | vs bare | errors |")
-    print("|---|---|---|---|---|---|---|")
-    print(
-        f"| bare INSERT | {bare['req_per_s']:.0f} | – | {bare['p50']:.0f} | {bare['p99']:.0f} | 1.00 | {bare['errors']:.0f} |"
-    )
-    print(
-        f"| cast ballot | {cast['req_per_s']:.0f} | {cast['accepted_per_s']:.0f} | {cast['p50']:.0f} | {cast['p99']:.0f} "
-        f"| {cast['req_per_s'] / bare['req_per_s']:.2f} | {cast['errors']:.0f} |"
-    )
+    headers = ["path", "req/s (median of rounds)", "accepted ballots/s", "p50 ms", "p99 ms", "vs bare", "errors"]
+    vs = ratio(cast["req_per_s"], bare["req_per_s"])
+    rows = [
+        ["bare INSERT", f"{bare['req_per_s']:.0f}", "–", f"{bare['p50']:.0f}", f"{bare['p99']:.0f}", "1.00"],
+        ["cast ballot", f"{cast['req_per_s']:.0f}", f"{cast['accepted_per_s']:.0f}", f"{cast['p50']:.0f}"],
+    ]
+    rows[0] += [f"{bare['errors']:.0f}"]
+    rows[1] += [f"{cast['p99']:.0f}", f"{vs:.2f}", f"{cast['errors']:.0f}"]
+    print(markdown_table(headers, rows))
     print(
         f"\nballots: accepted {total['accepted']}, stored {total['stored']}, participation rows "
         f"{total['participations']}, counted in the tally {total['tally_ballots']}; double votes "
