@@ -98,13 +98,20 @@ def _allows_text(annotation: Any) -> bool:
     return any(_allows_text(arg) for arg in typing.get_args(annotation))
 
 
-def parse_form(schema: type[S], data: Any, files: Mapping[str, Any] | None = None) -> S:
+def parse_form(schema: type[S], data: Any, files: Mapping[str, Any] | None = None, *, record: Any = None) -> S:
     """``schema`` filled from a form's POST (a QueryDict) and its uploaded files.
 
     Only the schema's fields are read (the CSRF token and the buttons are not input). A field
     left empty takes its default when it is not text (an empty number box is "not given", not
     "0"). The first error is raised as ValidationFailed, in Chinese, naming the field.
+
+    A form whose boxes depend on the record (a tally sheet with one box per option, a plan with
+    a row per milestone) is read by the schema's own ``from_form(post, record)`` instead.
     """
+    from_form = getattr(schema, "from_form", None)
+    if from_form is not None:
+        parsed: S = from_form(data, record)
+        return parsed
     raw: dict[str, Any] = {}
     for name, info in schema.model_fields.items():
         key = info.alias or name
