@@ -47,9 +47,9 @@ from renda.audit.labels import action_label
 from renda.core.errors import NotFound, ValidationFailed
 from renda.core.scoping import Scope
 from renda.org.models import Body, BodyKind, Category, Deputy
-from renda.suggestions import selectors, services, states
+from renda.suggestions import policy, selectors, services
 from renda.suggestions.models import Suggestion
-from renda.suggestions.views import available
+from renda.suggestions.states import MACHINE
 
 router = Router(tags=["代表建议"])
 public_router = Router(auth=None, tags=["群众（免登录）"])
@@ -83,7 +83,6 @@ def item(s: Suggestion) -> dict[str, Any]:
 
 
 def detail(scope: Scope, s: Suggestion) -> dict[str, Any]:
-    acts = available(scope, s)
     return {
         **item(s),
         "content": s.content,
@@ -144,9 +143,7 @@ def detail(scope: Scope, s: Suggestion) -> dict[str, Any]:
             }
             for r in s.ratings.all()
         ],
-        "actions": [
-            {"name": t.name.replace("_", "-"), "label": t.label} for t in states.TRANSITIONS.values() if t.name in acts
-        ],
+        "actions": [{"name": t.name.replace("_", "-"), "label": t.label} for t in policy.available(scope, s)],
         "timeline": [
             {
                 "at": e.created_at,
@@ -235,7 +232,7 @@ def get_suggestion(request: HttpRequest, suggestion_id: SuggestionId) -> dict[st
 def draft_suggestion(request: HttpRequest, payload: DraftIn, idempotency_key: Key = None) -> HttpResponse:
     """代表起草建议（可联名、可依据民意）。受邀代表确认后计入联名。"""
     scope = request_scope(request)
-    scope.require(states.TRANSITIONS["submit"].perm)
+    scope.require(MACHINE["submit"].perm or "")
 
     def create() -> HttpResponse:
         body = Body.objects.filter(pk=payload.body, kind=BodyKind.CONGRESS).select_related("region").first()
@@ -279,7 +276,7 @@ def _act(
     request: HttpRequest, pk: int, transition: str, key: str | None, run: Callable[[Scope, Suggestion], object]
 ) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(states.TRANSITIONS[transition].perm)
+    scope.require(MACHINE[transition].perm or "")
 
     def action() -> HttpResponse:
         try:
