@@ -17,7 +17,6 @@ from renda.api import (
     regions,
     registry,
     stations,
-    suggestions,
     voting,
 )
 from renda.api.auth import API_AUTH
@@ -26,6 +25,7 @@ from renda.api.renderers import UnicodeJSONRenderer
 from renda.opinions import api as opinions
 from renda.opinions import governance_api as governance
 from renda.public import api as public
+from renda.suggestions import api as suggestions
 
 api = RendaNinjaAPI(
     title="基层人大工作平台 API",
