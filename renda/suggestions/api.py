@@ -30,7 +30,7 @@ from renda.audit.labels import action_label
 from renda.core.actions import Action, ActionTable
 from renda.core.errors import NotFound, ValidationFailed
 from renda.core.scoping import Scope
-from renda.org.models import Body, BodyKind, Category, Deputy
+from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
 from renda.suggestions import inputs, policy, selectors, services
 from renda.suggestions.actions import ACTIONS
 from renda.suggestions.models import Suggestion
@@ -423,8 +423,6 @@ def assign_suggestion(
     """一个主办单位、若干协办单位，均须在建议所属区划内。"""
 
     def run(scope: Scope, s: Suggestion) -> object:
-        from renda.org.models import HandlingUnit
-
         units = HandlingUnit.objects.select_related("region").in_bulk([payload.lead_unit, *payload.co_units])
         if payload.lead_unit not in units:
             raise ValidationFailed("主办单位不存在", field="lead_unit")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,13 +24,17 @@ from renda.org.models import Body, BodyKind
 from renda.regions.selectors import region_choices
 from renda.suggestions import documents, policy, selectors, services
 from renda.suggestions.actions import ACTIONS, message
+from renda.suggestions.exports import assignment_list_xlsx, summary_xlsx
 from renda.suggestions.forms import SuggestionForm
 from renda.suggestions.models import (
     DEADLINE_STATES,
     HANDLING_STATES,
+    Answer,
+    Assignment,
     ContactWay,
     Period,
     Rating,
+    Signatory,
     SignatoryStatus,
     State,
     Suggestion,
@@ -78,8 +84,6 @@ def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)
 
 
@@ -117,8 +121,6 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _count(**lookup: Any) -> Any:
-    from django.db.models import Count, Q
-
     return Count("id", filter=Q(**lookup), distinct=True)
 
 
@@ -403,8 +405,6 @@ def _audit_export(scope: Scope, what: str, description: str, count: int) -> None
 @require_GET
 def stats_export(request: HttpRequest) -> HttpResponse:
     """汇总表 (.xlsx)."""
-    from renda.suggestions.exports import summary_xlsx
-
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
     dimension, f = _stats_args(request)
@@ -418,8 +418,6 @@ def stats_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def assignments_export(request: HttpRequest) -> HttpResponse:
     """交办清单 (.xlsx) of the suggestions in the current list."""
-    from renda.suggestions.exports import assignment_list_xlsx
-
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
     qs = selectors.suggestion_list(scope=scope, filters=_filters(request)).filter(assigned_at__isnull=False)
@@ -434,10 +432,6 @@ def compilation(request: HttpRequest) -> HttpResponse:
     """建议汇编 (.docx) of the registered suggestions in the current list, by number."""
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
-    from django.db.models import Prefetch
-
-    from renda.suggestions.models import Answer, Assignment, Signatory
-
     qs = (
         selectors.stats_base(scope=scope, filters=_filters(request))
         .select_related("lead_deputy", "body")
