@@ -99,10 +99,15 @@ def test_the_case_page_and_the_api_offer_only_routed_actions(client_as, scope_of
             pytest.fail(f"the case page posts to {url}, which no route answers")
         assert match.view_name == "opinions:act" and match.kwargs["action"] in services.OPINIONS.machine
 
-    detail = client.get(f"/api/v1/opinions/{opinion.pk}").json()
+    assert_offered_actions_are_routed(client, f"/api/v1/opinions/{opinion.pk}", "/api/v1/opinions/{opinion_id}")
+    assert opinion.state == (State.ROUTED if routed else State.SUBMITTED)
+
+
+def assert_offered_actions_are_routed(client: Client, detail_url: str, route_prefix: str) -> None:
+    """Every action the API's ``actions`` field offers on ``detail_url`` is a POST route."""
+    detail = client.get(detail_url).json()
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     offered = [a["name"] for a in detail["actions"]]
     assert offered, "the API offers no action"
     for name in offered:
-        assert "post" in paths.get(f"/api/v1/opinions/{{opinion_id}}/{name}", {}), f"{name} has no API route"
-    assert opinion.state == (State.ROUTED if routed else State.SUBMITTED)
+        assert "post" in paths.get(f"{route_prefix}/{name}", {}), f"{name} is offered but has no API route"

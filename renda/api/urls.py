@@ -9,10 +9,7 @@ account (``auth=None``; the callback is signed instead).
 from __future__ import annotations
 
 from renda.accounts import api as me
-from renda.api import (
-    docs,
-    suggestions,
-)
+from renda.api import docs
 from renda.api.auth import API_AUTH
 from renda.api.errors import RendaNinjaAPI, register_handlers
 from renda.api.renderers import UnicodeJSONRenderer
@@ -23,6 +20,7 @@ from renda.org import api as org
 from renda.projects import api as projects
 from renda.public import api as public
 from renda.regions import api as regions
+from renda.suggestions import api as suggestions
 from renda.voting import api as voting
 
 api = RendaNinjaAPI(

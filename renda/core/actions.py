@@ -301,6 +301,17 @@ class ActionTable(Generic[M]):
     def get(self, name: str) -> Action[M] | None:
         return self.by_name.get(name)
 
+    def offered(self, transitions: Sequence[Transition]) -> list[dict[str, str]]:
+        """The API's ``actions`` field: each transition the policy offers, by its API route
+        (``POST .../<name>``); one of the page only is left out."""
+        found = []
+        for x in transitions:
+            action = self.by_name.get(x.name)
+            if action is not None and action.api is None:
+                continue
+            found.append({"name": action.route if action is not None else x.name.replace("_", "-"), "label": x.label})
+        return found
+
 
 @dataclass(frozen=True)
 class FormField:

@@ -429,8 +429,7 @@ class OpinionDetail(OpinionItem):
         scope = _scope_of(context)
         if scope is None:
             return []
-        routes = {a.name: a.route for a in ACTIONS}
-        return [{"name": routes[t.name], "label": t.label} for t in policy.available(scope, obj)]
+        return ACTIONS.offered(policy.available(scope, obj))
 
     @staticmethod
     def resolve_timeline(obj: Any) -> list[dict[str, Any]]:

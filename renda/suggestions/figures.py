@@ -2,8 +2,8 @@
 
 Every registered (立案) suggestion contributes one to ``count`` of exactly one SuggestionFigures row
 (its congress, year, region, lead unit, top-level category) and 0/1 to each other measure. The
-services call :func:`track` right after locking a suggestion (``services._lock``) and
-:func:`record` right after saving it (``services._audit``): the difference between the two
+services call :func:`track` right after locking a suggestion (``SUGGESTIONS.prepare``) and
+:func:`record` right after saving it (``services._counted``): the difference between the two
 contributions is added to the rows concerned with ``F()`` expressions, in the same transaction,
 the rows updated in key order (no deadlock between two transitions). A transition that moves a
 suggestion between groups (assignment to a unit, re-assignment) or in or out of the registered

@@ -33,6 +33,7 @@ from django.utils import timezone
 from renda.audit.models import AuditEvent
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
+from renda.opinions.selectors import opinion_base
 from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
 from renda.regions.models import Region
 from renda.regions.paths import subtree_q
@@ -203,8 +204,6 @@ def cosigner_choices(*, body: Body, exclude: list[int] | None = None) -> QuerySe
 def linkable_opinions(*, scope: Scope, body: Body | None = None) -> QuerySet[Any]:
     """Opinions the deputy may build a suggestion on: those they can see (their own and their
     station's), referred-to-deputies ones (转代表) first."""
-    from renda.opinions.selectors import opinion_base
-
     qs = opinion_base(scope=scope)
     if body is not None:
         qs = qs.filter(subtree_q(body.region.path, "region__path"))

@@ -1,4 +1,4 @@
-"""Every transition of a deputy suggestion, in one table.
+"""Every transition of a deputy suggestion, in one table (data only: core/states.py is the machine).
 
     draft ──submit (all co-signers answered; open window if 大会期间)──▶ submitted
       ▲  (edit, invite, cosign/decline while draft or returned)             │
@@ -10,84 +10,54 @@
     answered ──rate 满意/基本满意──▶ closed
     answered ──rate 不满意 (1st round)──▶ rehandling ──contact / answer──▶ answered ──rate──▶ closed
     any open state ──withdraw (every confirmed signatory consents)──▶ withdrawn
+    answered ──no rating in N days (sweep)──▶ closed (未评价)
 
-Marking a key suggestion, supervision notes and 承诺事项 done reports change no state.
+Marking a key suggestion, supervision notes and 承诺事项 done reports change no state (no targets);
+nor does a withdrawal request that still waits for the co-signers' consent. ``draft`` is the
+audit event of a new suggestion (the service checks the deputy's right itself); ``overdue`` and
+``close_unrated`` are the sweep's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from renda.core.errors import Conflict
 from renda.core.scoping import Perm
-from renda.suggestions.models import State
+from renda.core.states import Machine, t
+from renda.suggestions.models import DEADLINE_STATES, State
 
+S = State
+EDITABLE = [S.DRAFT, S.RETURNED]
+BEFORE_ANSWER = [S.DRAFT, S.RETURNED, S.SUBMITTED, S.ACCEPTED, S.ASSIGNED]
+SUPERVISABLE = [S.ACCEPTED, S.ASSIGNED, S.ANSWERED, S.REHANDLING, S.CLOSED]
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    perm: str
-
-
-def t(name: str, label: str, sources: Sequence[str], perm: str) -> Transition:
-    return Transition(name, label, frozenset(sources), perm)
-
-
-EDITABLE = [State.DRAFT, State.RETURNED]
-BEFORE_ANSWER = [State.DRAFT, State.RETURNED, State.SUBMITTED, State.ACCEPTED, State.ASSIGNED]
-SUPERVISABLE = [State.ACCEPTED, State.ASSIGNED, State.ANSWERED, State.REHANDLING, State.CLOSED]
-
-TRANSITIONS: dict[str, Transition] = {
-    x.name: x
-    for x in [
+MACHINE = Machine(
+    [
         # 提: the deputy
-        t("edit", "修改建议", EDITABLE, Perm.SUGGESTION_DRAFT),
-        t("invite", "邀请联名代表", EDITABLE, Perm.SUGGESTION_DRAFT),
-        t("cosign", "确认联名", EDITABLE, Perm.SUGGESTION_DRAFT),
-        t("decline", "拒绝联名", EDITABLE, Perm.SUGGESTION_DRAFT),
-        t("submit", "提交建议", EDITABLE, Perm.SUGGESTION_DRAFT),
-        t("withdraw", "申请撤回", BEFORE_ANSWER, Perm.SUGGESTION_DRAFT),
-        t("consent_withdraw", "同意撤回", BEFORE_ANSWER, Perm.SUGGESTION_DRAFT),
-        t("rate", "评价办理结果", [State.ANSWERED], Perm.SUGGESTION_DRAFT),
-        t("publish", "同意公开答复", [State.ANSWERED, State.CLOSED], Perm.SUGGESTION_DRAFT),
+        t("edit", "修改建议", EDITABLE, [], Perm.SUGGESTION_DRAFT),
+        t("invite", "邀请联名代表", EDITABLE, [], Perm.SUGGESTION_DRAFT),
+        t("cosign", "确认联名", EDITABLE, [], Perm.SUGGESTION_DRAFT),
+        t("decline", "拒绝联名", EDITABLE, [], Perm.SUGGESTION_DRAFT),
+        t("submit", "提交建议", EDITABLE, [S.SUBMITTED], Perm.SUGGESTION_DRAFT),
+        t("withdraw", "申请撤回", BEFORE_ANSWER, [S.WITHDRAWN], Perm.SUGGESTION_DRAFT),
+        t("consent_withdraw", "同意撤回", BEFORE_ANSWER, [S.WITHDRAWN], Perm.SUGGESTION_DRAFT),
+        t("rate", "评价办理结果", [S.ANSWERED], [S.REHANDLING, S.CLOSED], Perm.SUGGESTION_DRAFT),
+        t("publish", "同意公开答复", [S.ANSWERED, S.CLOSED], [], Perm.SUGGESTION_DRAFT),
         # 交 / 督: the congress office
-        t("accept", "立案", [State.SUBMITTED], Perm.SUGGESTION_MANAGE),
-        t("return", "退回修改", [State.SUBMITTED], Perm.SUGGESTION_MANAGE),
-        t("convert", "转为一般意见", [State.SUBMITTED], Perm.SUGGESTION_MANAGE),
-        t("assign", "交办", [State.ACCEPTED], Perm.SUGGESTION_MANAGE),
-        t(
-            "mark_key",
-            "确定为重点建议",
-            [State.ACCEPTED, State.ASSIGNED, State.ANSWERED, State.REHANDLING],
-            Perm.SUGGESTION_MANAGE,
-        ),
-        t("supervise", "记录督办", SUPERVISABLE, Perm.SUGGESTION_MANAGE),
+        t("accept", "立案", [S.SUBMITTED], [S.ACCEPTED], Perm.SUGGESTION_MANAGE),
+        t("return", "退回修改", [S.SUBMITTED], [S.RETURNED], Perm.SUGGESTION_MANAGE),
+        t("convert", "转为一般意见", [S.SUBMITTED], [S.CONVERTED], Perm.SUGGESTION_MANAGE),
+        t("assign", "交办", [S.ACCEPTED], [S.ASSIGNED], Perm.SUGGESTION_MANAGE),
+        t("mark_key", "确定为重点建议", [S.ACCEPTED, S.ASSIGNED, S.ANSWERED, S.REHANDLING], [], Perm.SUGGESTION_MANAGE),
+        t("supervise", "记录督办", SUPERVISABLE, [], Perm.SUGGESTION_MANAGE),
         # 办: the handling units
-        t("object", "对交办提出异议", [State.ASSIGNED], Perm.SUGGESTION_HANDLE),
-        t("co_opinion", "提交协办意见", [State.ASSIGNED, State.REHANDLING], Perm.SUGGESTION_HANDLE),
-        t("contact", "记录联系代表", [State.ASSIGNED, State.REHANDLING], Perm.SUGGESTION_HANDLE),
-        t("answer", "答复代表", [State.ASSIGNED, State.REHANDLING], Perm.SUGGESTION_HANDLE),
-        t(
-            "promise_done",
-            "报告承诺事项已落实",
-            [State.ANSWERED, State.REHANDLING, State.CLOSED],
-            Perm.SUGGESTION_HANDLE,
-        ),
-    ]
-}
-
-
-def check(name: str, state: str) -> Transition:
-    """The transition, or Conflict (in Chinese) when the suggestion's state does not allow it."""
-    transition = TRANSITIONS[name]
-    if state not in transition.sources:
-        raise Conflict(f"当前状态为“{State(state).label}”，不能{transition.label}")
-    return transition
-
-
-def allowed(state: str, perms: set[str]) -> list[Transition]:
-    """What a holder of ``perms`` may do in ``state`` (the page narrows it by role further)."""
-    return [x for x in TRANSITIONS.values() if state in x.sources and x.perm in perms]
+        t("object", "对交办提出异议", [S.ASSIGNED], [S.ACCEPTED], Perm.SUGGESTION_HANDLE),
+        t("co_opinion", "提交协办意见", [S.ASSIGNED, S.REHANDLING], [], Perm.SUGGESTION_HANDLE),
+        t("contact", "记录联系代表", [S.ASSIGNED, S.REHANDLING], [], Perm.SUGGESTION_HANDLE),
+        t("answer", "答复代表", [S.ASSIGNED, S.REHANDLING], [S.ANSWERED], Perm.SUGGESTION_HANDLE),
+        t("promise_done", "报告承诺事项已落实", [S.ANSWERED, S.REHANDLING, S.CLOSED], [], Perm.SUGGESTION_HANDLE),
+        # the deputy's new draft (its own checks), and the sweep
+        t("draft", "起草建议", [S.DRAFT], [], None),
+        t("overdue", "标记逾期", DEADLINE_STATES, [], None),
+        t("close_unrated", "逾期未评价办结", [S.ANSWERED], [S.CLOSED], None),
+    ],
+    state_label=lambda state: State(state).label,
+)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,23 +17,28 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.audit.services import audit_record
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.inputs import parse_form
 from renda.core.paging import int_param, paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
-from renda.org.models import Body, BodyKind, Deputy
+from renda.org.models import Body, BodyKind
 from renda.regions.selectors import region_choices
-from renda.suggestions import documents, selectors, services, states
+from renda.suggestions import documents, policy, selectors, services
+from renda.suggestions.actions import ACTIONS, message
+from renda.suggestions.exports import assignment_list_xlsx, summary_xlsx
 from renda.suggestions.forms import SuggestionForm
 from renda.suggestions.models import (
     DEADLINE_STATES,
     HANDLING_STATES,
+    Answer,
+    Assignment,
     ContactWay,
     Period,
     Rating,
+    Signatory,
     SignatoryStatus,
     State,
     Suggestion,
     SupervisionKind,
-    UnitRole,
 )
 
 QUEUES = [
@@ -77,8 +84,6 @@ def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)
 
 
@@ -116,8 +121,6 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _count(**lookup: Any) -> Any:
-    from django.db.models import Count, Q
-
     return Count("id", filter=Q(**lookup), distinct=True)
 
 
@@ -207,53 +210,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ the suggestion page
 
 
-def available(scope: Scope, s: Suggestion) -> set[str]:
-    """What this user may do to this suggestion now (the services check all of it again)."""
-    names = {t.name for t in states.allowed(s.state, scope.perms)}
-    mine = [sig for sig in s.signatories.all() if sig.deputy_id in scope.deputy_ids]
-    sig = mine[0] if mine else None
-    deputy_actions = {
-        "edit",
-        "invite",
-        "submit",
-        "withdraw",
-        "publish",
-        "cosign",
-        "decline",
-        "consent_withdraw",
-        "rate",
-    }
-    keep = names - deputy_actions
-    if sig is not None:
-        if sig.is_lead:
-            keep |= names & {"edit", "invite", "submit", "publish"}
-            if s.withdraw_requested_at is None:
-                keep |= names & {"withdraw"}
-        elif sig.status == SignatoryStatus.INVITED:
-            keep |= names & {"cosign", "decline"}
-        elif sig.status == SignatoryStatus.CONFIRMED and s.withdraw_requested_at and not sig.withdraw_consent_at:
-            keep |= names & {"consent_withdraw"}
-        rated = any(r.round == s.round for r in s.ratings.all())
-        if sig.status == SignatoryStatus.CONFIRMED and not rated:
-            keep |= names & {"rate"}
-    unit_actions = {"object", "co_opinion", "contact", "answer", "promise_done"}
-    keep -= unit_actions
-    mine_units = [a for a in s.assignments.all() if a.active and a.unit_id in scope.unit_ids]
-    if mine_units:
-        a = mine_units[0]
-        if timezone.localdate() <= a.object_by:
-            keep |= names & {"object"}
-        if a.role == UnitRole.CO:
-            keep |= names & {"co_opinion"}
-        else:
-            keep |= names & {"contact", "answer"}
-    if s.lead_unit_id in scope.unit_ids and s.promise_open:
-        keep |= names & {"promise_done"}
-    return keep
-
-
 def _detail_context(scope: Scope, s: Suggestion, **extra: Any) -> dict[str, Any]:
-    acts = available(scope, s)
+    acts = policy.available_names(scope, s)
     context: dict[str, Any] = {
         "s": s,
         "actions": acts,
@@ -294,130 +252,26 @@ def _date(value: str, label: str, fieldname: str) -> dt.date:
         raise ValidationFailed(f"请填写正确的{label}（年-月-日）", field=fieldname) from None
 
 
-def _run_action(request: HttpRequest, scope: Scope, s: Suggestion, action: str) -> str:
-    """Run one action through its service; answers the message shown after it."""
-    data = request.POST
-    if action == "submit":
-        services.suggestion_submit(scope=scope, suggestion=s)
-        return "建议已提交，等待人大办公室审查"
-    if action == "invite":
-        ids = [int(x) for x in data.getlist("cosigners") if x.isascii() and x.isdigit()]
-        deputies = list(Deputy.objects.filter(pk__in=ids).select_related("region"))
-        services.suggestion_invite(scope=scope, suggestion=s, deputies=deputies)
-        return f"已邀请 {len(deputies)} 位代表联名"
-    if action == "cosign":
-        services.suggestion_cosign(scope=scope, suggestion=s)
-        return "您已确认联名"
-    if action == "decline":
-        services.suggestion_decline(scope=scope, suggestion=s)
-        return "您已拒绝联名"
-    if action == "withdraw":
-        s = services.suggestion_withdraw(scope=scope, suggestion=s, reason=data.get("reason", ""))
-        return "建议已撤回" if s.state == State.WITHDRAWN else "已申请撤回，等待联名代表同意"
-    if action == "consent_withdraw":
-        s = services.suggestion_consent_withdraw(scope=scope, suggestion=s)
-        return "建议已撤回" if s.state == State.WITHDRAWN else "您已同意撤回"
-    if action == "rate":
-        services.suggestion_rate(
-            scope=scope,
-            suggestion=s,
-            attitude=data.get("attitude", ""),
-            result=data.get("result", ""),
-            comment=data.get("comment", ""),
-            publish=data.get("publish") == "on",
-        )
-        return "评价已提交"
-    if action == "publish":
-        publish = data.get("publish") == "1"
-        services.suggestion_publish(scope=scope, suggestion=s, publish=publish)
-        return "已同意公开答复" if publish else "已取消公开答复"
-    if action == "accept":
-        s = services.suggestion_accept(
-            scope=scope, suggestion=s, wide_or_hard=data.get("wide_or_hard") == "on", note=data.get("note", "")
-        )
-        return f"已立案，编号{s.number}"
-    if action == "return":
-        services.suggestion_return(scope=scope, suggestion=s, reason=data.get("reason", ""))
-        return "已退回代表修改"
-    if action == "convert":
-        s = services.suggestion_convert(scope=scope, suggestion=s, reason=data.get("reason", ""))
-        return "已转为一般意见"
-    if action == "assign":
-        units = selectors.unit_choices(suggestion=s)
-        lead_id = data.get("lead_unit", "")
-        lead = units.filter(pk=int(lead_id)).first() if lead_id.isascii() and lead_id.isdigit() else None
-        if lead is None:
-            raise ValidationFailed("请选择主办单位", field="lead_unit")
-        co_ids = [int(x) for x in data.getlist("co_units") if x.isascii() and x.isdigit()]
-        co = list(units.filter(pk__in=co_ids))
-        if len(co) != len(set(co_ids)):
-            raise ValidationFailed("所选协办单位不在本建议所属区划内", field="co_units")
-        services.suggestion_assign(scope=scope, suggestion=s, lead_unit=lead, co_units=co)
-        return "已交办"
-    if action == "mark_key":
-        services.suggestion_mark_key(
-            scope=scope,
-            suggestion=s,
-            is_key=data.get("is_key", "1") == "1",
-            gov_leader=data.get("gov_leader", ""),
-            congress_leader=data.get("congress_leader", ""),
-        )
-        return "已保存重点建议设置"
-    if action == "supervise":
-        on = _date(data.get("on", ""), "督办日期", "on") if data.get("on") else None
-        services.suggestion_supervise(
-            scope=scope, suggestion=s, kind=data.get("kind", ""), note=data.get("note", ""), on=on
-        )
-        return "已记录督办情况"
-    if action == "object":
-        services.suggestion_object(scope=scope, suggestion=s, reason=data.get("reason", ""))
-        return "已提出异议，建议退回人大办公室重新交办"
-    if action == "co_opinion":
-        services.suggestion_co_opinion(scope=scope, suggestion=s, text=data.get("text", ""))
-        return "协办意见已送主办单位"
-    if action == "contact":
-        services.suggestion_contact(
-            scope=scope,
-            suggestion=s,
-            contacted_on=_date(data.get("contacted_on", ""), "联系日期", "contacted_on"),
-            way=data.get("way", ""),
-            note=data.get("note", ""),
-        )
-        return "已记录联系代表情况"
-    if action == "answer":
-        services.suggestion_answer(
-            scope=scope,
-            suggestion=s,
-            answer_class=data.get("answer_class", ""),
-            text=data.get("text", ""),
-            letter=request.FILES.get("letter"),
-        )
-        return "已答复，答复函已送达每位署名代表"
-    if action == "promise_done":
-        services.suggestion_promise_done(scope=scope, suggestion=s, note=data.get("note", ""))
-        return "已报告承诺事项落实"
-    raise NotFound("没有这个操作")
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one action on a suggestion. Errors re-show the page with the message; nothing is half-written."""
+    """Run one action of the suggestion page (suggestions/actions.py). Errors re-show the page with
+    the message; nothing is half-written."""
     scope = scope_for_user(request.user)
-    transition = states.TRANSITIONS.get(action)
-    if transition is None:
+    entry = ACTIONS.get(action)
+    if entry is None:
         raise NotFound("没有这个操作")
-    scope.require(transition.perm)  # before looking at the input or the record
+    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the record
     s = selectors.suggestion_detail(scope=scope, pk=pk)
     try:
-        message = _run_action(request, scope, s, action)
+        result = entry.run(scope, s, parse_form(entry.input, request.POST), request.FILES)
     except RendaError as exc:
         if exc.status_code in (403, 404):
             raise
         fresh = selectors.suggestion_detail(scope=scope, pk=pk)
         context = _detail_context(scope, fresh, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "suggestions/detail.html", context, status=exc.status_code)
-    messages.success(request, message)
+    messages.success(request, message(entry, result))
     if not selectors.suggestion_base(scope=scope).filter(pk=pk).exists():
         return redirect("suggestions:index")  # e.g. a unit that objected no longer sees it
     return redirect("suggestions:detail", pk=pk)
@@ -459,7 +313,7 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_HANDLE)
     s = selectors.suggestion_detail(scope=scope, pk=pk)
-    if "answer" not in available(scope, s) or s.lead_unit is None:
+    if "answer" not in policy.available_names(scope, s) or s.lead_unit is None:
         raise NotFound("只有主办单位在答复时可以生成答复函")
     answer_class = request.POST.get("answer_class", "")
     if answer_class not in dict(services.answer_classes()):
@@ -551,8 +405,6 @@ def _audit_export(scope: Scope, what: str, description: str, count: int) -> None
 @require_GET
 def stats_export(request: HttpRequest) -> HttpResponse:
     """汇总表 (.xlsx)."""
-    from renda.suggestions.exports import summary_xlsx
-
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
     dimension, f = _stats_args(request)
@@ -566,8 +418,6 @@ def stats_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def assignments_export(request: HttpRequest) -> HttpResponse:
     """交办清单 (.xlsx) of the suggestions in the current list."""
-    from renda.suggestions.exports import assignment_list_xlsx
-
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
     qs = selectors.suggestion_list(scope=scope, filters=_filters(request)).filter(assigned_at__isnull=False)
@@ -582,10 +432,6 @@ def compilation(request: HttpRequest) -> HttpResponse:
     """建议汇编 (.docx) of the registered suggestions in the current list, by number."""
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_VIEW)
-    from django.db.models import Prefetch
-
-    from renda.suggestions.models import Answer, Assignment, Signatory
-
     qs = (
         selectors.stats_base(scope=scope, filters=_filters(request))
         .select_related("lead_deputy", "body")

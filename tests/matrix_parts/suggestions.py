@@ -84,6 +84,22 @@ ROUTES: dict[str, Route] = {
     "api:answer_suggestion": Route(
         Perm.SUGGESTION_HANDLE, S, method="post", api=True, rename=(("pk", "suggestion_id"),), body="sugg_answer_class"
     ),
+    # The actions the suggestion's ``actions`` field advertised without a route of their own.
+    "api:edit_suggestion": Route(
+        Perm.SUGGESTION_DRAFT, S, method="post", api=True, rename=(("pk", "suggestion_id"),), body="sugg_edit"
+    ),
+    "api:invite_suggestion": Route(
+        Perm.SUGGESTION_DRAFT, S, method="post", api=True, rename=(("pk", "suggestion_id"),), body="sugg_invite"
+    ),
+    "api:decline_suggestion": Route(
+        Perm.SUGGESTION_DRAFT, S, method="post", api=True, rename=(("pk", "suggestion_id"),)
+    ),
+    "api:publish_suggestion": Route(
+        Perm.SUGGESTION_DRAFT, S, method="post", api=True, rename=(("pk", "suggestion_id"),), body="sugg_publish"
+    ),
+    "api:promise_done_suggestion": Route(
+        Perm.SUGGESTION_HANDLE, S, method="post", api=True, rename=(("pk", "suggestion_id"),), body="sugg_note"
+    ),
 }
 
 
@@ -116,6 +132,10 @@ BODIES: dict[str, BodyBuilder] = {
     "sugg_text": lambda kwargs, side: {"text": ""},
     "sugg_contact": lambda kwargs, side: {"contacted_on": "2020-01-01", "way": "phone", "note": "矩阵测试"},
     "sugg_answer_class": lambda kwargs, side: {"answer_class": "", "text": "矩阵测试答复内容。"},
+    "sugg_edit": lambda kwargs, side: {"title": "矩阵测试", "content": "矩阵测试内容", "category": 1},
+    "sugg_invite": lambda kwargs, side: {"cosigners": []},
+    "sugg_publish": lambda kwargs, side: {"publish": "1"},
+    "sugg_note": lambda kwargs, side: {"note": ""},
 }
 
 

@@ -240,3 +240,14 @@ class PublicAnswerOut(Schema):
 class PublicAnswerPage(Schema):
     count: int
     items: list[PublicAnswerOut]
+
+
+class EditIn(InputSchema):
+    title: str = Field(..., max_length=200, title="标题")
+    content: str = Field(..., max_length=MAX_BODY_TEXT, title="建议内容")
+    category: int = Field(..., title="分类", description="分类编号")
+    problem: str = Field("", max_length=MAX_BODY_TEXT, title="存在的问题")
+    proposal: str = Field("", max_length=MAX_BODY_TEXT, title="具体建议")
+    period: Literal["session", "recess"] = Field("recess", title="提出时间")
+    wide_or_hard: bool = Field(False, title="涉及面广、处理难度大")
+    opinions: list[str] = Field([], max_length=50, title="依据的民意", description="意见回执码")

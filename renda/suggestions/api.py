@@ -1,8 +1,11 @@
 """REST API for 代表建议: lists, one suggestion, drafting and every transition, the supervision
 board, statistics, follow-ups, and the public answers.
 
-Each transition is ``POST /suggestions/{id}/<action>`` and calls one service in
-renda/suggestions/services.py. Refusals come in a fixed order: without the transition's
+Each transition is ``POST /suggestions/{id}/<action>`` and runs the row of
+renda/suggestions/actions.py the suggestion page runs (rating, 立案 and 交办 call their services
+with the API's own reading of the input: an absent ``publish``/``wide_or_hard`` leaves the
+setting as it is, units are given by id); the rows the API had no route for are mounted with
+``mount_actions``. Refusals come in a fixed order: without the transition's
 permission 403; a suggestion the caller does not see (region, or not theirs / not assigned to
 them) 404; a state that does not allow it 409; bad input 400/422 — every message in Chinese.
 Creating writes accept ``Idempotency-Key``.
@@ -18,11 +21,20 @@ from django.urls import reverse
 from ninja import P, Query, Router
 from ninja.params import HeaderEx, PathEx
 
+from renda.api.actions import mount_actions
 from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, KEY_DESCRIPTION, render, run_idempotent
 from renda.api.pagination import PageParams
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
-from renda.api.suggestion_schemas import (
+from renda.audit.labels import action_label
+from renda.core.actions import Action, ActionTable
+from renda.core.errors import NotFound, ValidationFailed
+from renda.core.scoping import Scope
+from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
+from renda.suggestions import inputs, policy, selectors, services
+from renda.suggestions.actions import ACTIONS
+from renda.suggestions.models import Suggestion
+from renda.suggestions.schemas import (
     AcceptIn,
     AnswerIn,
     AssignIn,
@@ -30,6 +42,7 @@ from renda.api.suggestion_schemas import (
     ContactIn,
     CosignIn,
     DraftIn,
+    EditIn,
     KeyIn,
     PublicAnswerPage,
     RateIn,
@@ -43,13 +56,7 @@ from renda.api.suggestion_schemas import (
     SuperviseIn,
     TextIn,
 )
-from renda.audit.labels import action_label
-from renda.core.errors import NotFound, ValidationFailed
-from renda.core.scoping import Scope
-from renda.org.models import Body, BodyKind, Category, Deputy
-from renda.suggestions import selectors, services, states
-from renda.suggestions.models import Suggestion
-from renda.suggestions.views import available
+from renda.suggestions.states import MACHINE
 
 router = Router(tags=["代表建议"])
 public_router = Router(auth=None, tags=["群众（免登录）"])
@@ -83,7 +90,6 @@ def item(s: Suggestion) -> dict[str, Any]:
 
 
 def detail(scope: Scope, s: Suggestion) -> dict[str, Any]:
-    acts = available(scope, s)
     return {
         **item(s),
         "content": s.content,
@@ -144,9 +150,7 @@ def detail(scope: Scope, s: Suggestion) -> dict[str, Any]:
             }
             for r in s.ratings.all()
         ],
-        "actions": [
-            {"name": t.name.replace("_", "-"), "label": t.label} for t in states.TRANSITIONS.values() if t.name in acts
-        ],
+        "actions": ACTIONS.offered(policy.available(scope, s)),
         "timeline": [
             {
                 "at": e.created_at,
@@ -235,7 +239,7 @@ def get_suggestion(request: HttpRequest, suggestion_id: SuggestionId) -> dict[st
 def draft_suggestion(request: HttpRequest, payload: DraftIn, idempotency_key: Key = None) -> HttpResponse:
     """代表起草建议（可联名、可依据民意）。受邀代表确认后计入联名。"""
     scope = request_scope(request)
-    scope.require(states.TRANSITIONS["submit"].perm)
+    scope.require(MACHINE["submit"].perm or "")
 
     def create() -> HttpResponse:
         body = Body.objects.filter(pk=payload.body, kind=BodyKind.CONGRESS).select_related("region").first()
@@ -279,7 +283,7 @@ def _act(
     request: HttpRequest, pk: int, transition: str, key: str | None, run: Callable[[Scope, Suggestion], object]
 ) -> HttpResponse:
     scope = request_scope(request)
-    scope.require(states.TRANSITIONS[transition].perm)
+    scope.require(MACHINE[transition].perm or "")
 
     def action() -> HttpResponse:
         try:
@@ -297,6 +301,12 @@ def _act(
 ACT: dict[int, Any] = {200: SuggestionItem, **WRITE_ERRORS}
 
 
+def _row(name: str, data: object) -> Callable[[Scope, Suggestion], object]:
+    """The page's row of suggestions/actions.py for ``name``, run with the API's input as the page posts it."""
+    action = ACTIONS.by_name[name]
+    return lambda scope, s: action.run(scope, s, data, {})
+
+
 @router.post("/suggestions/{suggestion_id}/submit", response=ACT, summary="提交建议")
 def submit_suggestion(request: HttpRequest, suggestion_id: SuggestionId, idempotency_key: Key = None) -> HttpResponse:
     """领衔代表提交。所有受邀联名代表须已答复；大会期间建议须在提交时段内。"""
@@ -305,7 +315,7 @@ def submit_suggestion(request: HttpRequest, suggestion_id: SuggestionId, idempot
         suggestion_id,
         "submit",
         idempotency_key,
-        lambda sc, s: services.suggestion_submit(scope=sc, suggestion=s),
+        _row("submit", inputs.NoInput()),
     )
 
 
@@ -313,8 +323,8 @@ def submit_suggestion(request: HttpRequest, suggestion_id: SuggestionId, idempot
 def cosign_suggestion(
     request: HttpRequest, suggestion_id: SuggestionId, payload: CosignIn, idempotency_key: Key = None
 ) -> HttpResponse:
-    fn = services.suggestion_cosign if payload.accept else services.suggestion_decline
-    return _act(request, suggestion_id, "cosign", idempotency_key, lambda sc, s: fn(scope=sc, suggestion=s))
+    row = _row("cosign" if payload.accept else "decline", inputs.NoInput())
+    return _act(request, suggestion_id, "cosign", idempotency_key, row)
 
 
 @router.post("/suggestions/{suggestion_id}/withdraw", response=ACT, summary="申请撤回")
@@ -327,7 +337,7 @@ def withdraw_suggestion(
         suggestion_id,
         "withdraw",
         idempotency_key,
-        lambda sc, s: services.suggestion_withdraw(scope=sc, suggestion=s, reason=payload.reason),
+        _row("withdraw", inputs.ReasonIn(reason=payload.reason)),
     )
 
 
@@ -340,7 +350,7 @@ def consent_withdraw_suggestion(
         suggestion_id,
         "consent_withdraw",
         idempotency_key,
-        lambda sc, s: services.suggestion_consent_withdraw(scope=sc, suggestion=s),
+        _row("consent_withdraw", inputs.NoInput()),
     )
 
 
@@ -389,7 +399,7 @@ def return_suggestion(
         suggestion_id,
         "return",
         idempotency_key,
-        lambda sc, s: services.suggestion_return(scope=sc, suggestion=s, reason=payload.reason),
+        _row("return", inputs.ReasonIn(reason=payload.reason)),
     )
 
 
@@ -402,7 +412,7 @@ def convert_suggestion(
         suggestion_id,
         "convert",
         idempotency_key,
-        lambda sc, s: services.suggestion_convert(scope=sc, suggestion=s, reason=payload.reason),
+        _row("convert", inputs.ReasonIn(reason=payload.reason)),
     )
 
 
@@ -413,8 +423,6 @@ def assign_suggestion(
     """一个主办单位、若干协办单位，均须在建议所属区划内。"""
 
     def run(scope: Scope, s: Suggestion) -> object:
-        from renda.org.models import HandlingUnit
-
         units = HandlingUnit.objects.select_related("region").in_bulk([payload.lead_unit, *payload.co_units])
         if payload.lead_unit not in units:
             raise ValidationFailed("主办单位不存在", field="lead_unit")
@@ -439,12 +447,13 @@ def mark_key_suggestion(
         suggestion_id,
         "mark_key",
         idempotency_key,
-        lambda sc, s: services.suggestion_mark_key(
-            scope=sc,
-            suggestion=s,
-            is_key=payload.is_key,
-            gov_leader=payload.gov_leader,
-            congress_leader=payload.congress_leader,
+        _row(
+            "mark_key",
+            inputs.KeyIn(
+                is_key="1" if payload.is_key else "0",
+                gov_leader=payload.gov_leader,
+                congress_leader=payload.congress_leader,
+            ),
         ),
     )
 
@@ -458,8 +467,9 @@ def supervise_suggestion(
         suggestion_id,
         "supervise",
         idempotency_key,
-        lambda sc, s: services.suggestion_supervise(
-            scope=sc, suggestion=s, kind=payload.kind, note=payload.note, on=payload.on
+        _row(
+            "supervise",
+            inputs.SuperviseIn(kind=payload.kind, note=payload.note, on=payload.on.isoformat() if payload.on else ""),
         ),
     )
 
@@ -473,7 +483,7 @@ def object_suggestion(
         suggestion_id,
         "object",
         idempotency_key,
-        lambda sc, s: services.suggestion_object(scope=sc, suggestion=s, reason=payload.reason),
+        _row("object", inputs.ReasonIn(reason=payload.reason)),
     )
 
 
@@ -486,7 +496,7 @@ def co_opinion_suggestion(
         suggestion_id,
         "co_opinion",
         idempotency_key,
-        lambda sc, s: services.suggestion_co_opinion(scope=sc, suggestion=s, text=payload.text),
+        _row("co_opinion", inputs.TextIn(text=payload.text)),
     )
 
 
@@ -499,8 +509,9 @@ def contact_suggestion(
         suggestion_id,
         "contact",
         idempotency_key,
-        lambda sc, s: services.suggestion_contact(
-            scope=sc, suggestion=s, contacted_on=payload.contacted_on, way=payload.way, note=payload.note
+        _row(
+            "contact",
+            inputs.ContactIn(contacted_on=payload.contacted_on.isoformat(), way=payload.way, note=payload.note),
         ),
     )
 
@@ -515,10 +526,83 @@ def answer_suggestion(
         suggestion_id,
         "answer",
         idempotency_key,
-        lambda sc, s: services.suggestion_answer(
-            scope=sc, suggestion=s, answer_class=payload.answer_class, text=payload.text
-        ),
+        _row("answer", inputs.AnswerIn(answer_class=payload.answer_class, text=payload.text)),
     )
+
+
+@router.post("/suggestions/{suggestion_id}/edit", response=ACT, summary="修改建议")
+def edit_suggestion(
+    request: HttpRequest, suggestion_id: SuggestionId, payload: EditIn, idempotency_key: Key = None
+) -> HttpResponse:
+    """领衔代表修改草稿或退回修改的建议（提交的人民代表大会不能更改；联名代表另行邀请）。"""
+
+    def run(scope: Scope, s: Suggestion) -> object:
+        category = Category.objects.filter(pk=payload.category).first()
+        if category is None:
+            raise ValidationFailed("所选分类不存在", field="category")
+        opinions = list(selectors.linkable_opinions(scope=scope).filter(receipt_code__in=payload.opinions))
+        if len(opinions) != len(set(payload.opinions)):
+            raise ValidationFailed("所选民意不存在或您无权查看", field="opinions")
+        return services.suggestion_edit(
+            scope=scope,
+            suggestion=s,
+            data=services.DraftInput(
+                body=s.body,
+                title=payload.title,
+                content=payload.content,
+                category=category,
+                problem=payload.problem,
+                proposal=payload.proposal,
+                period=payload.period,
+                wide_or_hard=payload.wide_or_hard,
+                opinions=opinions,
+            ),
+        )
+
+    return _act(request, suggestion_id, "edit", idempotency_key, run)
+
+
+def _acted_on(action: Action[Suggestion]) -> Action[Suggestion]:
+    """The page's row, answering the suggestion it acted on (the API answers the suggestion)."""
+
+    def run(scope: Scope, s: Suggestion, data: Any, files: Any) -> Suggestion:
+        action.run(scope, s, data, files)
+        return s
+
+    return Action(
+        action.name, action.input, run, action.message, summary=action.summary, description=action.description
+    )
+
+
+def _load(scope: Scope, pk: int) -> Suggestion:
+    try:
+        return selectors.suggestion_to_act_on(scope=scope, pk=pk)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+
+
+def _answer(scope: Scope, s: Suggestion) -> dict[str, Any]:
+    # Answered even when the action took the suggestion out of the actor's view.
+    return item(Suggestion.objects.select_related("body", "region", "lead_deputy", "lead_unit").get(pk=s.pk))
+
+
+# The actions the page offers that had no route of their own (``actions`` advertised them): the
+# page's rows, mounted as POST /suggestions/{id}/<route>.
+mount_actions(
+    router,
+    ActionTable(
+        MACHINE,
+        [_acted_on(a) for a in ACTIONS if a.name in ("invite", "decline", "publish", "promise_done")],
+        noun="suggestion",
+    ),
+    prefix="/suggestions/{suggestion_id}",
+    id_name="suggestion_id",
+    id_title="建议编号（id）",
+    load=_load,
+    answer=_answer,
+    response=SuggestionItem,
+    empty_input=inputs.NoInput,
+)
 
 
 # ---------------------------------------------------------------- public (no login)
