@@ -37,12 +37,14 @@ def page_action(
     load: Callable[[Scope, int], M],
     refused: Callable[[Scope, M, Action[M], RendaError], HttpResponse],
     done: Callable[[M, Any, Action[M]], HttpResponse],
+    say: Callable[[Action[M], Any], str] | None = None,
 ) -> HttpResponse:
     """Run action ``name`` of ``table`` on record ``pk`` from a page's POST.
 
     ``refused(scope, fresh_record, action, error)`` answers a refusal (the page again, with the
     error and the status the error carries); ``done(record, result, action)`` the success (a
-    redirect). A 403 or 404 is raised, never shown as a form error.
+    redirect). ``say(action, result)`` words the success when it depends on the outcome (the
+    action's ``message`` otherwise). A 403 or 404 is raised, never shown as a form error.
     """
     scope = scope_for_user(request.user)
     entry = table.get(name)
@@ -58,5 +60,5 @@ def page_action(
         if exc.status_code in (403, 404):
             raise
         return refused(scope, load(scope, pk), entry, exc)
-    messages.success(request, entry.message)
+    messages.success(request, say(entry, result) if say is not None else entry.message)
     return done(record, result, entry)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.audit.models import AuditEvent
 from renda.codes.qr import qr_png
 from renda.core.errors import NotFound, RendaError, ValidationFailed
-from renda.core.inputs import parse_form
+from renda.core.pages import page_action
 from renda.core.paging import paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import ascii_digits
@@ -193,28 +193,26 @@ def checkin(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one action of the meeting page or the sign-in console (meetings/actions.py). Errors
-    re-show the page the action came from; nothing is half-written."""
-    scope = scope_for_user(request.user)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise NotFound("没有这个操作")
-    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the meeting
-    meeting = selectors.meeting_detail(scope=scope, pk=pk)
-    back = request.POST.get("back", "")
-    try:
-        entry.run(scope, meeting, parse_form(entry.input, request.POST), request.FILES)
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        meeting = selectors.meeting_detail(scope=scope, pk=pk)
-        if back == "signin":
+    """Run one action of the meeting page or the sign-in console (meetings/actions.py,
+    core/pages.py). Errors re-show the page the action came from; nothing is half-written."""
+    back = "meetings:signin" if request.POST.get("back", "") == "signin" else "meetings:detail"
+
+    def refused(scope: Scope, meeting: Meeting, entry: Any, exc: RendaError) -> HttpResponse:
+        if back == "meetings:signin":
             messages.error(request, exc.message)
-            return redirect("meetings:signin", pk=pk)
+            return redirect(back, pk=pk)
         context = _detail_context(scope, meeting, error=exc.message)
         return render(request, "meetings/detail.html", context, status=exc.status_code)
-    messages.success(request, entry.message)
-    return redirect("meetings:signin" if back == "signin" else "meetings:detail", pk=pk)
+
+    return page_action(
+        request,
+        ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.meeting_detail(scope=scope, pk=key),
+        refused=refused,
+        done=lambda meeting, result, entry: redirect(back, pk=pk),
+    )
 
 
 @login_required

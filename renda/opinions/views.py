@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.core.actions import form_fields
 from renda.core.errors import NotFound, RendaError, ValidationFailed
-from renda.core.inputs import parse_form
+from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
@@ -130,30 +130,22 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one action of the case page (opinions/actions.py). Errors re-show the case page;
-    nothing is half-written."""
-    scope = scope_for_user(request.user)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise NotFound("没有这个操作")
-    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the case
-    opinion = selectors.opinion_detail(scope=scope, pk=pk)
-    try:
-        entry.run(scope, opinion, parse_form(entry.input, request.POST), request.FILES)
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        context = _detail_context(
-            request,
-            scope,
-            selectors.opinion_detail(scope=scope, pk=pk),
-            error=exc.message,
-            error_action=action,
-            posted=request.POST,
-        )
+    """Run one action of the case page (opinions/actions.py, core/pages.py). Errors re-show the
+    case page; nothing is half-written."""
+
+    def refused(scope: Scope, opinion: Opinion, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _detail_context(request, scope, opinion, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "opinions/detail.html", context, status=exc.status_code)
-    messages.success(request, entry.message)
-    return redirect("opinions:detail", pk=pk)
+
+    return page_action(
+        request,
+        ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.opinion_detail(scope=scope, pk=key),
+        refused=refused,
+        done=lambda opinion, result, entry: redirect("opinions:detail", pk=pk),
+    )
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.audit.services import audit_record
 from renda.core.errors import NotFound, RendaError, ValidationFailed
-from renda.core.inputs import parse_form
+from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.org.models import Body, BodyKind
@@ -255,26 +255,28 @@ def _date(value: str, label: str, fieldname: str) -> dt.date:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one action of the suggestion page (suggestions/actions.py). Errors re-show the page with
-    the message; nothing is half-written."""
-    scope = scope_for_user(request.user)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise NotFound("没有这个操作")
-    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the record
-    s = selectors.suggestion_detail(scope=scope, pk=pk)
-    try:
-        result = entry.run(scope, s, parse_form(entry.input, request.POST), request.FILES)
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        fresh = selectors.suggestion_detail(scope=scope, pk=pk)
-        context = _detail_context(scope, fresh, error=exc.message, error_action=action, posted=request.POST)
+    """Run one action of the suggestion page (suggestions/actions.py, core/pages.py). Errors re-show
+    the page with the message; nothing is half-written."""
+
+    def refused(scope: Scope, s: Suggestion, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _detail_context(scope, s, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "suggestions/detail.html", context, status=exc.status_code)
-    messages.success(request, message(entry, result))
-    if not selectors.suggestion_base(scope=scope).filter(pk=pk).exists():
-        return redirect("suggestions:index")  # e.g. a unit that objected no longer sees it
-    return redirect("suggestions:detail", pk=pk)
+
+    def done(s: Suggestion, result: Any, entry: Any) -> HttpResponse:
+        if not selectors.suggestion_base(scope=scope_for_user(request.user)).filter(pk=pk).exists():
+            return redirect("suggestions:index")  # e.g. a unit that objected no longer sees it
+        return redirect("suggestions:detail", pk=pk)
+
+    return page_action(
+        request,
+        ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.suggestion_detail(scope=scope, pk=key),
+        refused=refused,
+        done=done,
+        say=message,
+    )
 
 
 # ------------------------------------------------------------------ documents

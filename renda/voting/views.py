@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renda.accounts.client_ip import client_ip
-from renda.core.errors import NotFound, RendaError
-from renda.core.inputs import parse_form
+from renda.core.errors import RendaError
+from renda.core.pages import page_action
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.models import Attendance
@@ -124,31 +123,26 @@ def cast(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one staff action of the vote page (voting/actions.py). Errors re-show the vote page;
-    nothing is half-written."""
-    scope = scope_for_user(request.user)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise NotFound("没有这个操作")
-    scope.require(ACTIONS.transition(entry).perm or "")  # before looking at the input or the vote
-    vote = selectors.vote_detail(scope=scope, pk=pk)
-    data = request.POST
-    # A tally sheet's boxes depend on the vote's options: such an input reads the form itself.
-    from_form = getattr(entry.input, "from_form", None)
-    target = vote
-    try:
-        parsed = from_form(data, vote) if from_form is not None else parse_form(entry.input, data)
-        result = entry.run(scope, vote, parsed, request.FILES)
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        vote = selectors.vote_detail(scope=scope, pk=pk)
-        context = _context(scope, vote, error=exc.message, error_action=action, posted=data)
+    """Run one staff action of the vote page (voting/actions.py, core/pages.py). Errors re-show
+    the vote page; nothing is half-written."""
+
+    def refused(scope: Scope, vote: Vote, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _context(scope, vote, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "voting/detail.html", context, status=exc.status_code)
-    if isinstance(result, Vote):  # a runoff answers the new round, shown next
-        target = result
-    messages.success(request, entry.message)
-    return redirect("voting:detail", pk=target.pk)
+
+    def done(vote: Vote, result: Any, entry: Any) -> HttpResponse:
+        # A runoff answers the new round, shown next.
+        return redirect("voting:detail", pk=result.pk if isinstance(result, Vote) else vote.pk)
+
+    return page_action(
+        request,
+        ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.vote_detail(scope=scope, pk=key),
+        refused=refused,
+        done=done,
+    )
 
 
 @require_http_methods(["GET", "POST"])
