@@ -251,6 +251,8 @@ class Action(Generic[M]):
     # The URL name of its API route: "" the one mount_actions gives it (``<route>_<noun>``), a
     # name for a route the scene's api.py writes by hand, None for an action of the page only.
     api: str | None = ""
+    # The transition it runs when its name is not one (a list's 添加/删除候选 both edit the list).
+    transition: str = ""
 
     @property
     def route(self) -> str:
@@ -281,10 +283,14 @@ class ActionTable(Generic[M]):
         self.by_name = {a.name: a for a in self.actions}
         self.by_route = {a.route: a for a in self.actions}
         for a in self.actions:
-            key = f"{entity}.{a.name}" if entity else a.name
-            transition = machine.get(key)
+            transition = machine.get(self._key(a))
             if transition is None or transition.perm is None:
                 raise ValueError(f"action {a.name} has no staff transition in states.py")
+        self.transitions = {self.transition(a).name for a in self.actions}
+
+    def _key(self, action: Action[M]) -> str:
+        name = action.transition or action.name
+        return f"{self.entity}.{name}" if self.entity else name
 
     def api_route_name(self, action: Action[M]) -> str | None:
         """The URL name of the action's API route (renda/api/actions.py names it so), or None."""
@@ -296,7 +302,7 @@ class ActionTable(Generic[M]):
         return iter(self.actions)
 
     def transition(self, action: Action[M]) -> Transition:
-        return self.machine[f"{self.entity}.{action.name}" if self.entity else action.name]
+        return self.machine[self._key(action)]
 
     def get(self, name: str) -> Action[M] | None:
         return self.by_name.get(name)

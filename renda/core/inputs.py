@@ -135,3 +135,20 @@ def parse_form(schema: type[S], data: Any, files: Mapping[str, Any] | None = Non
         label = (found.title if found is not None else "") or ""
         subject = label or (f"“{key}”" if key else "提交的内容")
         raise ValidationFailed(f"{subject}{reason(dict(error))}", field=key or None) from None
+
+
+class RawForm(InputSchema):
+    """A page's form handed on as typed, unvalidated: for a form shaped unlike the API's body
+    (parallel lists, a decision in the URL), whose values its service refuses in its own words.
+    Each field is read as the POST has it (a list field as its list); a field left out takes
+    its default."""
+
+    @classmethod
+    def from_form(cls, post: Any, record: Any) -> RawForm:
+        values: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            if _is_list(info.annotation):
+                values[name] = post.getlist(name) if hasattr(post, "getlist") else list(post.get(name, []))
+            else:
+                values[name] = post.get(name, "" if info.is_required() else info.default)
+        return cls.model_construct(**values)

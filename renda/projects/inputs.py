@@ -9,7 +9,7 @@ from typing import Literal
 
 from ninja import Field
 
-from renda.core.inputs import MAX_BODY_TEXT, InputSchema
+from renda.core.inputs import MAX_BODY_TEXT, InputSchema, RawForm
 
 
 class ProposalIn(InputSchema):
@@ -101,3 +101,69 @@ class CloseRatingIn(InputSchema):
 class RectifyIn(InputSchema):
     text: str = Field(..., max_length=MAX_BODY_TEXT, title="整改情况")
     percent: int | None = Field(None, ge=0, le=100, title="完成进度（%）")
+
+
+# ---------------------------------------------------------------- the pages' forms
+# The pages post forms shaped unlike the API's bodies (a plan's milestones as parallel lists, the
+# screening decision in the URL): each is handed on as typed, and the service (or the action in
+# projects/actions.py) refuses a bad value in the words the page has always shown.
+
+
+class ReasonForm(RawForm):
+    reason: str = Field("", title="理由")
+
+
+class ProposalMergeForm(RawForm):
+    into: str = Field("", title="目标建议编号")
+    reason: str = Field("", title="合并理由")
+
+
+class ListUpdateForm(RawForm):
+    seats: str = Field("", title="应选项目数")
+    method: str = Field("", title="表决方式")
+
+
+class CandidateAddForm(RawForm):
+    name: str = Field("", title="项目名称")
+    content: str = Field("", title="建设内容")
+    budget: str = Field("", title="预算")
+    lead_unit: str = Field("", title="责任单位")
+    proposals: list[str] = Field(default_factory=list, title="依据的项目建议")
+
+
+class CandidateRemoveForm(RawForm):
+    candidate: str = Field("", title="候选项目")
+    reason: str = Field("", title="删除理由")
+
+
+class VoteForm(RawForm):
+    meeting: str = Field("", title="票决的会议")
+
+
+class PlanForm(RawForm):
+    budget: str = Field("", title="预算")
+    plan_text: str = Field("", title="实施计划")
+    completion_date: str = Field("", title="计划完成日期")
+    m_title: list[str] = Field(default_factory=list, title="节点")
+    m_date: list[str] = Field(default_factory=list, title="节点日期")
+    m_weight: list[str] = Field(default_factory=list, title="节点权重")
+
+
+class ReportForm(RawForm):
+    percent: str = Field("", title="完成进度")
+    text: str = Field("", title="进展情况")
+
+
+class RateForm(RawForm):
+    grade: str = Field("", title="测评等次")
+    score: str | None = Field(None, title="分数")
+    comment: str = Field("", title="意见")
+
+
+class CloseRatingForm(RawForm):
+    requirement: str = Field("", title="整改要求")
+    due_date: str = Field("", title="整改期限")
+
+
+class NoForm(RawForm):
+    """An action that takes nothing but the record."""

@@ -3,7 +3,6 @@ its vote, each project's plan, progress, rating and rectification, the mid-year 
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
@@ -23,6 +23,7 @@ from renda.core.validation import ascii_digits, mask_name, mask_phone
 from renda.meetings.models import Meeting, MeetingState
 from renda.org.models import Deputy, HandlingUnit, Station
 from renda.projects import policy, selectors, services
+from renda.projects.actions import LIST_ACTIONS, PROJECT_ACTIONS, PROPOSAL_ACTIONS
 from renda.projects.models import (
     CandidateList,
     Grade,
@@ -32,7 +33,6 @@ from renda.projects.models import (
     RatingMode,
     VoteMethod,
 )
-from renda.projects.states import MACHINE
 from renda.regions.models import Region, RegionLevel
 from renda.regions.selectors import region_choices
 
@@ -200,30 +200,21 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    scope = scope_for_user(request.user)
-    scope.require(Perm.PROJECT_MANAGE)
-    if action not in ("accept", "reject", "merge"):
-        raise NotFound("没有这个操作")
-    item = selectors.proposal_detail(scope=scope, pk=pk)
-    data = request.POST
-    try:
-        if action == "merge":
-            code = data.get("into", "").strip().upper()[:12]
-            into = selectors.proposal_list(scope=scope).filter(code=code).first() if code else None
-            if into is None:
-                raise ValidationFailed(f"找不到编号为“{code}”的项目建议", field="into")
-            services.proposal_merge(scope=scope, proposal=item, into=into, reason=data.get("reason", ""))
-        else:
-            services.proposal_screen(scope=scope, proposal=item, decision=action, reason=data.get("reason", ""))
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        context = _proposal_context(
-            scope, selectors.proposal_detail(scope=scope, pk=pk), error=exc.message, posted=data
-        )
+    """Screen or merge a proposal (projects/actions.py, core/pages.py)."""
+
+    def refused(scope: Scope, item: Proposal, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _proposal_context(scope, item, error=exc.message, posted=request.POST)
         return render(request, "projects/proposal.html", context, status=exc.status_code)
-    messages.success(request, {"accept": "已记录：拟列入候选", "reject": "已记录：不予列入", "merge": "已合并"}[action])
-    return redirect("projects:proposal", pk=pk)
+
+    return page_action(
+        request,
+        PROPOSAL_ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.proposal_detail(scope=scope, pk=key),
+        refused=refused,
+        done=lambda item, result, entry: redirect("projects:proposal", pk=pk),
+    )
 
 
 # ------------------------------------------------------------------ 代表定单
@@ -305,83 +296,24 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/list.html", _list_context(scope, c))
 
 
-LIST_MESSAGES = {
-    "update": "已保存应选项目数和表决方式",
-    "add": "已添加候选项目",
-    "remove": "已删除候选项目",
-    "fix": "主席团已确定候选项目清单",
-    "reopen": "已退回修改",
-    "vote": "已提交大会票决：请在会议的表决页面开始投票",
-}
-
-
 @login_required
 @require_POST
 def list_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    scope = scope_for_user(request.user)
-    scope.require(Perm.PROJECT_MANAGE)
-    if action not in LIST_MESSAGES:
-        raise NotFound("没有这个操作")
-    c = selectors.list_detail(scope=scope, pk=pk)
-    data = request.POST
-    try:
-        if action == "update":
-            services.list_update(
-                scope=scope, candidate_list=c, seats=data.get("seats", ""), method=data.get("method", "")
-            )
-        elif action == "add":
-            unit_id = data.get("lead_unit", "")
-            unit = (
-                HandlingUnit.objects.select_related("region").filter(pk=int(unit_id)).first()
-                if ascii_digits(unit_id) and len(unit_id) < 12
-                else None
-            )
-            if unit is None:
-                raise ValidationFailed("请选择责任单位", field="lead_unit")
-            ids = [int(x) for x in data.getlist("proposals") if ascii_digits(x) and len(x) < 12]
-            picked = list(Proposal.objects.filter(pk__in=ids, region=c.region))
-            if len(picked) != len(set(ids)):
-                raise ValidationFailed("所选项目建议不属于本乡镇/街道", field="proposals")
-            services.candidate_add(
-                scope=scope,
-                candidate_list=c,
-                name=data.get("name", ""),
-                content=data.get("content", ""),
-                budget=data.get("budget", ""),
-                lead_unit=unit,
-                proposals=picked,
-            )
-        elif action == "remove":
-            cid = data.get("candidate", "")
-            candidate = c.candidates.filter(pk=int(cid)).first() if ascii_digits(cid) and len(cid) < 12 else None
-            if candidate is None:
-                raise ValidationFailed("候选项目不存在", field="candidate")
-            services.candidate_remove(scope=scope, candidate=candidate, reason=data.get("reason", ""))
-        elif action == "fix":
-            services.list_fix(scope=scope, candidate_list=c, reason=data.get("reason", ""))
-        elif action == "reopen":
-            services.list_reopen(scope=scope, candidate_list=c, reason=data.get("reason", ""))
-        elif action == "vote":
-            mid = data.get("meeting", "")
-            meeting = (
-                scope.filter(Meeting.objects.select_related("region"), perm=Perm.PROJECT_VIEW)
-                .filter(pk=int(mid))
-                .first()
-                if ascii_digits(mid) and len(mid) < 12
-                else None
-            )
-            if meeting is None:
-                raise ValidationFailed("请选择票决的会议", field="meeting")
-            services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
-    except RendaError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        context = _list_context(
-            scope, selectors.list_detail(scope=scope, pk=pk), error=exc.message, error_action=action, posted=data
-        )
+    """Edit, fix, reopen or put a candidate list to the vote (projects/actions.py, core/pages.py)."""
+
+    def refused(scope: Scope, c: Any, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _list_context(scope, c, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "projects/list.html", context, status=exc.status_code)
-    messages.success(request, LIST_MESSAGES[action])
-    return redirect("projects:list", pk=pk)
+
+    return page_action(
+        request,
+        LIST_ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.list_detail(scope=scope, pk=key),
+        refused=refused,
+        done=lambda c, result, entry: redirect("projects:list", pk=pk),
+    )
 
 
 # ------------------------------------------------------------------ 政府买单、人大验单
@@ -449,108 +381,24 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/project.html", _project_context(request, scope, item))
 
 
-PROJECT_MESSAGES = {
-    "plan": "已保存实施计划",
-    "report": "已报告进展",
-    "open_rating": "已开始满意度测评，已通知代表",
-    "rate": "已提交测评，谢谢",
-    "close_rating": "测评已结束",
-    "rectify_report": "已报告整改情况",
-}
-
-
-def _date(value: str, *, field: str, label: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValidationFailed(f"{label}应为日期（年-月-日）", field=field) from None
-
-
-def _milestones(data: Any) -> list[services.MilestoneInput]:
-    titles, dates, weights = data.getlist("m_title"), data.getlist("m_date"), data.getlist("m_weight")
-    rows = []
-    for i, title in enumerate(titles[:20]):
-        weight = weights[i].strip() if i < len(weights) else ""
-        rows.append(
-            services.MilestoneInput(
-                title=title,
-                due_date=_date(dates[i] if i < len(dates) else "", field="milestones", label=f"第 {i + 1} 个节点日期"),
-                weight=int(weight) if ascii_digits(weight) and len(weight) < 4 else (None if not weight else 0),
-            )
-        )
-    return rows
-
-
 @login_required
 @require_POST
 def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    scope = scope_for_user(request.user)
-    transition = MACHINE.get(f"project.{action}")
-    if transition is None or transition.perm is None:
-        raise NotFound("没有这个操作")
-    scope.require(transition.perm)  # before looking at the input or the project
-    item = selectors.project_detail(scope=scope, pk=pk)
-    data = request.POST
-    try:
-        if action == "plan":
-            services.project_plan(
-                scope=scope,
-                project=item,
-                budget=data.get("budget", ""),
-                plan_text=data.get("plan_text", ""),
-                completion_date=_date(data.get("completion_date", ""), field="completion_date", label="计划完成日期"),
-                milestones=_milestones(data),
-            )
-        elif action == "report":
-            services.project_report(
-                scope=scope,
-                project=item,
-                percent=data.get("percent", ""),
-                text=data.get("text", ""),
-                photos=request.FILES.getlist("photos"),
-            )
-        elif action == "open_rating":
-            services.project_open_rating(scope=scope, project=item)
-        elif action == "rate":
-            services.project_rate(
-                scope=scope,
-                project=item,
-                grade=data.get("grade", ""),
-                score=data.get("score"),
-                comment=data.get("comment", ""),
-            )
-        elif action == "close_rating":
-            services.project_close_rating(
-                scope=scope,
-                project=item,
-                requirement=data.get("requirement", ""),
-                due_date=_date(data.get("due_date", ""), field="due_date", label="整改期限"),
-            )
-        elif action == "rectify_report":
-            services.project_rectify_report(
-                scope=scope,
-                project=item,
-                text=data.get("text", ""),
-                percent=data.get("percent", ""),
-                photos=request.FILES.getlist("photos"),
-            )
-    except RendaError as exc:
-        if exc.status_code == 404:
-            raise
-        context = _project_context(
-            request,
-            scope,
-            selectors.project_detail(scope=scope, pk=pk),
-            error=exc.message,
-            error_action=action,
-            posted=data,
-        )
+    """Plan, report, rate and rectify a project (projects/actions.py, core/pages.py)."""
+
+    def refused(scope: Scope, item: Any, entry: Any, exc: RendaError) -> HttpResponse:
+        context = _project_context(request, scope, item, error=exc.message, error_action=action, posted=request.POST)
         return render(request, "projects/project.html", context, status=exc.status_code)
-    messages.success(request, PROJECT_MESSAGES[action])
-    return redirect("projects:project", pk=pk)
+
+    return page_action(
+        request,
+        PROJECT_ACTIONS,
+        action,
+        pk,
+        load=lambda scope, key: selectors.project_detail(scope=scope, pk=key),
+        refused=refused,
+        done=lambda item, result, entry: redirect("projects:project", pk=pk),
+    )
 
 
 @login_required
