@@ -32,7 +32,7 @@ from renda.core.ratelimit import check_rate
 from renda.core.rules import rule
 from renda.core.scoping import Scope
 from renda.core.validation import clean_phone, clean_text, mask_phone
-from renda.core.workdays import add_workdays
+from renda.core.workdays import Deadline, add_workdays
 from renda.notify.models import Channel
 from renda.notify.services import notify_send
 from renda.opinions import policy
@@ -331,6 +331,34 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     return perform(OPINIONS, "merge", scope=scope, pks=[opinion.pk, into.pk], change=change)
 
 
+def _routing_days(case: Opinion, unit: HandlingUnit, workdays: int | None) -> int:
+    """The working days a unit is given, once the unit is one this case may go to."""
+    if not unit.is_active:
+        raise ValidationFailed(f"“{unit.name}”已停用", field="unit")
+    township = case.region.path[:9]
+    if not (case.region.path.startswith(unit.region.path) or unit.region.path.startswith(township)):
+        raise ValidationFailed("承办单位须是本乡镇/街道或其上级（县、市）的单位", field="unit")
+    days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
+    if not 1 <= days <= 60:
+        raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
+    return days
+
+
+def _hand_to(step: Step[Opinion], unit: HandlingUnit, days: int) -> Deadline:
+    """The case goes to ``unit``, due in ``days`` working days from today (交办 and 改派)."""
+    deadline = add_workdays(today(), days)
+    step.move(State.ROUTED)
+    step.set(
+        step.row,
+        unit=unit,
+        deadline=deadline.date,
+        deadline_official=deadline.official,
+        is_overdue=False,
+        reminded_at=None,
+    )
+    return deadline
+
+
 def opinion_route(
     *, scope: Scope, opinion: Opinion, unit: HandlingUnit, workdays: int | None = None, note: str = ""
 ) -> Opinion:
@@ -338,25 +366,9 @@ def opinion_route(
 
     def change(step: Step[Opinion]) -> Opinion:
         case = step.row
-        if not unit.is_active:
-            raise ValidationFailed(f"“{unit.name}”已停用", field="unit")
-        township = case.region.path[:9]
-        if not (case.region.path.startswith(unit.region.path) or unit.region.path.startswith(township)):
-            raise ValidationFailed("承办单位须是本乡镇/街道或其上级（县、市）的单位", field="unit")
-        days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
-        if not 1 <= days <= 60:
-            raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
+        days = _routing_days(case, unit, workdays)
         text = _clean_reason(note, label="交办说明", required=False)
-        deadline = add_workdays(today(), days)
-        step.move(State.ROUTED)
-        step.set(
-            case,
-            unit=unit,
-            deadline=deadline.date,
-            deadline_official=deadline.official,
-            is_overdue=False,
-            reminded_at=None,
-        )
+        deadline = _hand_to(step, unit, days)
         step.notify(_tell_unit, case, f"新交办意见：{case.title}，请于 {deadline.date:%Y-%m-%d} 前答复")
         step.notify(_queue_webhook, case, "routed")
         step.audit("route", reason=text, workdays=days)
@@ -375,24 +387,11 @@ def opinion_reassign(
         case, before = step.row, step.row.unit
         if unit.pk == case.unit_id:
             raise ValidationFailed("请选择另一个承办单位", field="unit")
-        if not unit.is_active:
-            raise ValidationFailed(f"“{unit.name}”已停用", field="unit")
-        days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
-        if not 1 <= days <= 60:
-            raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
+        days = _routing_days(case, unit, workdays)
         text = _clean_reason(reason, label="改派理由")
-        deadline = add_workdays(today(), days)
         if before is not None:
             step.notify(_tell_unit, case, f"意见已改派给{unit.name}，贵单位不再承办：{case.title}", unit=before)
-        step.move(State.ROUTED)
-        step.set(
-            case,
-            unit=unit,
-            deadline=deadline.date,
-            deadline_official=deadline.official,
-            is_overdue=False,
-            reminded_at=None,
-        )
+        deadline = _hand_to(step, unit, days)
         step.notify(_tell_unit, case, f"新交办意见（改派）：{case.title}，请于 {deadline.date:%Y-%m-%d} 前答复")
         step.notify(_queue_webhook, case, "routed")
         step.audit("reassign", reason=text, workdays=days, from_unit=before.name if before else None)
