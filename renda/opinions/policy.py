@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from renda.core.errors import NotFound
+from renda.core.errors import NotFound, ValidationFailed
+from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.core.states import Transition
 from renda.opinions.models import Opinion
@@ -58,3 +59,33 @@ def visible_opinions_q(scope: Scope) -> Q:
         )
         q |= Q(deputy_id__in=scope.deputy_ids) | Q(station__in=stations)
     return q
+
+
+TRACK_LIMIT_PER_HOUR = 30  # receipt checks per IP: a receipt code is not guessed four digits at a time
+TRACK_FAILED = "回执码或手机尾号不正确（匿名反映只需回执码）"
+
+
+def receipt_holder_case(*, receipt_code: str, digits: str, client_ip: str) -> Opinion:
+    """The case a citizen names by its receipt code, once they proved the phone's last four
+    digits (an anonymous case without a phone: the code alone). The tracking page and the API
+    both ask here; a wrong code and wrong digits are refused alike, and both count against the
+    caller's hourly limit (RateLimited, 429)."""
+    check_rate(
+        bucket="track-ip",
+        subject=client_ip,
+        limit=TRACK_LIMIT_PER_HOUR,
+        window_seconds=3600,
+        message="查询过于频繁，请一小时后再试",
+    )
+    code = receipt_code.strip().upper()[:12]
+    digits = digits.strip()
+    opinion = (
+        Opinion.objects.select_related("region", "merged_into").filter(receipt_code=code).first() if code else None
+    )
+    ok = opinion is not None and (
+        (opinion.anonymous and not opinion.citizen_phone)
+        or (len(digits) == 4 and digits.isdigit() and opinion.citizen_phone.endswith(digits))
+    )
+    if not ok or opinion is None:
+        raise ValidationFailed(TRACK_FAILED, field="receipt_code")
+    return opinion

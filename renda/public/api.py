@@ -20,9 +20,8 @@ from renda.api.idempotency import HEADER, REPLAY_HEADER, render
 from renda.api.pagination import PageParams, page_of
 from renda.api.schemas import ErrorOut, ValidationErrorOut
 from renda.core.errors import NotFound, ValidationFailed
-from renda.core.ratelimit import check_rate
 from renda.core.validation import mask_name
-from renda.opinions import appointments, intake, refs, selectors, services
+from renda.opinions import appointments, intake, policy, refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, ReceptionSlot, State
 from renda.opinions.schemas import (
     KEY_TITLE,
@@ -53,8 +52,6 @@ PUBLIC_WRITE_ERRORS: dict[int, type[Any]] = {
     409: ErrorOut,
     429: ErrorOut,
 }
-TRACK_LIMIT_PER_HOUR = 30  # as on the tracking page
-TRACK_FAILED = "回执码或手机尾号不正确（匿名反映只需回执码）"
 
 PublicKey = HeaderEx[
     str, P(alias=HEADER, title=KEY_TITLE, description=PUBLIC_KEY_DESCRIPTION, min_length=1, max_length=PUBLIC_KEY_MAX)
@@ -227,26 +224,7 @@ def public_submit_opinion_with_photos(
 
 def _verified(request: HttpRequest, receipt_code: str, digits: str) -> Opinion:
     """The case named by its receipt code, once the caller proved the phone's last four digits."""
-    check_rate(
-        bucket="track-ip",
-        subject=client_ip(request),
-        limit=TRACK_LIMIT_PER_HOUR,
-        window_seconds=3600,
-        message="查询过于频繁，请一小时后再试",
-    )
-    code = receipt_code.strip().upper()[:12]
-    digits = digits.strip()
-    opinion = (
-        Opinion.objects.select_related("region", "merged_into").filter(receipt_code=code).first() if code else None
-    )
-    ok = opinion is not None and (
-        (opinion.anonymous and not opinion.citizen_phone)
-        or (len(digits) == 4 and digits.isdigit() and opinion.citizen_phone.endswith(digits))
-    )
-    if not ok:
-        raise ValidationFailed(TRACK_FAILED, field="receipt_code")
-    assert opinion is not None
-    return opinion
+    return policy.receipt_holder_case(receipt_code=receipt_code, digits=digits, client_ip=client_ip(request))
 
 
 def _tracked(opinion: Opinion) -> dict[str, Any]:

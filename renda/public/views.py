@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.accounts.client_ip import client_ip as real_ip
 from renda.core.errors import RendaError, ValidationFailed
-from renda.core.ratelimit import RateLimited, check_rate
+from renda.core.ratelimit import RateLimited
 from renda.core.validation import id_or_none, mask_name
-from renda.opinions import appointments, intake, refs, selectors, services
+from renda.opinions import appointments, intake, policy, refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
 from renda.opinions.text import suggest_category_id
 from renda.org.models import Category, Deputy, Station
@@ -201,28 +201,14 @@ def track(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"code": request.GET.get("code", "")[:12]}
     if request.method == "POST":
         code = request.POST.get("code", "").strip().upper()[:12]
-        digits = request.POST.get("digits", "").strip()[:4]
         context["code"] = code
         try:
-            check_rate(
-                bucket="track-ip",
-                subject=client_ip(request),
-                limit=30,
-                window_seconds=3600,
-                message="查询过于频繁，请一小时后再试",
+            opinion = policy.receipt_holder_case(
+                receipt_code=code, digits=request.POST.get("digits", "")[:20], client_ip=client_ip(request)
             )
-        except RateLimited as exc:
+        except RendaError as exc:
             context["error"] = exc.message
-            return render(request, "public/track.html", context, status=429)
-        opinion = Opinion.objects.filter(receipt_code=code).first()
-        ok = opinion is not None and (
-            (opinion.anonymous and not opinion.citizen_phone)
-            or (len(digits) == 4 and opinion.citizen_phone.endswith(digits))
-        )
-        if not ok:
-            context["error"] = "回执码或手机尾号不正确（匿名反映只需回执码）"
-            return render(request, "public/track.html", context, status=400)
-        assert opinion is not None
+            return render(request, "public/track.html", context, status=exc.status_code)
         _remember(request, opinion.receipt_code)
         return redirect("public:track_detail", receipt_code=opinion.receipt_code)
     return render(request, "public/track.html", context)
