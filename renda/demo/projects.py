@@ -22,7 +22,8 @@ from django.utils import timezone
 from renda.core.scoping import Perm, Scope
 from renda.meetings import services as meeting_services
 from renda.org.models import Body, BodyKind, HandlingUnit
-from renda.projects import selectors, services
+from renda.projects import delivery, lists, selectors, services
+from renda.projects import proposals as proposal_services
 from renda.projects.models import CandidateList, Project, ProjectState, Proposal
 from renda.regions.models import Region, RegionLevel
 from renda.voting import services as voting_services
@@ -71,16 +72,16 @@ def _proposals(
     stations = list(township.stations.all()[:3]) if hasattr(township, "stations") else []
     made = []
     for i, (name, content, _unit_name, _budget) in enumerate(year_ideas):
-        data = services.ProposalInput(
+        data = proposal_services.ProposalInput(
             title=name,
             text=rng.choice(PROPOSAL_TEXTS).format(x=content),
             region=rng.choice(villages) if villages else township,
             station=stations[i % len(stations)] if stations and i % 3 == 1 else None,
         )
         if i % 3 == 1 and data.station is not None:
-            made.append(services.proposal_enter(scope=scope, data=data))
+            made.append(proposal_services.proposal_enter(scope=scope, data=data))
         else:
-            p, _ = services.proposal_submit(data=data)
+            p, _ = proposal_services.proposal_submit(data=data)
             made.append(p)
     return made
 
@@ -102,7 +103,7 @@ def _vote(scope: Scope, rng: random.Random, c: CandidateList, meeting_day: dt.da
         meeting_services.attendee_leave(
             scope=scope, meeting=meeting, deputy=a.deputy, reason=rng.choice(["因公外出", "身体原因", "家中有事"])
         )
-    c = services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
+    c = lists.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
     assert c.vote is not None
     vote = voting_services.vote_open(scope=scope, vote=c.vote)
     n_present = len(present)
@@ -135,15 +136,15 @@ def _list(
     method: str,
     proposals: list[Proposal],
 ) -> CandidateList:
-    c = services.list_create(scope=scope, region=township, year=year, seats=seats, method=method)
+    c = lists.list_create(scope=scope, region=township, year=year, seats=seats, method=method)
     by_title = {p.title: p for p in proposals}
     for name, content, unit_name, budget in ideas:
         p = by_title.get(name)
         if p is not None:
-            services.proposal_screen(
+            proposal_services.proposal_screen(
                 scope=scope, proposal=p, decision="accept", reason="群众呼声高，投资可控，拟列入候选"
             )
-        services.candidate_add(
+        lists.candidate_add(
             scope=scope,
             candidate_list=c,
             name=name,
@@ -152,7 +153,7 @@ def _list(
             lead_unit=_unit(township, unit_name),
             proposals=[p] if p is not None else [],
         )
-    services.list_fix(scope=scope, candidate_list=c, reason=f"{township.name}人大主席团会议审议确定")
+    lists.list_fix(scope=scope, candidate_list=c, reason=f"{township.name}人大主席团会议审议确定")
     return c
 
 
@@ -166,22 +167,22 @@ def _clerk_scope(project: Project) -> Scope:
 
 def _plan(project: Project, start: dt.date, months: int) -> None:
     done = start + dt.timedelta(days=30 * months)
-    services.project_plan(
+    delivery.project_plan(
         scope=_clerk_scope(project),
         project=project,
         budget=project.budget,
         plan_text="成立工作专班，按“设计招标—主体施工—验收”三个阶段推进。",
         completion_date=done,
         milestones=[
-            services.MilestoneInput("完成设计和招标", start + dt.timedelta(days=30 * months // 4), 20),
-            services.MilestoneInput("主体工程完成", start + dt.timedelta(days=30 * months * 3 // 4), 50),
-            services.MilestoneInput("完工验收", done, 30),
+            delivery.MilestoneInput("完成设计和招标", start + dt.timedelta(days=30 * months // 4), 20),
+            delivery.MilestoneInput("主体工程完成", start + dt.timedelta(days=30 * months * 3 // 4), 50),
+            delivery.MilestoneInput("完工验收", done, 30),
         ],
     )
 
 
 def _rate(scope: Scope, rng: random.Random, project: Project, low: bool) -> None:
-    services.project_open_rating(scope=scope, project=project)
+    delivery.project_open_rating(scope=scope, project=project)
     body = services.voting_body(project.region)
     for deputy in services.entitled_deputies(body).order_by("id")[:40]:
         rater = Scope(
@@ -194,8 +195,8 @@ def _rate(scope: Scope, rng: random.Random, project: Project, low: bool) -> None
         else:
             grade = "satisfied" if r < 0.7 else "basic" if r < 0.93 else "unsatisfied"
         comment = "路灯亮度不够，部分路段仍未覆盖" if grade == "unsatisfied" else ""
-        services.project_rate(scope=rater, project=project, grade=grade, comment=comment)
-    services.project_close_rating(scope=scope, project=project)
+        delivery.project_rate(scope=rater, project=project, grade=grade, comment=comment)
+    delivery.project_close_rating(scope=scope, project=project)
 
 
 def build(*, scope: Scope, seed: int) -> str:
@@ -212,12 +213,12 @@ def build(*, scope: Scope, seed: int) -> str:
         # Last year: 8 选 6, choose_n, all completed and rated; the first 规划建设办 project falls short.
         last_ideas, this_ideas = ideas[:8], ideas[3:12]
         proposals = _proposals(scope, rng, township, last_ideas)
-        dup = services.proposal_submit(
-            data=services.ProposalInput(
+        dup = proposal_services.proposal_submit(
+            data=proposal_services.ProposalInput(
                 title=f"{last_ideas[0][0]}（重复）", text=f"希望{last_ideas[0][1]}，这件事大家都在说。", region=township
             )
         )[0]
-        services.proposal_merge(scope=scope, proposal=dup, into=proposals[0], reason="同一事项重复建议")
+        proposal_services.proposal_merge(scope=scope, proposal=dup, into=proposals[0], reason="同一事项重复建议")
         made_proposals += len(proposals) + 1
         for p in proposals:
             p.year = last  # collected the year before last year's session
@@ -230,10 +231,10 @@ def build(*, scope: Scope, seed: int) -> str:
         for project in elected:
             _plan(project, dt.date(last, 3, 1), 8)
             clerk = _clerk_scope(project)
-            services.project_report(
+            delivery.project_report(
                 scope=clerk, project=project, percent=60, text="主体工程基本完成，正在进行附属工程。"
             )
-            services.project_report(scope=clerk, project=project, percent=100, text="工程已完工并通过初步验收。")
+            delivery.project_report(scope=clerk, project=project, percent=100, text="工程已完工并通过初步验收。")
             _rate(scope, rng, Project.objects.get(pk=project.pk), project.pk == low_pk)
             if Project.objects.get(pk=project.pk).state == ProjectState.RECTIFYING:
                 rectifying += 1
@@ -259,19 +260,19 @@ def build(*, scope: Scope, seed: int) -> str:
                     milestones=list(project.milestones.all()), completion_date=project.completion_date, on=today
                 )
                 value = min(95, max(expected + rng.randint(0, 15), 10))
-                services.project_report(
+                delivery.project_report(
                     scope=clerk, project=project, percent=value, text="按计划推进，完成阶段性目标。"
                 )
             made_projects += 1
         # Next year's 群众点单 is open: a few proposals waiting to be screened.
         for name, content, _u, _b in rng.sample(IDEAS, 3):
-            services.proposal_submit(
-                data=services.ProposalInput(
+            proposal_services.proposal_submit(
+                data=proposal_services.ProposalInput(
                     title=f"{name}二期", text=f"去年的项目很好，建议继续{content}。", region=township
                 )
             )
             made_proposals += 1
-    behind = services.projects_sweep().flagged
+    behind = delivery.projects_sweep().flagged
     if not made_lists:
         return "民生实事：已有演示数据，跳过"
     return (

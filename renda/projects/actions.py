@@ -15,7 +15,7 @@ from renda.core.scoping import Perm, Scope
 from renda.core.validation import ascii_digits
 from renda.meetings.models import Meeting
 from renda.org.models import HandlingUnit
-from renda.projects import inputs, selectors, services
+from renda.projects import delivery, inputs, lists, proposals, selectors
 from renda.projects.models import CandidateList, Project, Proposal
 from renda.projects.states import MACHINE
 
@@ -36,13 +36,13 @@ def form_date(value: str, *, field: str, label: str) -> dt.date | None:
         raise ValidationFailed(f"{label}应为日期（年-月-日）", field=field) from None
 
 
-def _milestones(data: inputs.PlanForm) -> list[services.MilestoneInput]:
+def _milestones(data: inputs.PlanForm) -> list[delivery.MilestoneInput]:
     titles, dates, weights = data.m_title, data.m_date, data.m_weight
     rows = []
     for i, title in enumerate(titles[:20]):
         weight = weights[i].strip() if i < len(weights) else ""
         rows.append(
-            services.MilestoneInput(
+            delivery.MilestoneInput(
                 title=title,
                 due_date=form_date(
                     dates[i] if i < len(dates) else "", field="milestones", label=f"第 {i + 1} 个节点日期"
@@ -61,7 +61,7 @@ def _merge(scope: Scope, proposal: Proposal, data: inputs.ProposalMergeForm, fil
     into = selectors.proposal_list(scope=scope).filter(code=code).first() if code else None
     if into is None:
         raise ValidationFailed(f"找不到编号为“{code}”的项目建议", field="into")
-    return services.proposal_merge(scope=scope, proposal=proposal, into=into, reason=data.reason)
+    return proposals.proposal_merge(scope=scope, proposal=proposal, into=into, reason=data.reason)
 
 
 PROPOSAL_ACTIONS: ActionTable[Proposal] = ActionTable(
@@ -70,7 +70,7 @@ PROPOSAL_ACTIONS: ActionTable[Proposal] = ActionTable(
         Action(
             "accept",
             inputs.ReasonForm,
-            lambda scope, p, data, files: services.proposal_screen(
+            lambda scope, p, data, files: proposals.proposal_screen(
                 scope=scope, proposal=p, decision="accept", reason=data.reason
             ),
             "已记录：拟列入候选",
@@ -79,7 +79,7 @@ PROPOSAL_ACTIONS: ActionTable[Proposal] = ActionTable(
         Action(
             "reject",
             inputs.ReasonForm,
-            lambda scope, p, data, files: services.proposal_screen(
+            lambda scope, p, data, files: proposals.proposal_screen(
                 scope=scope, proposal=p, decision="reject", reason=data.reason
             ),
             "已记录：不予列入",
@@ -109,7 +109,7 @@ def _add(scope: Scope, c: CandidateList, data: inputs.CandidateAddForm, files: F
     picked = list(Proposal.objects.filter(pk__in=ids, region=c.region))
     if len(picked) != len(set(ids)):
         raise ValidationFailed("所选项目建议不属于本乡镇/街道", field="proposals")
-    return services.candidate_add(
+    return lists.candidate_add(
         scope=scope,
         candidate_list=c,
         name=data.name,
@@ -125,7 +125,7 @@ def _remove(scope: Scope, c: CandidateList, data: inputs.CandidateRemoveForm, fi
     candidate = c.candidates.filter(pk=cid).first() if cid else None
     if candidate is None:
         raise ValidationFailed("候选项目不存在", field="candidate")
-    return services.candidate_remove(scope=scope, candidate=candidate, reason=data.reason)
+    return lists.candidate_remove(scope=scope, candidate=candidate, reason=data.reason)
 
 
 def _vote(scope: Scope, c: CandidateList, data: inputs.VoteForm, files: Files) -> CandidateList:
@@ -137,7 +137,7 @@ def _vote(scope: Scope, c: CandidateList, data: inputs.VoteForm, files: Files) -
     )
     if meeting is None:
         raise ValidationFailed("请选择票决的会议", field="meeting")
-    return services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
+    return lists.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
 
 
 LIST_ACTIONS: ActionTable[CandidateList] = ActionTable(
@@ -146,7 +146,7 @@ LIST_ACTIONS: ActionTable[CandidateList] = ActionTable(
         Action(
             "update",
             inputs.ListUpdateForm,
-            lambda scope, c, data, files: services.list_update(
+            lambda scope, c, data, files: lists.list_update(
                 scope=scope, candidate_list=c, seats=data.seats, method=data.method
             ),
             "已保存应选项目数和表决方式",
@@ -158,14 +158,14 @@ LIST_ACTIONS: ActionTable[CandidateList] = ActionTable(
         Action(
             "fix",
             inputs.ReasonForm,
-            lambda scope, c, data, files: services.list_fix(scope=scope, candidate_list=c, reason=data.reason),
+            lambda scope, c, data, files: lists.list_fix(scope=scope, candidate_list=c, reason=data.reason),
             "主席团已确定候选项目清单",
             api="fix_list",
         ),
         Action(
             "reopen",
             inputs.ReasonForm,
-            lambda scope, c, data, files: services.list_reopen(scope=scope, candidate_list=c, reason=data.reason),
+            lambda scope, c, data, files: lists.list_reopen(scope=scope, candidate_list=c, reason=data.reason),
             "已退回修改",
             api=None,
         ),
@@ -189,7 +189,7 @@ LIST_ACTIONS: ActionTable[CandidateList] = ActionTable(
 
 
 def _plan(scope: Scope, project: Project, data: inputs.PlanForm, files: Files) -> Project:
-    return services.project_plan(
+    return delivery.project_plan(
         scope=scope,
         project=project,
         budget=data.budget,
@@ -211,7 +211,7 @@ PROJECT_ACTIONS: ActionTable[Project] = ActionTable(
         Action(
             "report",
             inputs.ReportForm,
-            lambda scope, p, data, files: services.project_report(
+            lambda scope, p, data, files: delivery.project_report(
                 scope=scope, project=p, percent=data.percent, text=data.text, photos=_photos(files)
             ),
             "已报告进展",
@@ -220,14 +220,14 @@ PROJECT_ACTIONS: ActionTable[Project] = ActionTable(
         Action(
             "open_rating",
             inputs.NoForm,
-            lambda scope, p, data, files: services.project_open_rating(scope=scope, project=p),
+            lambda scope, p, data, files: delivery.project_open_rating(scope=scope, project=p),
             "已开始满意度测评，已通知代表",
             api="open_rating",
         ),
         Action(
             "rate",
             inputs.RateForm,
-            lambda scope, p, data, files: services.project_rate(
+            lambda scope, p, data, files: delivery.project_rate(
                 scope=scope, project=p, grade=data.grade, score=data.score, comment=data.comment
             ),
             "已提交测评，谢谢",
@@ -236,7 +236,7 @@ PROJECT_ACTIONS: ActionTable[Project] = ActionTable(
         Action(
             "close_rating",
             inputs.CloseRatingForm,
-            lambda scope, p, data, files: services.project_close_rating(
+            lambda scope, p, data, files: delivery.project_close_rating(
                 scope=scope,
                 project=p,
                 requirement=data.requirement,
@@ -248,7 +248,7 @@ PROJECT_ACTIONS: ActionTable[Project] = ActionTable(
         Action(
             "rectify_report",
             inputs.ReportForm,
-            lambda scope, p, data, files: services.project_rectify_report(
+            lambda scope, p, data, files: delivery.project_rectify_report(
                 scope=scope, project=p, text=data.text, percent=data.percent, photos=_photos(files)
             ),
             "已报告整改情况",

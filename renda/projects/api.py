@@ -25,7 +25,7 @@ from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
 from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.projects import policy, selectors, services
+from renda.projects import delivery, lists, policy, proposals, selectors, services
 from renda.projects.inputs import (
     CandidateIn,
     CloseRatingIn,
@@ -119,9 +119,9 @@ def enter_proposal(request: HttpRequest, payload: ProposalIn, idempotency_key: K
         deputy = None
         if scope.deputy_ids and not scope.has(Perm.PROJECT_MANAGE):
             deputy = Deputy.objects.select_related("region").filter(pk__in=scope.deputy_ids).order_by("id").first()
-        proposal = services.proposal_enter(
+        proposal = proposals.proposal_enter(
             scope=scope,
-            data=services.ProposalInput(
+            data=proposals.ProposalInput(
                 title=payload.title,
                 text=payload.text,
                 region=region,
@@ -149,7 +149,7 @@ def screen_proposal(
     request: HttpRequest, proposal_id: Id, payload: ScreenIn, idempotency_key: Key = None
 ) -> HttpResponse:
     def run(scope: Scope) -> Proposal:
-        services.proposal_screen(
+        proposals.proposal_screen(
             scope=scope, proposal=_proposal(scope, proposal_id), decision=payload.decision, reason=payload.reason
         )
         return _proposal(scope, proposal_id)
@@ -168,7 +168,7 @@ def merge_proposal(
         into = selectors.proposal_list(scope=scope).filter(code=payload.into.strip().upper()).first()
         if into is None:
             raise ValidationFailed(f"找不到编号为“{payload.into}”的项目建议", field="into")
-        services.proposal_merge(scope=scope, proposal=proposal, into=into, reason=payload.reason)
+        proposals.proposal_merge(scope=scope, proposal=proposal, into=into, reason=payload.reason)
         return _proposal(scope, proposal_id)
 
     return _act(request, idempotency_key, "proposal.merge", ProposalOut, run)
@@ -205,8 +205,8 @@ def public_submit_proposal(
         if payload.deputy
         else None
     )
-    proposal, created = services.proposal_submit(
-        data=services.ProposalInput(
+    proposal, created = proposals.proposal_submit(
+        data=proposals.ProposalInput(
             title=payload.title,
             text=payload.text,
             region=region,
@@ -291,7 +291,7 @@ def create_list(request: HttpRequest, payload: ListIn, idempotency_key: Key = No
     _require(scope, "list.create")
 
     def create() -> HttpResponse:
-        c = services.list_create(
+        c = lists.list_create(
             scope=scope,
             region=_region(scope, payload.region),
             year=payload.year,
@@ -314,7 +314,7 @@ def add_candidate(request: HttpRequest, list_id: Id, payload: CandidateIn, idemp
         picked = list(Proposal.objects.filter(code__in=codes, region=c.region))
         if len(picked) != len(set(codes)):
             raise ValidationFailed("所选项目建议不存在或不属于本乡镇/街道", field="proposals")
-        services.candidate_add(
+        lists.candidate_add(
             scope=scope,
             candidate_list=c,
             name=payload.name,
@@ -333,7 +333,7 @@ def fix_list(request: HttpRequest, list_id: Id, payload: ReasonIn, idempotency_k
     """候选项目数须多于应选数（差额，见规则 project.min_extra_candidates、project.min_candidate_ratio），否则 400。"""
 
     def run(scope: Scope) -> CandidateList:
-        services.list_fix(scope=scope, candidate_list=_list(scope, list_id), reason=payload.reason)
+        lists.list_fix(scope=scope, candidate_list=_list(scope, list_id), reason=payload.reason)
         return _list(scope, list_id)
 
     return _act(request, idempotency_key, "list.fix", ListOut, run)
@@ -352,7 +352,7 @@ def put_list_to_vote(request: HttpRequest, list_id: Id, payload: VoteIn, idempot
         )
         if meeting is None:
             raise ValidationFailed("请选择本乡镇/街道的票决会议", field="meeting")
-        services.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
+        lists.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
         return _list(scope, list_id)
 
     return _act(request, idempotency_key, "list.put_to_vote", ListOut, run)
@@ -381,13 +381,13 @@ def plan_project(request: HttpRequest, project_id: Id, payload: PlanIn, idempote
     """仅责任单位。节点权重合计须为 100%。"""
 
     def run(scope: Scope) -> Project:
-        services.project_plan(
+        delivery.project_plan(
             scope=scope,
             project=_project(scope, project_id),
             budget=payload.budget,
             plan_text=payload.plan_text,
             completion_date=payload.completion_date,
-            milestones=[services.MilestoneInput(m.title, m.due_date, m.weight) for m in payload.milestones],
+            milestones=[delivery.MilestoneInput(m.title, m.due_date, m.weight) for m in payload.milestones],
         )
         return _project(scope, project_id)
 
@@ -401,7 +401,7 @@ def report_progress(
     """仅责任单位；进度不能低于上次报告。照片请在项目页面上传。"""
 
     def run(scope: Scope) -> Project:
-        services.project_report(
+        delivery.project_report(
             scope=scope, project=_project(scope, project_id), percent=payload.percent, text=payload.text
         )
         return _project(scope, project_id)
@@ -447,7 +447,7 @@ def rate_project(request: HttpRequest, project_id: Id, payload: RateIn) -> dict[
     scope = request_scope(request)
     _require(scope, "project.rate")
     project = _project(scope, project_id)
-    services.project_rate(
+    delivery.project_rate(
         scope=scope,
         project=project,
         grade=payload.grade or "",
@@ -460,7 +460,7 @@ def rate_project(request: HttpRequest, project_id: Id, payload: RateIn) -> dict[
 @router.post("/projects/{project_id}/open-rating", response={200: ProjectOut, **WRITE_ERRORS}, summary="组织满意度测评")
 def open_rating(request: HttpRequest, project_id: Id, idempotency_key: Key = None) -> HttpResponse:
     def run(scope: Scope) -> Project:
-        services.project_open_rating(scope=scope, project=_project(scope, project_id))
+        delivery.project_open_rating(scope=scope, project=_project(scope, project_id))
         return _project(scope, project_id)
 
     return _act(request, idempotency_key, "project.open_rating", ProjectOut, run)
@@ -473,7 +473,7 @@ def close_rating(
     """满意率达到标准即验收通过；低于标准转入整改（规则 project.satisfaction_threshold）。"""
 
     def run(scope: Scope) -> Project:
-        services.project_close_rating(
+        delivery.project_close_rating(
             scope=scope, project=_project(scope, project_id), requirement=payload.requirement, due_date=payload.due_date
         )
         return _project(scope, project_id)
@@ -488,7 +488,7 @@ def report_rectification(
     request: HttpRequest, project_id: Id, payload: RectifyIn, idempotency_key: Key = None
 ) -> HttpResponse:
     def run(scope: Scope) -> Project:
-        services.project_rectify_report(
+        delivery.project_rectify_report(
             scope=scope, project=_project(scope, project_id), text=payload.text, percent=payload.percent
         )
         return _project(scope, project_id)

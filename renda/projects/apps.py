@@ -17,7 +17,7 @@ class ProjectsConfig(AppConfig):
         SCOPED_PATHS["projects.projectrating"] = "project__region__path"
 
         # 代表定单: the published result of a project vote makes the elected candidates projects.
-        from renda.projects.services import on_vote_decided
+        from renda.projects.lists import on_vote_decided
         from renda.voting.signals import vote_decided
 
         vote_decided.connect(on_vote_decided, dispatch_uid="projects.on_vote_decided")

@@ -9,7 +9,8 @@
 人大验单  ProjectRating   deputies rate it at year end; below the threshold it goes to
           Rectification   rectification and a second rating (回头看)
 
-The transitions are in projects/states.py, every write in projects/services.py.
+The transitions are in projects/states.py, every write in projects/proposals.py, lists.py and
+delivery.py (projects/services.py holds what they share).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from renda.core.ratelimit import RateLimited
 from renda.core.rules import rule
 from renda.core.validation import ascii_digits
 from renda.org.models import Deputy, Station
-from renda.projects import selectors, services
+from renda.projects import proposals, selectors, services
 from renda.projects.models import ProgressPhoto, Proposal
 from renda.regions.models import Region, RegionLevel
 from renda.regions.paths import subtree_q
@@ -91,8 +91,8 @@ def public_propose(request: HttpRequest, code: str) -> HttpResponse:
             if found is None:
                 raise ValidationFailed("请选择本乡镇/街道的村/社区", field="village")
             region = found
-        proposal, _created = services.proposal_submit(
-            data=services.ProposalInput(
+        proposal, _created = proposals.proposal_submit(
+            data=proposals.ProposalInput(
                 title=data.get("title", ""),
                 text=data.get("text", ""),
                 region=region,

@@ -12,7 +12,7 @@ from ninja import Field, Schema
 from renda.api.auth import request_scope
 from renda.api.pagination import PageParams
 from renda.core.validation import mask_name, mask_phone
-from renda.projects import policy, services
+from renda.projects import lists, policy
 from renda.projects.models import CandidateList, Project, Proposal
 
 
@@ -134,7 +134,7 @@ class ListOut(Schema):
 
     @staticmethod
     def resolve_margin_problem(obj: CandidateList) -> str:
-        return services.margin_problem(candidates=len(obj.candidates.all()), seats=obj.seats)
+        return lists.margin_problem(candidates=len(obj.candidates.all()), seats=obj.seats)
 
 
 class ListPage(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from renda.projects.services import projects_sweep
+from renda.projects.delivery import projects_sweep
 
 
 @shared_task(name="projects.sweep")

@@ -22,7 +22,8 @@ from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.core.validation import ascii_digits, mask_name, mask_phone
 from renda.meetings.models import Meeting, MeetingState
 from renda.org.models import Deputy, HandlingUnit, Station
-from renda.projects import policy, selectors, services
+from renda.projects import delivery, lists, policy, selectors, services
+from renda.projects import proposals as proposal_services
 from renda.projects.actions import LIST_ACTIONS, PROJECT_ACTIONS, PROPOSAL_ACTIONS
 from renda.projects.models import (
     CandidateList,
@@ -104,7 +105,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _proposal_input(scope: Scope, data: Any) -> services.ProposalInput:
+def _proposal_input(scope: Scope, data: Any) -> proposal_services.ProposalInput:
     region = _pick_region(scope, data.get("region"))
     station = None
     station_id = data.get("station", "")
@@ -117,7 +118,7 @@ def _proposal_input(scope: Scope, data: Any) -> services.ProposalInput:
     deputy = None
     if scope.deputy_ids and not scope.has(Perm.PROJECT_MANAGE):
         deputy = Deputy.objects.select_related("region").filter(pk__in=scope.deputy_ids).order_by("id").first()
-    return services.ProposalInput(
+    return proposal_services.ProposalInput(
         title=data.get("title", ""),
         text=data.get("text", ""),
         region=region,
@@ -144,7 +145,7 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
     error, field = "", ""
     if request.method == "POST":
         try:
-            proposal = services.proposal_enter(
+            proposal = proposal_services.proposal_enter(
                 scope=scope,
                 data=_proposal_input(scope, request.POST),
                 idempotency_key=request.POST.get("idempotency_key", ""),
@@ -227,7 +228,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
     scope.require(Perm.PROJECT_MANAGE)
     try:
         region = _pick_region(scope, request.POST.get("region"))
-        created = services.list_create(
+        created = lists.list_create(
             scope=scope,
             region=region,
             year=request.POST.get("year", ""),
@@ -250,7 +251,7 @@ def _list_context(scope: Scope, c: CandidateList, **extra: Any) -> dict[str, Any
         "candidates": list(c.candidates.all()),
         "actions": actions,
         "methods": VoteMethod.choices,
-        "margin": services.margin_problem(candidates=len(c.candidates.all()), seats=c.seats),
+        "margin": lists.margin_problem(candidates=len(c.candidates.all()), seats=c.seats),
         "timeline": selectors.timeline(target=c),
         "min_extra": rule("project.min_extra_candidates"),
         "min_ratio": rule("project.min_candidate_ratio"),
@@ -364,7 +365,7 @@ def _project_context(request: HttpRequest, scope: Scope, project: Any, **extra: 
         "my_rating": mine,
         "grades": Grade.choices,
         "scored": project.rating_mode == RatingMode.SCORE,
-        "threshold": services.pass_threshold(project.rating_mode),
+        "threshold": delivery.pass_threshold(project.rating_mode),
         "timeline": selectors.timeline(target=project),
         "today": timezone.localdate(),
         "rectifications": list(project.rectifications.order_by("round")),

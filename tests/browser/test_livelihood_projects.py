@@ -18,7 +18,7 @@ from renda.accounts.models import RoleAssignment
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.quorum import quorum_status
 from renda.opinions.tests.conftest import jpeg_bytes
-from renda.projects import services
+from renda.projects import delivery, lists, services
 from renda.projects.models import CandidateList, Project, ProjectState
 from renda.projects.tests.helpers import CANDIDATES, clerk_unit, open_session
 from renda.regions.models import Region
@@ -50,9 +50,9 @@ def test_livelihood_projects_vote_to_rectification(
     township = Region.objects.get(path=staff_scope.roots[0])
     unit = clerk_unit(township)
     year = timezone.localdate().year
-    c = services.list_create(scope=staff_scope, region=township, year=year, seats=2, method="choose_n")
+    c = lists.list_create(scope=staff_scope, region=township, year=year, seats=2, method="choose_n")
     for name, content in CANDIDATES[:2]:
-        services.candidate_add(
+        lists.candidate_add(
             scope=staff_scope, candidate_list=c, name=name, content=content, budget="850000", lead_unit=unit
         )
     meeting = open_session(staff_scope, c)
@@ -180,7 +180,7 @@ def test_livelihood_projects_vote_to_rectification(
         rater = Scope(user_id=None, system_label="代表", roots=[township.path], perms={Perm.PROJECT_RATE})
         rater.deputy_ids = {deputy.pk}
         grade = "satisfied" if i < 4 else "unsatisfied"
-        services.project_rate(scope=rater, project=project, grade=grade, comment="" if i < 4 else "照明不足")
+        delivery.project_rate(scope=rater, project=project, grade=grade, comment="" if i < 4 else "照明不足")
     page.reload()
     assert "参评 10 人" in page.inner_text("#rating-round-1")
     page.click("#form-close-rating button[type=submit]")

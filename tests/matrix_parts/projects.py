@@ -4,7 +4,7 @@ the builders of the records its URLs name (see tests/matrix_parts/__init__.py)."
 from __future__ import annotations
 
 from renda.core.scoping import Perm, system_scope
-from renda.projects import services
+from renda.projects import proposals
 from renda.regions.models import Region
 from tests.matrix_parts import LOGIN, PUBLIC, BodyBuilder, Route, TargetBuilder  # noqa: F401
 
@@ -15,8 +15,8 @@ def _township(path: str) -> Region:
 
 def _proposal(path: str) -> tuple[str, dict[str, object]]:
     township = _township(path)
-    proposal, _ = services.proposal_submit(
-        data=services.ProposalInput(
+    proposal, _ = proposals.proposal_submit(
+        data=proposals.ProposalInput(
             title="矩阵测试：村道路灯", text="矩阵测试：村道没有路灯，希望安装。", region=township
         )
     )

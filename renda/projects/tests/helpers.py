@@ -12,7 +12,7 @@ from renda.core.scoping import Scope
 from renda.meetings import services as meeting_services
 from renda.meetings.models import Meeting
 from renda.org.models import HandlingUnit
-from renda.projects import services
+from renda.projects import delivery, lists
 from renda.projects.models import CandidateList, Project
 from renda.regions.models import Region
 from renda.voting import services as voting_services
@@ -43,10 +43,10 @@ def make_list(
     unit: HandlingUnit | None = None,
 ) -> CandidateList:
     year = year or timezone.localdate().year
-    c = services.list_create(scope=scope, region=township, year=year, seats=seats, method=method)
+    c = lists.list_create(scope=scope, region=township, year=year, seats=seats, method=method)
     lead = unit or clerk_unit(township)
     for name, content in CANDIDATES[:n]:
-        services.candidate_add(
+        lists.candidate_add(
             scope=scope, candidate_list=c, name=name, content=content, budget=Decimal("850000.00"), lead_unit=lead
         )
     return c
@@ -82,9 +82,9 @@ def paper_vote(scope: Scope, vote: Vote, votes_for: Sequence[int], *, publish: b
 def elect(scope: Scope, candidate_list: CandidateList, votes_for: Sequence[int] | None = None) -> list[Project]:
     """Fix the list, put it to the vote at a session and publish a result in which the first
     ``seats`` candidates win outright. Returns the projects in ballot order."""
-    services.list_fix(scope=scope, candidate_list=candidate_list)
+    lists.list_fix(scope=scope, candidate_list=candidate_list)
     meeting = open_session(scope, candidate_list)
-    candidate_list = services.list_put_to_vote(scope=scope, candidate_list=candidate_list, meeting=meeting)
+    candidate_list = lists.list_put_to_vote(scope=scope, candidate_list=candidate_list, meeting=meeting)
     assert candidate_list.vote is not None
     present = meeting.attendees.filter(status="present").count()
     n = candidate_list.candidates.count()
@@ -97,14 +97,14 @@ def elect(scope: Scope, candidate_list: CandidateList, votes_for: Sequence[int] 
 def plan(scope: Scope, project: Project, *, start: dt.date | None = None) -> Project:
     """A plan with two milestones (40% a month from ``start``, 60% at completion)."""
     day = start or timezone.localdate()
-    return services.project_plan(
+    return delivery.project_plan(
         scope=scope,
         project=project,
         budget="900000",
         plan_text="按计划分两期实施。",
         completion_date=day + dt.timedelta(days=120),
         milestones=[
-            services.MilestoneInput("完成设计和招标", day + dt.timedelta(days=30), 40),
-            services.MilestoneInput("完工验收", day + dt.timedelta(days=120), 60),
+            delivery.MilestoneInput("完成设计和招标", day + dt.timedelta(days=30), 40),
+            delivery.MilestoneInput("完工验收", day + dt.timedelta(days=120), 60),
         ],
     )

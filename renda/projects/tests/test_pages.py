@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from renda.projects import services
+from renda.projects import delivery, proposals
 from renda.projects.models import Proposal, ProposalState
 from renda.projects.tests.helpers import elect, make_list, plan
 
@@ -67,8 +67,8 @@ def test_another_townships_project_is_not_found(client_as, scope_of, other_towns
 
 
 def test_proposal_screening_page(client_as, township):
-    p, _ = services.proposal_submit(
-        data=services.ProposalInput(
+    p, _ = proposals.proposal_submit(
+        data=proposals.ProposalInput(
             title="村里建个文化礼堂", text="村里没有活动场所，希望建文化礼堂。", region=township
         ),
         client_ip="1.1.1.1",
@@ -84,7 +84,7 @@ def test_proposal_screening_page(client_as, township):
 
 def test_public_pages_need_no_login_and_show_votes_and_progress(client, project, township, scope_of):
     plan(scope_of("clerk"), project)
-    services.project_report(scope=scope_of("clerk"), project=project, percent=35, text="已完成设计")
+    delivery.project_report(scope=scope_of("clerk"), project=project, percent=35, text="已完成设计")
     assert client.get(reverse("projects:public_index")).status_code == 200
     page = client.get(reverse("projects:public_township", args=[township.code])).content.decode()
     assert project.name in page and "35%" in page and "未当选的候选项目" in page
