@@ -3,10 +3,12 @@
 import pytest
 
 from renda.audit.models import AuditEvent
+from renda.core.errors import ValidationFailed
 from renda.notify.models import Notification
 from renda.opinions import intake, services
 from renda.opinions.models import Opinion, State
 from renda.opinions.routing import unit_choices
+from renda.org.models import HandlingUnit
 
 
 @pytest.fixture
@@ -59,6 +61,7 @@ def test_the_township_reassigns_a_routed_case_on_its_page(client_as, routed):
         ({"unit": "", "reason": "换单位"}, "承办单位为必填项"),
         ({"unit": "²", "reason": "换单位"}, "承办单位应为整数"),
         ({"unit": "999999", "reason": "换单位"}, "承办单位不存在"),
+        ({"unit": "ELSEWHERE", "reason": "别的乡镇的单位"}, "不能承办本乡镇/街道的意见"),
         ({"reason": "没选单位"}, "承办单位为必填项"),
         ({"unit": "SAME", "reason": "同一单位"}, "请选择另一个承办单位"),
         ({"unit": "OTHER", "reason": ""}, "改派理由不能为空"),
@@ -66,9 +69,10 @@ def test_the_township_reassigns_a_routed_case_on_its_page(client_as, routed):
         ({"unit": "OTHER", "reason": "期限太长", "workdays": "61"}, "办理期限应为 1 至 60 个工作日"),
     ],
 )
-def test_a_bad_reassignment_is_refused_in_chinese_and_changes_nothing(client_as, routed, data, message):
+def test_a_bad_reassignment_is_refused_in_chinese_and_changes_nothing(client_as, scope_of, routed, data, message):
     opinion, first, other = routed
-    data = {k: {"SAME": first.pk, "OTHER": other.pk}.get(v, v) for k, v in data.items()}
+    elsewhere = HandlingUnit.objects.exclude(pk__in=unit_choices(scope=scope_of("township"), opinion=opinion)).first()
+    data = {k: {"SAME": first.pk, "OTHER": other.pk, "ELSEWHERE": elsewhere.pk}.get(v, v) for k, v in data.items()}
     response = client_as("township").post(f"/opinions/{opinion.pk}/act/reassign/", data)
     assert response.status_code == 400 and message in response.content.decode()
     opinion.refresh_from_db()
@@ -94,3 +98,13 @@ def test_the_api_reassigns_and_a_unit_may_not(client_as, routed):
     again = staff.post(f"/api/v1/opinions/{opinion.pk}/reassign", {"unit": other.pk, "reason": "再改"},
                        content_type="application/json")  # fmt: skip
     assert again.status_code == 400 and again.json()["detail"] == "请选择另一个承办单位"
+
+
+@pytest.mark.django_db
+def test_the_service_itself_refuses_a_unit_of_another_township(scope_of, routed):
+    opinion, first, other = routed
+    staff = scope_of("township")
+    elsewhere = HandlingUnit.objects.exclude(pk__in=unit_choices(scope=staff, opinion=opinion)).first()
+    with pytest.raises(ValidationFailed, match="承办单位须是本乡镇/街道或其上级"):
+        services.opinion_reassign(scope=staff, opinion=opinion, unit=elsewhere, reason="试试别处")
+    assert Opinion.objects.get(pk=opinion.pk).unit_id == first.pk
