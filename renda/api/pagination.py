@@ -8,15 +8,18 @@ from django.db import models
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
+from renda.core.inputs import BoundedInts
+
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000_000  # past any list's end; offset + limit stays a database integer
 
 M = TypeVar("M", bound=models.Model)
 
 
-class PageParams(Schema):
+class PageParams(BoundedInts, Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, title="每页条数", description=f"每页条数，1–{MAX_LIMIT}")
-    offset: int = Field(0, ge=0, title="偏移量", description="跳过的条数，从 0 开始")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, title="偏移量", description="跳过的条数，从 0 开始")
 
 
 def page_of(qs: QuerySet[M], page: PageParams) -> dict[str, Any]:

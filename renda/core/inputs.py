@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticCustomError
 
 from renda.core.errors import ValidationFailed
 
@@ -26,8 +27,30 @@ S = TypeVar("S", bound=BaseModel)
 MAX_BODY_TEXT = 20_000
 
 
-class InputSchema(Schema):
-    """An action's input: unknown fields are refused, not ignored."""
+# The largest integer a database column here holds (PostgreSQL bigint, SQLite INTEGER): a larger
+# one in a query or body is refused as input instead of failing in the database driver (a 500).
+MAX_INT = 2**63 - 1
+
+
+def _in_range(value: Any) -> Any:
+    values = value if isinstance(value, (list, tuple, set)) else [value]
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool) and not -MAX_INT <= v <= MAX_INT:
+            raise PydanticCustomError("int_too_large", "integer out of range")
+    return value
+
+
+class BoundedInts(BaseModel):
+    """Every integer field (and list of them) within what the database stores."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _ints_in_range(cls, value: Any) -> Any:
+        return _in_range(value)
+
+
+class InputSchema(BoundedInts, Schema):
+    """An action's input: unknown fields are refused, not ignored; integers stay in range."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +61,7 @@ REASONS = {
     "int_type": "应为整数",
     "int_parsing": "应为整数",
     "int_from_float": "应为整数",
+    "int_too_large": "超出允许的范围",
     "float_type": "应为数字",
     "float_parsing": "应为数字",
     "string_type": "应为文本",

@@ -19,7 +19,7 @@ from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
-from renda.core.validation import mask_name, mask_phone
+from renda.core.validation import id_or_none, mask_name, mask_phone
 from renda.opinions import appointments, intake, policy, selectors
 from renda.opinions.actions import ACTIONS
 from renda.opinions.exports import opinions_export
@@ -215,11 +215,12 @@ def slots(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            station = stations.filter(pk=int(request.POST.get("station", "0") or 0)).first()
+            station_id = id_or_none(request.POST.get("station"))
+            station = stations.filter(pk=station_id).first() if station_id else None
             if station is None:
                 raise ValidationFailed("请选择站点", field="station")
-            deputy_id = request.POST.get("deputy", "")
-            deputy = Deputy.objects.filter(pk=int(deputy_id)).first() if deputy_id.isdigit() else None
+            deputy_id = id_or_none(request.POST.get("deputy"))
+            deputy = Deputy.objects.filter(pk=deputy_id).first() if deputy_id else None
             try:
                 day = dt.date.fromisoformat(request.POST.get("date", ""))
                 start = dt.time.fromisoformat(request.POST.get("start", ""))
@@ -272,7 +273,8 @@ def slots(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: str | None, default: int) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 4 else default
+    number = id_or_none(value, max_digits=3)
+    return default if number is None else number
 
 
 @login_required

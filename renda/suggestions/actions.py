@@ -16,6 +16,7 @@ from typing import Any
 from renda.core.actions import Action, ActionTable
 from renda.core.errors import ValidationFailed
 from renda.core.scoping import Scope
+from renda.core.validation import id_or_none
 from renda.org.models import Deputy
 from renda.suggestions import inputs, selectors, services
 from renda.suggestions.models import State, Suggestion
@@ -38,7 +39,7 @@ def message(action: Action[Suggestion], result: object) -> str:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(x) for x in values if x.isascii() and x.isdigit()]
+    return [n for n in (id_or_none(x) for x in values) if n is not None]
 
 
 def _date(value: str, label: str, fieldname: str) -> dt.date:
@@ -91,7 +92,8 @@ def _accept(scope: Scope, s: Suggestion, data: inputs.AcceptIn, files: Files) ->
 def _assign(scope: Scope, s: Suggestion, data: inputs.AssignIn, files: Files) -> object:
     units = selectors.unit_choices(suggestion=s)
     lead_id = data.lead_unit
-    lead = units.filter(pk=int(lead_id)).first() if lead_id.isascii() and lead_id.isdigit() else None
+    lead_pk = id_or_none(lead_id)
+    lead = units.filter(pk=lead_pk).first() if lead_pk is not None else None
     if lead is None:
         raise ValidationFailed("请选择主办单位", field="lead_unit")
     co_ids = _ids(data.co_units)

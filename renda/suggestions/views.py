@@ -20,6 +20,7 @@ from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.core.validation import id_or_none
 from renda.org.models import Body, BodyKind
 from renda.regions.selectors import region_choices
 from renda.suggestions import documents, policy, selectors, services
@@ -467,12 +468,8 @@ def windows(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            body_id = request.POST.get("body", "")
-            body = (
-                bodies.filter(pk=int(body_id)).select_related("region").first()
-                if body_id.isascii() and body_id.isdigit()
-                else None
-            )
+            body_id = id_or_none(request.POST.get("body"))
+            body = bodies.filter(pk=body_id).select_related("region").first() if body_id is not None else None
             if body is None:
                 raise ValidationFailed("请选择人民代表大会", field="body")
             window = services.window_create(
