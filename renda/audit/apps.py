@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # core's action skeleton appends its events through this app (core imports no app).
+        from renda.audit import checks  # noqa: F401 - registers check --deploy's audit-key check
         from renda.audit.services import audit_entries
         from renda.core.actions import use_audit_writer
 

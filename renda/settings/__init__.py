@@ -7,14 +7,24 @@ Celery worker and beat, gunicorn behind nginx).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("RENDA_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def private_file(path: Path) -> Path:
+    """``path``, created empty and readable by this user only if it does not exist yet (the secret
+    key, the embedded database: another account on the machine must not read them)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -32,14 +42,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+EMBEDDED = os.environ.get("RENDA_EMBEDDED", "1") == "1"  # 0 in production (docs/deploy.md)
 _secret_file = VAR_DIR / "secret_key"
 if os.environ.get("SECRET_KEY"):
     SECRET_KEY = os.environ["SECRET_KEY"]
-elif DEBUG or os.environ.get("RENDA_EMBEDDED", "1") == "1":
-    # Embedded default: a random key made once per installation and kept in var/.
-    if not _secret_file.exists():
-        import secrets
-
+elif DEBUG or EMBEDDED:
+    # Embedded default: a random key made once per installation and kept in var/ (0600).
+    if not private_file(_secret_file).read_text().strip():
         _secret_file.write_text(secrets.token_urlsafe(50))
     SECRET_KEY = _secret_file.read_text().strip()
 else:  # pragma: no cover - production must set it
@@ -109,7 +118,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'renda.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{private_file(VAR_DIR / 'renda.sqlite3')}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the embedded server take concurrent readers and
@@ -253,7 +262,14 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # The hash chain of audit events is keyed with this so that a copied database
 # cannot be re-chained by someone without the key.
-AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "renda-audit-v1")
+# Embedded installations keep the public default (their chains were made with it); production
+# refuses to start without a key of its own, as for SECRET_KEY, and `check --deploy` says so.
+DEFAULT_AUDIT_CHAIN_KEY = "renda-audit-v1"
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if not AUDIT_CHAIN_KEY:
+    if not (DEBUG or EMBEDDED):  # pragma: no cover - production must set it
+        raise RuntimeError("AUDIT_CHAIN_KEY 未设置：生产环境必须通过环境变量提供审计链密钥（见 docs/deploy.md）")
+    AUDIT_CHAIN_KEY = DEFAULT_AUDIT_CHAIN_KEY
 
 LOGGING = {
     "version": 1,
