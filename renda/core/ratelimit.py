@@ -99,6 +99,15 @@ def uncount_rates(limits: Sequence[Limit]) -> None:
             cache.decr(key)
 
 
+def over_limit(limit: Limit) -> bool:
+    """True when ``limit``'s subject has already used up its window (nothing is counted)."""
+    counters = _counters([limit])
+    if not counters:
+        return False
+    count = cache.get(counters[0][1])  # Django's Redis serializer reads the raw INCR value too
+    return count is not None and int(count) >= limit.limit
+
+
 def check_rate(*, bucket: str, subject: str, limit: int, window_seconds: int, message: str) -> None:
     """Count one hit; raise RateLimited (429, Chinese message) past ``limit`` in the window."""
     check_rates([Limit(bucket, subject, limit, window_seconds, message)])

@@ -151,6 +151,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login lockout (django-axes): 5 failures per username+IP lock for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Failed sign-ins from one address across usernames (password spraying), per hour. High enough for
+# an office whose staff share one address behind NAT.
+LOGIN_FAILURES_PER_IP_HOUR = int(os.environ.get("LOGIN_FAILURES_PER_IP_HOUR", "30"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
