@@ -1,4 +1,4 @@
-"""Home page and health check."""
+"""Home page, health check and the CSRF failure page."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from django.views.decorators.http import require_GET
 
 from renda.core.scoping import Perm, scope_for_user
 from renda.org.selectors import registry_counts
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (an expired page, cookies off, a forged post), in Chinese;
+    the technical reason stays out of the page."""
+    return render(request, "403_csrf.html", status=403)
 
 
 @login_required
