@@ -15,14 +15,17 @@ import urllib.request
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from renda.core.errors import NotFound, ValidationFailed
+from renda.core.errors import Conflict, NotFound, ValidationFailed
+from renda.core.ratelimit import claim, release
 from renda.core.validation import clean_text
 from renda.opinions.models import InboundEvent, Opinion, WebhookDelivery
 from renda.opinions.services import opinion_platform_report
 
 MAX_ATTEMPTS = 8
+CLAIM_SECONDS = 30  # longer than the platform's 10 s to answer
 
 
 def sign(body: bytes) -> str:
@@ -31,11 +34,19 @@ def sign(body: bytes) -> str:
 
 def webhook_deliver(delivery_id: int) -> tuple[bool, int]:
     """POST one delivery to the platform; (delivered, attempts so far). A delivery already made,
-    or made unnecessary (no URL configured), counts as delivered."""
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if delivery is None or delivery.delivered_at is not None or not settings.GOVERNANCE_WEBHOOK_URL:
-            return True, delivery.attempts if delivery else 0
+    or made unnecessary (no URL configured), counts as delivered, and so does one another worker
+    is posting right now.
+
+    No database lock is held while the platform answers (up to 10 s): a short claim in the cache
+    keeps two workers from posting the same delivery at once, and the result is written after.
+    """
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None or delivery.delivered_at is not None or not settings.GOVERNANCE_WEBHOOK_URL:
+        return True, delivery.attempts if delivery else 0
+    claimed = f"opinions:webhook:{delivery_id}"
+    if not claim(claimed, CLAIM_SECONDS):
+        return True, delivery.attempts
+    try:
         body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
         request = urllib.request.Request(  # noqa: S310 - operator-configured URL
             settings.GOVERNANCE_WEBHOOK_URL,
@@ -47,20 +58,28 @@ def webhook_deliver(delivery_id: int) -> tuple[bool, int]:
                 "Idempotency-Key": f"renda-{delivery.pk}",
             },
         )
-        delivery.attempts += 1
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 ok = 200 <= response.status < 300
                 error = "" if ok else f"HTTP {response.status}"
         except OSError as exc:
             ok, error = False, str(exc)[:300]
+        now = timezone.now()
+        result: dict[str, object] = {"attempts": F("attempts") + 1, "last_error": error, "updated_at": now}
         if ok:
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-        else:
-            delivery.last_error = error
-        delivery.save(update_fields=["attempts", "delivered_at", "last_error", "updated_at"])
-    return ok, delivery.attempts
+            result["delivered_at"] = now
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**result)
+    finally:
+        release(claimed)
+    return ok, delivery.attempts + 1
+
+
+def _same_event(existing: InboundEvent, *, receipt_code: str, kind: str, text: str) -> None:
+    """A replay is the same event again; the same event id with other content is a mistake (or a
+    forgery with a stolen id) and changes nothing: 409."""
+    assert existing.opinion is not None
+    if existing.opinion.receipt_code != receipt_code or existing.body != {"type": kind, "text": text}:
+        raise Conflict(f"事件编号 {existing.event_id} 已用于另一条回传，内容不同：请为新的回传使用新的 event_id")
 
 
 def platform_event_apply(*, event_id: str, receipt_code: str, kind: str, text: str = "") -> tuple[Opinion, bool]:
@@ -76,6 +95,7 @@ def platform_event_apply(*, event_id: str, receipt_code: str, kind: str, text: s
         if existing is not None:
             if existing.opinion is None:
                 raise NotFound("回执码不存在")
+            _same_event(existing, receipt_code=receipt_code, kind=kind, text=text)
             return existing.opinion, False
         opinion = Opinion.objects.filter(receipt_code=receipt_code).first()
         if opinion is None:

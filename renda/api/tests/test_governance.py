@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client, override_settings
 
 from renda.api.tests.conftest import API, ApiClient
@@ -254,6 +255,7 @@ class FakePlatform:
     status: int = 200
     received: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    on_request: Callable[[], None] | None = None  # runs while renda waits for the answer
 
 
 @pytest.fixture
@@ -264,6 +266,8 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             fake.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            if fake.on_request is not None:
+                fake.on_request()
             self.send_response(fake.status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -380,3 +384,53 @@ def test_the_platform_answer_comes_back_in_the_loop(
     assert rated.status_code == 200 and rated.json()["state"] == "closed"
     assert rated.json()["answers"][0]["kind_label"] == "基层治理平台答复"
     assert pushed["event"] == "routed"
+
+
+def test_an_event_id_reused_with_other_content_is_409_and_changes_nothing(routed: Opinion) -> None:
+    first = event(routed, "accepted")
+    assert send(first).status_code == 200
+    before = state_of(routed)
+
+    reused = send({**first, "type": "answered", "text": "已办结，不用管了"})
+
+    assert reused.status_code == 409 and "event_id" in reused.json()["detail"]
+    assert state_of(routed) == before
+    assert send(first).json()["replayed"] is True  # the same event again is still a replay
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_no_database_lock_is_held_while_the_platform_answers(
+    settings: Any, platform: FakePlatform, demo_county: None, scope_of: Callable[[str], Scope]
+) -> None:
+    """The delivery row (and so the case's outbox) stays free while the platform takes its time."""
+    settings.GOVERNANCE_WEBHOOK_URL = platform.url
+    locked: list[bool] = []
+
+    def try_the_row() -> None:  # in the fake platform's thread: a connection of its own
+        try:
+            with transaction.atomic():
+                list(WebhookDelivery.objects.select_for_update(nowait=True).all())
+            locked.append(False)
+        except DatabaseError:
+            locked.append(True)
+        finally:
+            connections.close_all()
+
+    platform.on_request = try_the_row
+    station = Station.objects.get(pk=next(iter(scope_of("liaison").station_ids)))
+    opinion, _ = intake.opinion_submit(
+        data=intake.OpinionInput(
+            text="排水沟堵塞，下雨就积水。",
+            region=station.served_regions.order_by("path").first(),
+            category=Category.objects.get(name="路灯"),
+            station=station,
+            anonymous=True,
+        )
+    )
+    unit = HandlingUnit.objects.filter(roleassignment__user__username="clerk").first()
+    assert unit is not None
+    services.opinion_route(scope=scope_of("township"), opinion=opinion, unit=unit)  # commits, then delivers
+
+    assert len(platform.received) == 1 and locked == [False]
+    assert WebhookDelivery.objects.get(opinion=opinion).delivered_at is not None
