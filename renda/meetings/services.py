@@ -34,6 +34,7 @@ from renda.audit.models import AuditEvent
 from renda.audit.services import audit_record
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from renda.core.files import clean_document
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
 from renda.meetings import policy
@@ -228,6 +229,8 @@ def document_add(
             raise ValidationFailed("议程不属于本次会议", field="agenda_item")
         if file is not None and (file.size or 0) > MAX_DOC_BYTES:
             raise ValidationFailed("附件不能超过 20 MB", field="file")
+        if file is not None:
+            clean_document(file, field="file", label="附件", max_bytes=MAX_DOC_BYTES)
         if not clean_body and file is None:
             raise ValidationFailed("请填写正文摘要或上传附件", field="text")
         doc = MeetingDocument(

@@ -27,6 +27,7 @@ from django.utils import timezone
 from renda.accounts.selectors import staff_users, unit_users
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, ValidationFailed
+from renda.core.files import clean_document
 from renda.core.queue import run_after_commit
 from renda.core.ratelimit import check_rate
 from renda.core.rules import rule
@@ -53,7 +54,7 @@ from renda.org.models import HandlingUnit
 
 MAX_ANSWER = 5000
 MAX_REASON = 500
-ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx"}
+MAX_ATTACHMENT = 10 * 1024 * 1024
 SWEEP_ACTOR = "系统（定时检查）"
 
 OPINIONS: Records[Opinion] = Records(
@@ -140,9 +141,7 @@ def _answer(
     if len(text) < 5:
         raise ValidationFailed("答复内容太短，请写明办理结果（至少 5 个字）", field="text")
     if attachment is not None:
-        name = (attachment.name or "").lower()
-        if not any(name.endswith(ext) for ext in ATTACHMENT_TYPES) or (attachment.size or 0) > 10 * 1024 * 1024:
-            raise ValidationFailed("附件只能是 10MB 以内的 PDF、图片、Word 或 Excel 文件", field="attachment")
+        clean_document(attachment, field="attachment", label="附件", max_bytes=MAX_ATTACHMENT)
     round_no = opinion.reopen_count + 1
     user = scope.user if scope is not None else None
     label = actor_label or (
