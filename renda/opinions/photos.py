@@ -18,6 +18,19 @@ MAX_SIDE = 2560
 ALLOWED = {"JPEG": "jpg", "PNG": "png", "WEBP": "jpg"}
 
 
+def _as_seen(image: Image.Image) -> Image.Image:
+    """The picture's colours in a mode a PNG keeps as they were: a palette image in full colour
+    (its palette would not be copied), 16-bit grey scaled to 8 bits (not clipped to white)."""
+    if image.mode in ("RGB", "RGBA", "L", "LA"):
+        return image
+    if image.mode in ("P", "PA"):
+        transparent = image.mode == "PA" or "transparency" in image.info
+        return image.convert("RGBA" if transparent else "RGB")
+    if image.mode.startswith("I"):
+        return image.convert("I").point(lambda v: v / 256).convert("L")
+    return image.convert("RGBA")
+
+
 def clean_photo(upload: UploadedFile[bytes], *, index: int = 1) -> tuple[ContentFile[bytes], int, int]:
     """A metadata-free copy of the upload, or ValidationFailed naming the photo."""
     label = f"第 {index} 张照片"
@@ -42,8 +55,9 @@ def clean_photo(upload: UploadedFile[bytes], *, index: int = 1) -> tuple[Content
     out = io.BytesIO()
     ext = ALLOWED[fmt]
     if ext == "png":
-        clean = Image.new(image.mode if image.mode in ("RGB", "RGBA", "L", "P") else "RGBA", image.size)
-        clean.paste(image)
+        shown = _as_seen(image)
+        clean = Image.new(shown.mode, shown.size)  # a fresh image: no text chunks or profile carried over
+        clean.paste(shown)
         clean.save(out, format="PNG", optimize=True)
     else:
         image.convert("RGB").save(out, format="JPEG", quality=85)  # a fresh file: no EXIF block is written
