@@ -29,7 +29,7 @@ from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, ValidationFailed
 from renda.core.files import clean_document
 from renda.core.queue import run_after_commit
-from renda.core.ratelimit import check_rate
+from renda.core.ratelimit import Limit, check_rates
 from renda.core.rules import rule
 from renda.core.scoping import Scope
 from renda.core.validation import clean_phone, clean_text, mask_phone
@@ -56,6 +56,7 @@ MAX_ANSWER = 5000
 MAX_REASON = 500
 MAX_ATTACHMENT = 10 * 1024 * 1024
 SWEEP_ACTOR = "系统（定时检查）"
+FOLLOWS_PER_PHONE_DAY = 5  # 附议 texts the phone: a phone follows a handful of cases a day at most
 
 OPINIONS: Records[Opinion] = Records(
     machine=MACHINE,
@@ -96,11 +97,26 @@ def _tell_unit(opinion: Opinion, body: str, *, unit: HandlingUnit | None = None)
         )
 
 
-def _tell_citizen(opinion: Opinion, body: str) -> None:
-    phones = [opinion.citizen_phone] if opinion.citizen_phone else []
-    phones += [p for p in opinion.followers.exclude(phone="").values_list("phone", flat=True)]
-    for phone in dict.fromkeys(phones):
-        notify_send(channel=Channel.SMS, to_address=phone, body=body, target=opinion)
+def _tell_answered(opinion: Opinion) -> None:
+    """The answer, by SMS, to the citizen and everyone following the case. A receipt code is a
+    credential: each person gets only their own (a merged case's citizen the code of the case
+    they filed), a follower by phone none; and no SMS quotes what a citizen wrote, so the
+    platform cannot be used to relay someone's text to a phone."""
+    track = public_link(reverse("public:track"))
+    sent: set[str] = set()
+
+    def send(phone: str, body: str) -> None:
+        if phone and phone not in sent:
+            sent.add(phone)
+            notify_send(channel=Channel.SMS, to_address=phone, body=body, target=opinion)
+
+    send(opinion.citizen_phone, f"您反映的问题已答复，请凭回执码 {opinion.receipt_code} 查看并评价：{track}")
+    for follower in opinion.followers.exclude(phone="").select_related("from_opinion"):
+        if follower.from_opinion is not None:
+            code = follower.from_opinion.receipt_code
+            send(follower.phone, f"您反映的问题（回执码 {code}）已答复（与同类问题一并办理），请凭回执码查看：{track}")
+        else:
+            send(follower.phone, "您附议的问题已答复，感谢关注。")
 
 
 def _queue_webhook(opinion: Opinion, event: str) -> None:
@@ -161,12 +177,7 @@ def _answer(
     )
     step.move(State.ANSWERED)
     step.set(opinion, answered_at=timezone.now(), deadline=None, is_overdue=False)
-    step.notify(
-        _tell_citizen,
-        opinion,
-        f"您反映的“{opinion.title}”已答复，请凭回执码 {opinion.receipt_code} 查看并评价："
-        f"{public_link(reverse('public:track'))}",
-    )
+    step.notify(_tell_answered, opinion)
     if opinion.unit_id and kind != AnswerKind.PLATFORM:
         step.notify(_queue_webhook, opinion, "answered")  # the platform's own answer is not echoed back
     step.audit("answer", actor=scope.actor if scope is not None else label, kind=kind, round=round_no)
@@ -180,12 +191,12 @@ def opinion_follow(*, opinion: Opinion, phone: str, name: str = "", client_ip: s
     """附议: a citizen with the same problem follows an open case instead of filing a new one."""
     phone = clean_phone(phone, label="手机", field="phone", required=True)
     name = clean_text(name, label="姓名", field="name", max_length=50, required=False)
-    check_rate(
-        bucket="follow-ip",
-        subject=client_ip,
-        limit=int(rule("opinion.rate_per_ip_hour")),
-        window_seconds=3600,
-        message="操作过于频繁，请稍后再试",
+    check_rates(
+        [
+            Limit("follow-ip", client_ip, int(rule("opinion.rate_per_ip_hour")), 3600, "操作过于频繁，请稍后再试"),
+            # every endpoint that texts a phone limits that phone, wherever the requests come from
+            Limit("follow-phone", phone, FOLLOWS_PER_PHONE_DAY, 86400, "该手机号今日附议次数已达上限，请明天再试"),
+        ]
     )
 
     def change(step: Step[Opinion]) -> Follower:
@@ -198,7 +209,7 @@ def opinion_follow(*, opinion: Opinion, phone: str, name: str = "", client_ip: s
             channel=Channel.SMS,
             to_address=phone,
             target=case,
-            body=f"您已附议“{case.title}”（回执码 {case.receipt_code}），答复后将短信通知您。",
+            body="附议成功：这件事答复后将短信通知您。",  # no receipt code (a credential), no citizen's text
         )
         step.audit("follow", before=None, followers=case.followers.count())
         return follower
@@ -321,7 +332,7 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
                 channel=Channel.SMS,
                 to_address=case.citizen_phone,
                 target=case,
-                body=f"您反映的问题（回执码 {case.receipt_code}）与已受理的同类问题合并办理（回执码 {target.receipt_code}），答复后将通知您。",
+                body=f"您反映的问题（回执码 {case.receipt_code}）与已受理的同类问题合并办理，答复后将通知您，仍可凭此回执码查询。",
             )
         step.audit("merge", reason=note, merged_into=target.receipt_code)
         step.audit("absorb", record=target, before=None, reason=note, absorbed=case.receipt_code)
