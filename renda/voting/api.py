@@ -22,7 +22,6 @@ from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, TTL_SECONDS, clean_key
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import Conflict
-from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors as meeting_selectors
 from renda.meetings.quorum import MAJORITY_LABELS
@@ -31,7 +30,6 @@ from renda.voting.actions import ACTIONS
 from renda.voting.inputs import CastIn, NoInput, PaperIn, PublishIn, ReceiptIn, RunoffIn, VoteIn
 from renda.voting.models import Vote, VoteOption
 from renda.voting.schemas import CastOut, PaperOut, ReceiptOut, VoteOut
-from renda.voting.views import RECEIPT_CHECKS_PER_HOUR
 
 router = Router(tags=["表决与票决"])
 
@@ -203,14 +201,7 @@ def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> Sta
 )
 def check_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
     """凭回执码确认选票已计入结果；加核验密钥可确认所存选票未被改动。不显示选票内容。"""
-    check_rate(
-        bucket="receipt-check",
-        subject=client_ip(request),
-        limit=RECEIPT_CHECKS_PER_HOUR,
-        window_seconds=3600,
-        message="查询过于频繁，请一小时后再试",
-    )
-    check = services.receipt_check(code=payload.code, secret=payload.secret)
+    check = services.receipt_check(code=payload.code, secret=payload.secret, client_ip=client_ip(request))
     detail = "该选票已计入公布的表决结果" if check.published else "该选票已收到，表决结果尚未公布"
     return {
         "vote_id": check.vote.pk,

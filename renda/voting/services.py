@@ -44,6 +44,7 @@ from django.utils import timezone
 from renda.audit.services import audit_record
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
 from renda.meetings.models import AgendaItem, Attendance, Attendee, Meeting, MeetingState
@@ -732,9 +733,20 @@ class ReceiptCheck:
     intact: bool | None  # None: no secret given
 
 
-def receipt_check(*, code: str, secret: str = "") -> ReceiptCheck:
+RECEIPT_CHECKS_PER_HOUR = 30
+
+
+def receipt_check(*, code: str, secret: str = "", client_ip: str = "") -> ReceiptCheck:
     """Public: is the ballot with this receipt code in the count? With the secret, also whether the
-    stored ballot is still exactly what was cast. Never shows the choices."""
+    stored ballot is still exactly what was cast. Never shows the choices. The public page and the
+    API count the caller's checks against one hourly limit (RateLimited, 429)."""
+    check_rate(
+        bucket="receipt-check",
+        subject=client_ip,
+        limit=RECEIPT_CHECKS_PER_HOUR,
+        window_seconds=3600,
+        message="查询过于频繁，请一小时后再试",
+    )
     prefix = normalise_receipt_code(code)
     ballot = Ballot.objects.select_related("vote", "vote__meeting").filter(receipt__startswith=prefix).first()
     if ballot is None:

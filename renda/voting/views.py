@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.accounts.client_ip import client_ip
 from renda.core.errors import RendaError
 from renda.core.pages import page_action
-from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.models import Attendance
 from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
@@ -26,8 +25,6 @@ from renda.meetings.selectors import my_attendance
 from renda.voting import policy, selectors, services
 from renda.voting.actions import ACTIONS
 from renda.voting.models import Mark, Vote, VoteMethod, VoteState
-
-RECEIPT_CHECKS_PER_HOUR = 30
 
 
 def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
@@ -152,18 +149,11 @@ def receipt(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        check_rate(
-            bucket="receipt-check",
-            subject=client_ip(request),
-            limit=RECEIPT_CHECKS_PER_HOUR,
-            window_seconds=3600,
-            message="查询过于频繁，请一小时后再试",
-        )
         try:
             context["check"] = services.receipt_check(
-                code=request.POST.get("code", ""), secret=request.POST.get("secret", "")
+                code=request.POST.get("code", ""), secret=request.POST.get("secret", ""), client_ip=client_ip(request)
             )
         except RendaError as exc:
             context["error"] = exc.message
-            status = 400 if exc.status_code == 400 else 404
+            status = exc.status_code if exc.status_code in (400, 429) else 404
     return render(request, "voting/receipt.html", context, status=status)
