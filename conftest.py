@@ -6,7 +6,7 @@ product uses; each test then runs in a transaction that is rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -49,8 +49,7 @@ def _forget_rules_and_calendar() -> None:
     workdays.calendar_changed()
 
 
-@pytest.fixture
-def cache_cleared() -> None:
+def _clear_cache() -> None:
     """Empty this test process's keys of the cache (rate-limit counters, idempotency claims).
     With Redis, ``cache.clear()`` is FLUSHDB: it would also wipe the keys of the other xdist
     workers, which share the database under their own KEY_PREFIX, in the middle of their tests."""
@@ -65,6 +64,15 @@ def cache_cleared() -> None:
     keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def cache_cleared() -> Iterator[None]:
+    """A cache without this process's keys, before the test and after it: a test that uses up a
+    rate limit (all test clients are 127.0.0.1) leaves none used up for the tests after it."""
+    _clear_cache()
+    yield
+    _clear_cache()
 
 
 @pytest.fixture

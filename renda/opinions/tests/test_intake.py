@@ -167,7 +167,7 @@ def test_a_replay_costs_no_rate_limit_hit_and_a_refused_submission_stores_nothin
 
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_one_insert_stores_it_and_a_replay_or_refusal_leaves_nothing(
-    liaison_station, village, lamp_category
+    demo_county, liaison_station, village, lamp_category
 ):
     # As in a real request: no test transaction around the submission, so its INSERT autocommits.
     from django.db import connection
