@@ -13,21 +13,26 @@ from renda.opinions import inputs, selectors, services
 from renda.opinions.models import Opinion
 from renda.opinions.routing import unit_choices
 from renda.opinions.states import MACHINE
+from renda.org.models import HandlingUnit
 
 Files = Mapping[str, Any]
 
 
-def _route(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -> Opinion:
-    unit = unit_choices(scope=scope, opinion=opinion).filter(pk=data.unit).first()
+def _unit(scope: Scope, opinion: Opinion, pk: int) -> HandlingUnit:
+    """The unit chosen for the case (交办, 改派), among those it may go to."""
+    unit = unit_choices(scope=scope, opinion=opinion).filter(pk=pk).first()
     if unit is None:
         raise ValidationFailed("承办单位不存在，或不能承办本乡镇/街道的意见", field="unit")
+    return unit
+
+
+def _route(scope: Scope, opinion: Opinion, data: inputs.RouteIn, files: Files) -> Opinion:
+    unit = _unit(scope, opinion, data.unit)
     return services.opinion_route(scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, note=data.note)
 
 
 def _reassign(scope: Scope, opinion: Opinion, data: inputs.ReassignIn, files: Files) -> Opinion:
-    unit = unit_choices(scope=scope, opinion=opinion).filter(pk=data.unit).first()
-    if unit is None:
-        raise ValidationFailed("承办单位不存在，或不能承办本乡镇/街道的意见", field="unit")
+    unit = _unit(scope, opinion, data.unit)
     return services.opinion_reassign(
         scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, reason=data.reason
     )

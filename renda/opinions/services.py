@@ -15,8 +15,9 @@ saved → messages → the audit event, in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -71,30 +72,22 @@ OPINIONS: Records[Opinion] = Records(
 )
 
 
+def _tell(users: Iterable[Any], opinion: Opinion, body: str) -> None:
+    """An inbox message about the case, linking to it, for each of ``users``."""
+    link = reverse("opinions:detail", args=[opinion.pk])
+    for user in users:
+        notify_send(channel=Channel.IN_APP, to_user=user, body=body, link=link, target=opinion)
+
+
 def _tell_staff(opinion: Opinion, body: str) -> None:
-    for user in staff_users(opinion.region):
-        notify_send(
-            channel=Channel.IN_APP,
-            to_user=user,
-            body=body,
-            link=reverse("opinions:detail", args=[opinion.pk]),
-            target=opinion,
-        )
+    _tell(staff_users(opinion.region), opinion, body)
 
 
 def _tell_unit(opinion: Opinion, body: str, *, unit: HandlingUnit | None = None) -> None:
     """The users of the case's unit (or of ``unit``, one it has just left)."""
     unit = unit or opinion.unit
-    if unit is None:
-        return
-    for user in unit_users(unit):
-        notify_send(
-            channel=Channel.IN_APP,
-            to_user=user,
-            body=body,
-            link=reverse("opinions:detail", args=[opinion.pk]),
-            target=opinion,
-        )
+    if unit is not None:
+        _tell(unit_users(unit), opinion, body)
 
 
 def _tell_answered(opinion: Opinion) -> None:
