@@ -122,11 +122,12 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{private_file(VAR_D
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the embedded server take concurrent readers and
-    # serialise writers without "database is locked" errors.
+    # serialise writers without "database is locked" errors; secure_delete zeroes what is
+    # deleted (the sealed ballots once a vote is counted) instead of leaving it in free pages.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -274,6 +275,22 @@ if not AUDIT_CHAIN_KEY:
     if not (DEBUG or EMBEDDED):  # pragma: no cover - production must set it
         raise RuntimeError("AUDIT_CHAIN_KEY 未设置：生产环境必须通过环境变量提供审计链密钥（见 docs/deploy.md）")
     AUDIT_CHAIN_KEY = DEFAULT_AUDIT_CHAIN_KEY
+
+# Phone ballots are sealed (libsodium sealed boxes) to a key derived from this secret and a salt
+# of the vote's own: the database alone (a copy, a backup, a curious administrator) cannot open
+# them, and at close the salt is erased. Embedded installations keep a random key in var/ (0600);
+# production refuses to start without BALLOT_SEAL_KEY, and `check --deploy` says when it is weak.
+_ballot_key_file = VAR_DIR / "ballot_seal_key"
+BALLOT_SEAL_KEY = os.environ.get("BALLOT_SEAL_KEY", "")
+if not BALLOT_SEAL_KEY:
+    if not (DEBUG or EMBEDDED):  # pragma: no cover - production must set it
+        raise RuntimeError("BALLOT_SEAL_KEY 未设置：生产环境必须通过环境变量提供选票封存密钥（见 docs/deploy.md）")
+    if not private_file(_ballot_key_file).read_text().strip():
+        _ballot_key_file.write_text(secrets.token_urlsafe(32))
+    BALLOT_SEAL_KEY = _ballot_key_file.read_text().strip()
+# Phone ballots are published merged with the paper batches only when there are at least this
+# many: fewer could be recovered by subtracting the tellers' paper totals from the result.
+VOTE_MIN_PHONE_BALLOTS = int(os.environ.get("VOTE_MIN_PHONE_BALLOTS", "5"))
 
 LOGGING = {
     "version": 1,

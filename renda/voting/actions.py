@@ -52,6 +52,16 @@ ACTIONS: ActionTable[Vote] = ActionTable(
             api="enter_paper",
         ),
         Action(
+            "to_paper",
+            inputs.NoInput,
+            lambda scope, v, data, files: services.vote_to_paper(scope=scope, vote=v),
+            "已改为纸质票表决：手机上投出的选票已作废，请这些代表领取纸质选票",
+            summary="改为纸质票表决",
+            description="电子票少于规定张数（VOTE_MIN_PHONE_BALLOTS）时，与纸质票合并公布仍可被减出，"
+            "须作废已投电子票、全部改投纸质票。",
+            api="vote_to_paper",
+        ),
+        Action(
             "publish",
             inputs.PublishIn,
             lambda scope, v, data, files: services.vote_publish(scope=scope, vote=v, conclude=data.conclude),

@@ -80,6 +80,7 @@ def _vote_out(scope: Scope, vote: Vote) -> dict[str, Any]:
         "ballots_invalid": vote.ballots_invalid if visible else 0,
         "seats_unfilled": selectors.seats_unfilled(vote, options) if visible else 0,
         "concluded": vote.concluded,
+        "paper_only": vote.paper_only,
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
         "published_at": vote.published_at,
@@ -150,7 +151,7 @@ def cast_vote(request: HttpRequest, vote_id: VoteId, payload: CastIn, idempotenc
         raise
     if cache_key:
         cache.set(cache_key, "done", TTL_SECONDS)
-    return {"vote_id": vote.pk, "code": receipt.code, "secret": receipt.secret, "detail": "投票成功，请保存回执"}
+    return {"vote_id": vote.pk, "code": receipt.code, "detail": "投票成功，请保存回执码"}
 
 
 def _staff_vote(request: HttpRequest, vote_id: int) -> tuple[Scope, Vote]:
@@ -174,6 +175,13 @@ def open_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
 def close_vote(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
     scope, vote = _staff_vote(request, vote_id)
     return _fresh(scope, _run(scope, "close", vote, NoInput()))
+
+
+@router.post("/votes/{vote_id}/to-paper", response={200: VoteOut, **WRITE_ERRORS}, summary="改为纸质票表决")
+def vote_to_paper(request: HttpRequest, vote_id: VoteId) -> dict[str, Any]:
+    """电子票少于 VOTE_MIN_PHONE_BALLOTS 张时，与纸质票合并公布仍可被减出：作废已投电子票（不启封），改投纸质票。"""
+    scope, vote = _staff_vote(request, vote_id)
+    return _fresh(scope, _run(scope, "to_paper", vote, NoInput()))
 
 
 @router.post("/votes/{vote_id}/paper", response={201: PaperOut, **WRITE_ERRORS}, summary="录入纸质选票计票结果")
@@ -200,14 +208,19 @@ def runoff_vote(request: HttpRequest, vote_id: VoteId, payload: RunoffIn) -> Sta
     "/public/vote-receipts", auth=None, response={200: ReceiptOut, **WRITE_ERRORS}, summary="核对投票回执（免登录）"
 )
 def check_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
-    """凭回执码确认选票已计入结果；加核验密钥可确认所存选票未被改动。不显示选票内容。"""
-    check = services.receipt_check(code=payload.code, secret=payload.secret, client_ip=client_ip(request))
-    detail = "该选票已计入公布的表决结果" if check.published else "该选票已收到，表决结果尚未公布"
+    """凭回执码确认选票在票箱中（投票期间）或已计入结果（截止后）。回执只证明计入，不显示也不证明选票内容。"""
+    check = services.receipt_check(code=payload.code, client_ip=client_ip(request))
+    if check.published:
+        detail = "该选票已计入公布的表决结果"
+    elif check.counted:
+        detail = "投票已截止，该选票已计入计票结果，结果尚未公布"
+    else:
+        detail = "该选票已密封投入票箱，截止投票时计入结果"
     return {
         "vote_id": check.vote.pk,
         "vote": str(check.vote),
         "meeting": check.vote.meeting.title,
+        "counted": check.counted,
         "published": check.published,
-        "intact": check.intact,
         "detail": detail,
     }

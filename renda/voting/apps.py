@@ -8,6 +8,7 @@ class VotingConfig(AppConfig):
 
     def ready(self) -> None:
         from renda.core.scoping import SCOPED_PATHS
+        from renda.voting import checks  # noqa: F401 - registers check --deploy's ballot-key check
 
         SCOPED_PATHS["voting.vote"] = "meeting__region__path"
         SCOPED_PATHS["voting.voteoption"] = "vote__meeting__region__path"

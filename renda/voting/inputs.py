@@ -91,4 +91,3 @@ class RunoffIn(InputSchema):
 
 class ReceiptIn(InputSchema):
     code: str = Field(..., min_length=1, max_length=40, title="回执码")
-    secret: str = Field("", max_length=80, title="核验密钥")

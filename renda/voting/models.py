@@ -1,11 +1,14 @@
 """表决: a question put to the deputies of a meeting (表决事项), its options, the secret ballots
 and the paper-ballot batches counted by tellers.
 
-Secrecy by construction:
+Secrecy by construction (voting/sealing.py says how the box is sealed):
 - ``Participation`` says who voted (one row per deputy per vote: a database constraint).
-- ``Ballot`` says what was voted, and nothing else: no deputy, no user, no timestamp, a random
-  UUID primary key; at close the ballots of a vote are rewritten in shuffled order, so neither
-  keys, nor ordering, nor storage order follow the order in which deputies voted.
+- ``SealedBallot`` is a phone ballot while the vote is open: a sealed box that the database alone
+  cannot open, padded to one length per vote, with its tracker (the voter's receipt code).
+- At close the box is opened once: ``Ballot`` rows (what was voted, no receipt, no deputy, no
+  time, random keys) and ``BallotTracker`` rows (the receipt codes counted) are written in two
+  independent shuffled orders, the sealed rows deleted, the key's salt erased and the
+  participations rewritten shuffled; nothing stored keeps the order of casting.
 - Results are frozen on the options at close/publication and can be recomputed at any time
   from the stored ballots and paper batches (services.vote_recount).
 """
@@ -81,6 +84,11 @@ class Vote(TimeStampedModel):  # 表决事项
     closed_at = models.DateTimeField("截止时间", null=True, blank=True)
     published_at = models.DateTimeField("公布时间", null=True, blank=True)
     concluded = models.BooleanField("本事项表决已结束", default=False)
+    # The sealed ballot box: its public key while open; the salt (with BALLOT_SEAL_KEY) derives
+    # the private key and is erased when the box is opened at close.
+    seal_public = models.CharField("电子票箱公钥", max_length=64, blank=True)
+    seal_salt = models.CharField("电子票箱启封盐", max_length=64, blank=True)
+    paper_only = models.BooleanField("已改为纸质票表决", default=False)
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "表决事项"
@@ -143,15 +151,33 @@ class Participation(models.Model):  # 投票记录：谁投了票（不含投了
         return f"{self.deputy_id} 已投票"
 
 
-class Ballot(models.Model):  # 选票：投了什么（不含是谁）
-    """What one phone ballot says. ``choices``: for yes_no ``{"<position>": "yes"|"no"|"abstain"}``,
-    for choose_n ``[<position>, ...]`` (at most ``seats``), for score ``{"<position>": <int>}``.
-    ``receipt`` is sha256 over the vote, the canonical choices and a secret only the voter holds."""
+class SealedBallot(models.Model):  # 电子票箱中的密封选票（投票期间）
+    """One phone ballot while the vote is open: ``sealed`` is a libsodium sealed box of the padded
+    canonical choices; ``tracker`` is what the voter keeps as the receipt code. Deleted at close."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, verbose_name="表决事项", on_delete=models.PROTECT, related_name="sealed_ballots")
+    sealed = models.BinaryField("密封选票")
+    tracker = models.CharField("回执码", max_length=16, unique=True)
+
+    class Meta:
+        verbose_name = "密封选票"
+        verbose_name_plural = "密封选票"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"密封选票 {self.tracker[:4]}"
+
+
+class Ballot(models.Model):  # 选票：投了什么（不含是谁，也不含回执）
+    """What one phone ballot said, written when the box is opened at close. ``choices``: for
+    yes_no ``{"<position>": "yes"|"no"|"abstain"}``, for choose_n ``[<position>, ...]`` (at most
+    ``seats``), for score ``{"<position>": <int>}``. No receipt beside it: a receipt proves that
+    a ballot was counted, never what it said."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     vote = models.ForeignKey(Vote, verbose_name="表决事项", on_delete=models.PROTECT, related_name="ballots")
     choices = models.JSONField("选择")
-    receipt = models.CharField("回执哈希", max_length=64, unique=True)
 
     class Meta:
         verbose_name = "选票"
@@ -159,7 +185,23 @@ class Ballot(models.Model):  # 选票：投了什么（不含是谁）
         ordering = ["id"]  # random: says nothing about the order of voting
 
     def __str__(self) -> str:
-        return f"选票 {self.receipt[:8]}"
+        return "选票"
+
+
+class BallotTracker(models.Model):  # 已计入的回执码
+    """The receipt code of a counted phone ballot, written at close in an order of its own."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, verbose_name="表决事项", on_delete=models.PROTECT, related_name="trackers")
+    tracker = models.CharField("回执码", max_length=16, unique=True)
+
+    class Meta:
+        verbose_name = "回执码"
+        verbose_name_plural = "回执码"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"回执 {self.tracker[:4]}"
 
 
 class PaperBatch(TimeStampedModel):  # 纸质选票计票结果（监票、计票人员清点）

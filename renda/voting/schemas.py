@@ -42,6 +42,7 @@ class VoteOut(Schema):
     ballots_invalid: int
     seats_unfilled: int
     concluded: bool
+    paper_only: bool = Field(False, description="已改为纸质票表决（电子票过少，不能与纸质票合并公布）")
     opened_at: dt.datetime | None
     closed_at: dt.datetime | None
     published_at: dt.datetime | None
@@ -52,8 +53,9 @@ class VoteOut(Schema):
 class CastOut(Schema):
     vote_id: int
     replayed: bool = False
-    code: str = Field("", description="回执码：公布后凭此核对选票已计入（只在首次应答中出现）")
-    secret: str = Field("", description="核验密钥：证明所存选票未被改动（只在首次应答中出现，请自行保存）")
+    code: str = Field(
+        "", description="回执码：凭此核对选票在票箱中、截止后已计入；不证明选票内容（只在首次应答中出现）"
+    )
     detail: str
 
 
@@ -69,6 +71,6 @@ class ReceiptOut(Schema):
     vote_id: int
     vote: str
     meeting: str
+    counted: bool = Field(..., description="投票已截止、该选票已计入计票结果为 true；投票期间为 false（密封在票箱中）")
     published: bool
-    intact: bool | None = Field(None, description="给了核验密钥时：所存选票与投票时一致为 true")
     detail: str

@@ -11,7 +11,17 @@ from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
 from renda.meetings.quorum import majority_threshold
 from renda.voting import tally as arithmetic
-from renda.voting.models import Ballot, PaperBatch, Participation, Vote, VoteMethod, VoteOption, VoteState
+from renda.voting.models import (
+    Ballot,
+    BallotTracker,
+    PaperBatch,
+    Participation,
+    SealedBallot,
+    Vote,
+    VoteMethod,
+    VoteOption,
+    VoteState,
+)
 from renda.voting.tally import PaperTotals, Tally
 
 RESULT_STATES = [VoteState.CLOSED, VoteState.PUBLISHED]
@@ -115,10 +125,17 @@ class RecountReport:
 
 def vote_recount(vote: Vote) -> RecountReport:
     """Recompute the tally from the stored ballots and paper batches and compare it with the
-    frozen result; also check that phone ballots match the participation records."""
+    frozen result; also check that phone ballots (sealed while open, opened after) match the
+    participation records and, after close, the receipt codes counted."""
     report = RecountReport()
-    ballots = Ballot.objects.filter(vote=vote).count()
     participations = Participation.objects.filter(vote=vote).count()
+    if vote.state in RESULT_STATES:
+        ballots = Ballot.objects.filter(vote=vote).count()
+        trackers = BallotTracker.objects.filter(vote=vote).count()
+        if trackers != ballots:
+            report.problems.append(f"电子选票 {ballots} 张，计入的回执码 {trackers} 个，不一致")
+    else:
+        ballots = SealedBallot.objects.filter(vote=vote).count()
     if ballots != participations:
         report.problems.append(f"电子选票 {ballots} 张，投票记录 {participations} 条，不一致")
     if vote.state in RESULT_STATES:

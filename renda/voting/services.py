@@ -9,10 +9,17 @@ meeting page). When seats stay unfilled (a tie at the cut, or candidates without
 staff open a runoff round among the tied/unelected candidates for the remaining seats. When the
 last round of a question is published, ``voting.signals.vote_decided`` is sent once.
 
-Secrecy: ``Participation`` (who voted) and ``Ballot`` (what was voted) are written in one
-transaction but share no key, no timestamp and no order; no audit event or log line names a
-deputy together with a choice. The voter keeps a receipt code and a secret: the code finds their
-ballot in the published count, the secret proves the stored ballot is what they cast.
+Secrecy (voting/sealing.py): a phone ballot is stored only sealed, to a key the database does not
+hold, padded to one length per vote; ``Participation`` (who voted) and the sealed ballot are
+written together so that "已投票" always means a ballot in the box. At close the box is opened
+once: plain ``Ballot`` rows and the receipt trackers are written in two independent shuffled
+orders, the sealed rows deleted, the key's salt erased, the participations rewritten shuffled and
+(PostgreSQL) the tables vacuumed, so that no stored row, key, time or order ties a deputy to a
+choice. No audit event or log line names a deputy together with a choice. The voter keeps a
+receipt code that proves their ballot was counted, never what it said. Phone ballots are
+published only merged with paper ones, and only when there are at least
+``settings.VOTE_MIN_PHONE_BALLOTS`` of them beside a paper batch: fewer could be recovered by
+subtracting the tellers' paper totals.
 
 Contract with renda/projects (keep stable): ``OptionInput``, ``vote_create(*, scope, meeting,
 title, method, seats, options)`` (extra keyword arguments are optional), ``Vote``/``VoteOption``
@@ -28,15 +35,12 @@ side under a shared lock) and writes no audit event, so no log ties a deputy to 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import random
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -51,13 +55,15 @@ from renda.meetings.models import AgendaItem, Attendance, Attendee, Meeting, Mee
 from renda.meetings.quorum import MAJORITY_LABELS, majority_rule, majority_threshold, quorum_status
 from renda.meetings.services import MEETINGS
 from renda.meetings.states import MACHINE as MEETING_MACHINE
-from renda.voting import policy
+from renda.voting import policy, sealing
 from renda.voting.models import (
     Ballot,
+    BallotTracker,
     Mark,
     Outcome,
     PaperBatch,
     Participation,
+    SealedBallot,
     Vote,
     VoteMethod,
     VoteOption,
@@ -255,9 +261,12 @@ def vote_open(*, scope: Scope, vote: Vote) -> Vote:
                 field="quorum",
             )
         rule_name = majority_rule()
+        salt = sealing.new_salt()
         step.move(VoteState.OPEN)
         step.set(
             row,
+            seal_salt=salt,
+            seal_public=sealing.public_key_hex(row.pk, salt),
             opened_at=timezone.now(),
             entitled_count=q.entitled,
             present_at_open=q.present,
@@ -331,14 +340,9 @@ def clean_choices(vote: Vote, options: Sequence[VoteOption], raw: object) -> Any
     return dict(sorted(marks.items(), key=lambda kv: int(kv[0])))
 
 
-def receipt_of(vote_id: int, choices: Any, secret: str) -> str:
-    canonical = json.dumps(choices, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"renda-ballot|{vote_id}|{canonical}|{secret}".encode()).hexdigest()
-
-
-def receipt_code(receipt: str) -> str:
-    """What the voter is shown: the first 16 hex digits, in groups of four."""
-    code = receipt[:RECEIPT_CODE_LENGTH].upper()
+def receipt_code(tracker: str) -> str:
+    """What the voter is shown: the tracker's 16 hex digits, in groups of four."""
+    code = tracker[:RECEIPT_CODE_LENGTH].upper()
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
@@ -354,15 +358,15 @@ CAST_REFUSALS: dict[str, str] = {
     VoteState.CLOSED: "投票已截止，不能再投票",
     VoteState.PUBLISHED: "投票已截止，结果已公布，不能再投票",
 }
+PAPER_ONLY = "本事项已改为纸质票表决，请向监票人领取纸质选票"
 
 
 @dataclass(frozen=True)
 class CastReceipt:
-    """Shown to the voter once; never stored with who they are."""
+    """Shown to the voter once: the code proves the ballot is counted, not what it says."""
 
     vote: Vote
     code: str
-    secret: str
 
 
 def _voting_deputy(scope: Scope, vote: Vote) -> int:
@@ -380,45 +384,59 @@ def _voting_deputy(scope: Scope, vote: Vote) -> int:
     return int(attendee[0])
 
 
-def _state_for_cast(vote_id: int) -> str | None:
-    """The vote's state, holding a shared row lock until commit on PostgreSQL.
+def _box_for_cast(vote_id: int) -> tuple[str, str, bool] | None:
+    """The vote's state, public key and paper-only flag, read under a shared lock held to commit.
 
-    Casts share the lock, so they run side by side; close takes FOR UPDATE, so it waits for the
-    casts in flight and every cast that starts later sees the vote closed. SQLite has one
-    writer at a time, so the plain read there cannot interleave with a close.
+    PostgreSQL: casts take a shared advisory lock on the vote (side by side, and without the
+    multixact a shared row lock costs under hundreds of casts); close and the switch to paper
+    take it exclusively, so they wait for the casts in flight and every later cast sees the vote
+    closed. SQLite has one writer at a time, so the plain read cannot interleave with a close.
     """
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [BOX_LOCK, vote_id])
+        cursor.execute(f"SELECT state, seal_public, paper_only FROM {table} WHERE id = %s", [vote_id])  # noqa: S608
+        row = cursor.fetchone()
+    return None if row is None else (str(row[0]), str(row[1]), bool(row[2]))
+
+
+BOX_LOCK = 0x52454E44  # the advisory-lock namespace of ballot boxes ("REND")
+
+
+def _lock_box(vote_id: int) -> None:
+    """Wait for the casts in flight and keep new ones out until commit (PostgreSQL). Taken
+    before the vote's row lock: a cast holding the shared lock still needs a key-share lock on
+    the vote row for its foreign keys, so the other order could deadlock."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Vote._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT state FROM {table} WHERE id = %s FOR SHARE", [vote_id])  # noqa: S608
-            row = cursor.fetchone()
-        return None if row is None else str(row[0])
-    return Vote.objects.filter(pk=vote_id).values_list("state", flat=True).first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BOX_LOCK, vote_id])
 
 
 def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
     """A signed-in entitled deputy casts their one secret ballot on their phone.
 
-    Returns the receipt (code + secret) for the voter to keep; it is not stored beside the deputy
-    anywhere. A second ballot by the same deputy is refused by the database constraint, also when
-    two arrive at once.
+    The ballot is sealed before it is stored (voting/sealing.py); the voter is given the receipt
+    code, which proves that the ballot is counted and nothing about what it says. A second ballot
+    by the same deputy is refused by the database constraint, also when two arrive at once.
     """
     scope.check_path(vote.meeting.region.path, perm=Perm.VOTE_CAST)
     deputy_id = _voting_deputy(scope, vote)
     options = list(vote.options.all())
     canonical = clean_choices(vote, options, choices)
-    secret = secrets.token_hex(16)
-    receipt = receipt_of(vote.pk, canonical, secret)
     try:
         with transaction.atomic():
-            state = _state_for_cast(vote.pk)
-            if state != VoteState.OPEN:
-                raise Conflict(CAST_REFUSALS.get(state or "", "表决事项不存在"))
+            box = _box_for_cast(vote.pk)
+            if box is None or box[0] != VoteState.OPEN:
+                raise Conflict(CAST_REFUSALS.get(box[0] if box else "", "表决事项不存在"))
+            if box[2]:
+                raise Conflict(PAPER_ONLY)
+            sealed, tracker = sealing.seal(box[1], canonical, n_options=len(options))
             Participation.objects.create(vote_id=vote.pk, deputy_id=deputy_id)
-            Ballot.objects.create(vote_id=vote.pk, choices=canonical, receipt=receipt)
+            SealedBallot.objects.create(vote_id=vote.pk, sealed=sealed, tracker=tracker)
     except IntegrityError:
         raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices") from None
-    return CastReceipt(vote=vote, code=receipt_code(receipt), secret=secret)
+    return CastReceipt(vote=vote, code=receipt_code(tracker))
 
 
 # ---------------------------------------------------------------- paper ballots (纸质选票)
@@ -576,30 +594,72 @@ def _write_tally(step: Step[Vote], options: list[VoteOption]) -> Tally:
     return tally
 
 
-def _shuffle_ballots(vote: Vote) -> None:
-    """Rewrite the vote's ballots in random order with fresh random keys, so that not even the
-    storage order keeps the order in which they were cast."""
-    rows = list(Ballot.objects.filter(vote=vote).values_list("choices", "receipt"))
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.filter(vote=vote).delete()
-    Ballot.objects.bulk_create([Ballot(vote=vote, choices=c, receipt=r) for c, r in rows], batch_size=500)
+def _open_box(vote: Vote) -> None:
+    """Open the sealed box once: the plain ballots and the trackers in two independent shuffled
+    orders, the sealed rows gone, the participations rewritten shuffled, the salt erased."""
+    shuffle = random.SystemRandom().shuffle
+    box = sealing.opener(vote.pk, vote.seal_salt) if vote.seal_salt else None
+    sealed = list(SealedBallot.objects.filter(vote=vote).values_list("sealed", "tracker"))
+    if sealed and box is None:
+        raise Conflict("该事项的电子票箱缺少启封密钥，请联系系统管理员核查")
+    choices = [sealing.unseal(box, s) for s, _t in sealed] if box is not None else []
+    trackers = [t for _s, t in sealed]
+    voters = list(Participation.objects.filter(vote=vote).values_list("deputy_id", flat=True))
+    for rows in (choices, trackers, voters):
+        shuffle(rows)
+    SealedBallot.objects.filter(vote=vote).delete()
+    Participation.objects.filter(vote=vote).delete()
+    Ballot.objects.bulk_create([Ballot(vote=vote, choices=c) for c in choices], batch_size=500)
+    BallotTracker.objects.bulk_create([BallotTracker(vote=vote, tracker=t) for t in trackers], batch_size=500)
+    Participation.objects.bulk_create([Participation(vote=vote, deputy_id=d) for d in voters], batch_size=500)
+    transaction.on_commit(_sweep_box_tables)
+
+
+BOX_TABLES = (SealedBallot, Participation, Ballot, BallotTracker, Vote)
+
+
+def _sweep_box_tables() -> None:
+    """After the box is opened, leave no old row version behind: PostgreSQL's VACUUM removes the
+    dead tuples (sealed ballots, the salt, participations in casting order); SQLite's
+    secure_delete has zeroed them already and a checkpoint folds the WAL back into the file."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if connection.in_atomic_block:  # pragma: no cover - on_commit runs outside transactions
+                return
+            for model in BOX_TABLES:
+                cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _phone_merge_refusal(phone: int, paper: int) -> str:
+    minimum = int(settings.VOTE_MIN_PHONE_BALLOTS)
+    if paper and 0 < phone < minimum:
+        return (
+            f"电子票只有 {phone} 张，少于 {minimum} 张：与纸质票合并公布后，减去纸质票计票结果即可推知电子票的内容。"
+            "请先“改为纸质票表决”，请已在手机上投票的代表改投纸质票"
+        )
+    return ""
 
 
 def vote_close(*, scope: Scope, vote: Vote) -> Vote:
-    """截止投票: no ballot is accepted after this; the tally is written from the stored ballots."""
+    """截止投票: no ballot is accepted after this; the box is opened and the tally written."""
 
     def change(step: Step[Vote]) -> Vote:
-        row = step.row  # locking it waited for the casts in flight (they hold a shared lock on the row)
+        row = step.row
         phone = row.participations.count()
-        if Ballot.objects.filter(vote=row).count() != phone:
+        if SealedBallot.objects.filter(vote=row).count() != phone:
             raise Conflict("电子选票数与投票记录数不一致，请联系系统管理员核查")
         present = _present(row.meeting_id)
         paper = _paper_total(row)
         if phone + paper > present:
             raise Conflict(f"电子票 {phone} 张、纸质票 {paper} 张，合计多于已签到代表 {present} 人，请核对")
-        _shuffle_ballots(row)
+        refusal = _phone_merge_refusal(phone, paper)
+        if refusal:
+            raise Conflict(refusal, field="phone")
+        _open_box(row)
         step.move(VoteState.CLOSED)
-        step.set(row, closed_at=timezone.now(), present_at_close=present)
+        step.set(row, closed_at=timezone.now(), present_at_close=present, seal_salt="", seal_public="")
         tally = _write_tally(step, list(row.options.all()))
         step.audit(
             "close",
@@ -612,7 +672,33 @@ def vote_close(*, scope: Scope, vote: Vote) -> Vote:
         )
         return row
 
-    return perform(VOTES, "close", scope=scope, pks=[vote.pk], change=change)
+    with transaction.atomic():
+        _lock_box(vote.pk)  # before the row lock, as casts take it: waits for the casts in flight
+        return perform(VOTES, "close", scope=scope, pks=[vote.pk], change=change)
+
+
+def vote_to_paper(*, scope: Scope, vote: Vote) -> Vote:
+    """改为纸质票表决: too few phone ballots to publish merged with paper ones. The phone ballots
+    cast so far are voided unopened (their deputies vote again on paper) and no more are taken."""
+
+    def change(step: Step[Vote]) -> Vote:
+        row = step.row
+        if row.paper_only:
+            raise Conflict("本事项已经改为纸质票表决")
+        phone = row.participations.count()
+        minimum = int(settings.VOTE_MIN_PHONE_BALLOTS)
+        if phone >= minimum:
+            raise Conflict(f"已有电子票 {phone} 张（不少于 {minimum} 张），可以与纸质票合并计票，无需改为纸质票")
+        SealedBallot.objects.filter(vote=row).delete()
+        Participation.objects.filter(vote=row).delete()
+        step.set(row, paper_only=True)
+        step.audit("to_paper", before=None, voided_phone_ballots=phone)
+        transaction.on_commit(_sweep_box_tables)
+        return row
+
+    with transaction.atomic():
+        _lock_box(vote.pk)  # before the row lock, as in vote_close
+        return perform(VOTES, "to_paper", scope=scope, pks=[vote.pk], change=change)
 
 
 def _decided_refs(chain: Sequence[Vote]) -> tuple[list[str], list[str]]:
@@ -729,17 +815,17 @@ def vote_runoff(*, scope: Scope, vote: Vote, positions: Sequence[int] | None = N
 @dataclass(frozen=True)
 class ReceiptCheck:
     vote: Vote
+    counted: bool  # False: in the sealed box, counted when the vote closes
     published: bool
-    intact: bool | None  # None: no secret given
 
 
 RECEIPT_CHECKS_PER_HOUR = 30
 
 
-def receipt_check(*, code: str, secret: str = "", client_ip: str = "") -> ReceiptCheck:
-    """Public: is the ballot with this receipt code in the count? With the secret, also whether the
-    stored ballot is still exactly what was cast. Never shows the choices. The public page and the
-    API count the caller's checks against one hourly limit (RateLimited, 429)."""
+def receipt_check(*, code: str, client_ip: str = "") -> ReceiptCheck:
+    """Public: is the ballot with this receipt code in the box (open) or in the count (closed)?
+    It proves inclusion and nothing about the choices. The public page and the API count the
+    caller's checks against one hourly limit (RateLimited, 429)."""
     check_rate(
         bucket="receipt-check",
         subject=client_ip,
@@ -747,14 +833,11 @@ def receipt_check(*, code: str, secret: str = "", client_ip: str = "") -> Receip
         window_seconds=3600,
         message="查询过于频繁，请一小时后再试",
     )
-    prefix = normalise_receipt_code(code)
-    ballot = Ballot.objects.select_related("vote", "vote__meeting").filter(receipt__startswith=prefix).first()
-    if ballot is None:
+    tracker = normalise_receipt_code(code)
+    counted = BallotTracker.objects.select_related("vote", "vote__meeting").filter(tracker=tracker).first()
+    if counted is not None:
+        return ReceiptCheck(vote=counted.vote, counted=True, published=counted.vote.state == VoteState.PUBLISHED)
+    sealed = SealedBallot.objects.select_related("vote", "vote__meeting").filter(tracker=tracker).first()
+    if sealed is None:
         raise NotFound("没有找到该回执码对应的选票；请核对回执码，投票截止前后均可查询")
-    intact: bool | None = None
-    secret = str(secret).strip().lower()
-    if secret:
-        if len(secret) > 64:
-            raise ValidationFailed("核验密钥格式不正确", field="secret")
-        intact = hmac.compare_digest(receipt_of(ballot.vote_id, ballot.choices, secret), ballot.receipt)
-    return ReceiptCheck(vote=ballot.vote, published=ballot.vote.state == VoteState.PUBLISHED, intact=intact)
+    return ReceiptCheck(vote=sealed.vote, counted=False, published=False)

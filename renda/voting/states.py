@@ -7,7 +7,8 @@
 
 A closed or published vote never changes: ballots are refused after close, paper totals after
 publication, and the tally is frozen on the options. ``cast``, ``paper`` and ``runoff`` keep the
-vote's state (a runoff is a new vote, created in draft).
+vote's state (a runoff is a new vote, created in draft); so does ``to_paper``, which voids the
+few phone ballots cast so far when they could not be published merged with paper ones.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ MACHINE = Machine(
         t("cast", "投票", [S.OPEN], [], Perm.VOTE_CAST),
         t("paper", "录入纸质选票计票结果", [S.OPEN, S.CLOSED], [], Perm.MEETING_MANAGE),
         t("close", "截止投票", [S.OPEN], [S.CLOSED], Perm.MEETING_MANAGE),
+        # Too few phone ballots to publish merged with paper: void them, the vote goes on on paper.
+        t("to_paper", "改为纸质票表决", [S.OPEN], [], Perm.MEETING_MANAGE),
         t("publish", "公布结果", [S.CLOSED], [S.PUBLISHED], Perm.MEETING_MANAGE),
         t("runoff", "另行表决", [S.PUBLISHED], [], Perm.MEETING_MANAGE),
     ],

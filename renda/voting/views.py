@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,8 +50,10 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
         "can_cast": mine is not None
         and mine.status == Attendance.PRESENT
         and vote.state == VoteState.OPEN
+        and not vote.paper_only
         and not voted,
         "has_voted": voted,
+        "min_phone": settings.VOTE_MIN_PHONE_BALLOTS,
         "score_range": range(0, vote.score_max + 1),
         "is_choose": vote.method == VoteMethod.CHOOSE_N,
         "is_yes_no": vote.method == VoteMethod.YES_NO,
@@ -150,9 +153,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            context["check"] = services.receipt_check(
-                code=request.POST.get("code", ""), secret=request.POST.get("secret", ""), client_ip=client_ip(request)
-            )
+            context["check"] = services.receipt_check(code=request.POST.get("code", ""), client_ip=client_ip(request))
         except RendaError as exc:
             context["error"] = exc.message
             status = exc.status_code if exc.status_code in (400, 429) else 404

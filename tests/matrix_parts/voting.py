@@ -25,6 +25,8 @@ ROUTES: dict[str, Route] = {
     "api:cast_vote": Route(Perm.VOTE_CAST, V, method="post", api=True, rename=R, body="vt_cast", inscope_status=409),
     "api:open_vote": Route(Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, inscope_status=409),
     "api:close_vote": Route(Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, inscope_status=409),
+    # A draft vote cannot go over to paper: 409 for staff in scope.
+    "api:vote_to_paper": Route(Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, inscope_status=409),
     "api:enter_paper": Route(
         Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, body="vt_paper", inscope_status=409
     ),

@@ -12,7 +12,7 @@ from django.db import connection
 from renda.core.errors import Conflict
 from renda.meetings.tests.helpers import deputy_scope
 from renda.voting import services
-from renda.voting.models import Ballot, Participation, Vote
+from renda.voting.models import Ballot, Participation, SealedBallot, Vote
 from renda.voting.selectors import vote_recount
 from tests.concurrency import run_together
 
@@ -45,7 +45,7 @@ def test_concurrent_ballots_count_once_and_none_slips_past_the_close(demo_county
         wins += sum(isinstance(r, services.CastReceipt) for r in results)
         assert all(isinstance(r, (services.CastReceipt, Conflict)) for r in results), results
         assert Participation.objects.filter(vote=vote, deputy=deputies[0]).count() == 1
-        assert Ballot.objects.filter(vote=vote).count() == 1
+        assert SealedBallot.objects.filter(vote=vote).count() == 1
     assert wins == 1
 
     # 2. Ten deputies voting while staff close the vote: each ballot is counted or refused, never lost.

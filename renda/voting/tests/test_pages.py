@@ -9,7 +9,7 @@ from django.test import Client
 
 from renda.meetings.tests.helpers import deputy_scope, deputy_user, session_with
 from renda.voting import services
-from renda.voting.models import Ballot, Participation, Vote, VoteMethod
+from renda.voting.models import Ballot, Participation, SealedBallot, Vote, VoteMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,8 @@ def test_phone_ballot_shows_the_receipt_once_and_stores_it_nowhere(make_vote, st
     assert again.status_code == 409 and "只能投一票" in again.content.decode()
     over = phone_of(deputies[1]).post(f"/voting/{vote.pk}/cast/", {"choice": ["1", "2", "3"]})
     assert over.status_code == 400 and "最多只能选 2 项" in over.content.decode()
-    assert Ballot.objects.filter(vote=vote).count() == 1 == Participation.objects.filter(vote=vote).count()
+    assert SealedBallot.objects.filter(vote=vote).count() == 1 == Participation.objects.filter(vote=vote).count()
+    assert not Ballot.objects.filter(vote=vote).exists()  # nothing readable until the box is opened at close
 
 
 def test_staff_actions_on_the_vote_page(make_vote, client_as):
@@ -107,10 +108,8 @@ def test_receipt_page(make_vote):
         choices=[1],
     )
     public = Client()
-    r = public.post("/voting/receipt/", {"code": receipt.code, "secret": receipt.secret})
-    assert (
-        r.status_code == 200 and "核验密钥与选票一致" in r.content.decode() and "表决结果尚未公布" in r.content.decode()
-    )
+    r = public.post("/voting/receipt/", {"code": receipt.code})
+    assert r.status_code == 200 and "已密封投入票箱" in r.content.decode()
     r = public.post("/voting/receipt/", {"code": "abc"})
     assert r.status_code == 400 and "16 位" in r.content.decode()
     r = public.post("/voting/receipt/", {"code": "0000-0000-0000-0000"})
@@ -122,7 +121,7 @@ def test_api_cast_idempotency_and_errors(make_vote, staff):
     phone = phone_of(deputies[0])
     url = f"/api/v1/votes/{vote.pk}/cast"
     first = phone.post(url, data={"choices": [1]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
-    assert first.status_code == 200 and len(first.json()["code"]) == 19 and first.json()["secret"]
+    assert first.status_code == 200 and len(first.json()["code"]) == 19 and "secret" not in first.json()
     replay = phone.post(url, data={"choices": [1]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
     assert replay.status_code == 200 and replay.json()["replayed"] is True and replay.json()["code"] == ""
     second = phone.post(url, data={"choices": [2]}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2")
@@ -137,7 +136,7 @@ def test_api_cast_idempotency_and_errors(make_vote, staff):
         r = other.post(url, data=body, content_type="application/json")
         assert r.status_code == status, (body, r.content)
         assert text in r.json()["detail"] if text else True
-    assert Ballot.objects.filter(vote=vote).count() == 1
+    assert SealedBallot.objects.filter(vote=vote).count() == 1
     # Nobody signed out reads the vote (staff seeing no counts while open: test_review.py)
     assert Client().get(f"/api/v1/votes/{vote.pk}").status_code in (401, 403)
     got = phone.get(f"/api/v1/votes/{vote.pk}").json()
