@@ -300,7 +300,7 @@ def verify(vote_id: int, log: CastLog, n: int) -> dict[str, int]:
 
     from renda.core.scoping import system_scope
     from renda.voting import services
-    from renda.voting.models import Ballot, Participation, Vote
+    from renda.voting.models import BallotTracker, Participation, Vote
     from renda.voting.selectors import vote_recount
 
     vote = services.vote_close(
@@ -310,7 +310,7 @@ def verify(vote_id: int, log: CastLog, n: int) -> dict[str, int]:
     double = sum(1 for answers in log.accepted.values() if len(answers) > 1)
     participations = Participation.objects.filter(vote=vote).count()
     double += participations - Participation.objects.filter(vote=vote).values("deputy").distinct().count()
-    stored = set(r[:16] for r in Ballot.objects.filter(vote=vote).values_list("receipt", flat=True))
+    stored = set(BallotTracker.objects.filter(vote=vote).values_list("tracker", flat=True))
     lost = sum(1 for _c, code in acked if code.replace("-", "").lower() not in stored)
     expected = Counter(p for choices, _code in acked for p in choices)
     counts = {o.position: o.count_yes for o in vote.options.all()}

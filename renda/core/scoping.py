@@ -247,7 +247,11 @@ def scope_for_user(user: Any) -> Scope:
         return cached  # type: ignore[no-any-return]
     from renda.accounts.models import RoleAssignment
 
-    assignments = RoleAssignment.objects.filter(user_id=user.pk).select_related("region")
+    assignments = (
+        RoleAssignment.objects.filter(user_id=user.pk)
+        .select_related("region")
+        .only("role", "station_id", "deputy_id", "unit_id", "region__path")  # every request: what a scope needs
+    )
     scope = scope_from_assignments(user, assignments, superuser=bool(user.is_superuser))
     user._renda_scope = scope
     return scope

@@ -46,7 +46,8 @@ def vote_detail(*, scope: Scope, pk: int) -> Vote:
 
 def vote_for_cast(*, scope: Scope, pk: int) -> Vote:
     """The vote as the cast service needs it (its meeting's region for the scope check), no more."""
-    return scope.get(Vote.objects.select_related("meeting__region"), perm=Perm.VOTE_CAST, pk=pk)
+    fields = ("id", "title", "round", "method", "seats", "score_max", "state", "seal_public", "meeting__region__path")
+    return scope.get(Vote.objects.select_related("meeting__region").only(*fields), perm=Perm.VOTE_CAST, pk=pk)
 
 
 def options_of(vote: Vote) -> list[VoteOption]:
