@@ -108,7 +108,8 @@ MATRIX: dict[str, Route] = {
     "public:track_detail": Route(PUBLIC, "receipt", public_status=302),
     "public:receipt": Route(PUBLIC, "receipt", public_status=302),
     "public:booked": Route(PUBLIC, fixed=(("code", "NOSUCHCODE"),), public_status=302),
-    "public:follow": Route(PUBLIC, "receipt", method="post", public_status=400),  # no phone given
+    # A forged follow token is refused alike for everyone (a real one: renda/public/tests/test_follow_token.py).
+    "public:follow": Route(PUBLIC, method="post", fixed=(("token", "1-forged"),), public_status=404),
     # 二码
     "codes:index": Route(Perm.ORG_VIEW),
     "codes:region": Route(Perm.ORG_VIEW, "region"),

@@ -4,6 +4,7 @@ pages, the API (its ``actions`` field and its routes) and the Excel export."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from renda.core.errors import NotFound, ValidationFailed
 from renda.core.ratelimit import check_rate
@@ -88,4 +89,28 @@ def receipt_holder_case(*, receipt_code: str, digits: str, client_ip: str) -> Op
     )
     if not ok or opinion is None:
         raise ValidationFailed(TRACK_FAILED, field="receipt_code")
+    return opinion
+
+
+# ---------------------------------------------------------------- following a case (附议)
+
+SIMILAR_LIMIT_PER_HOUR = 120  # "这件事已有人反映" lookups per IP (typed text is debounced)
+
+
+def follow_token(opinion: Opinion) -> str:
+    """What the public "这件事已有人反映" fragment links a case by: never its receipt code (a
+    credential: with it an anonymous case could be read and rated), but the case's number and
+    a keyed MAC of it, which lets a citizen follow (附议) the case and nothing else."""
+    mac = salted_hmac("renda.opinions.follow", str(opinion.pk)).hexdigest()[:20]
+    return f"{opinion.pk}-{mac}"
+
+
+def followed_case(token: str) -> Opinion:
+    """The case a follow token names, or NotFound (a forged or altered token alike)."""
+    pk_text, _, mac = str(token).partition("-")
+    if not (pk_text.isascii() and pk_text.isdigit() and len(pk_text) <= 12 and mac):
+        raise NotFound("没有找到这件反映")
+    opinion = Opinion.objects.filter(pk=int(pk_text)).first()
+    if opinion is None or not constant_time_compare(follow_token(opinion), f"{pk_text}-{mac}"):
+        raise NotFound("没有找到这件反映")
     return opinion

@@ -263,7 +263,7 @@ class TrackOut(Schema):
     state_label: str
     outcome: str = Field(..., description="办结方式；未办结为空")
     outcome_label: str
-    merged_into: str | None = Field(None, description="已与同类问题合并办理时，合并后那件的回执码")
+    merged_into: str | None = Field(None, description="已与同类问题合并办理时，合并后那件的标题（不含他人的回执码）")
     deadline: dt.date | None = Field(None, description="办理期限（办理中时）")
     deadline_official: bool = Field(
         ..., description="期限是否按法定节假日计算；false 表示该年度节假日尚未录入，按周末计算"

@@ -241,7 +241,7 @@ def _tracked(opinion: Opinion) -> dict[str, Any]:
         "state_label": shown.get_state_display(),
         "outcome": shown.outcome,
         "outcome_label": shown.get_outcome_display() if shown.outcome else "",
-        "merged_into": shown.receipt_code if shown != opinion else None,
+        "merged_into": shown.title if shown != opinion else None,  # never the other citizen's receipt code
         "deadline": shown.deadline if shown.is_open else None,
         "deadline_official": shown.deadline_official,
         "steps": [{"at": at, "label": label} for at, label in steps],

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.accounts.client_ip import client_ip as real_ip
 from renda.core.errors import RendaError, ValidationFailed
-from renda.core.ratelimit import RateLimited
+from renda.core.ratelimit import RateLimited, check_rate
 from renda.core.validation import id_or_none, mask_name
 from renda.opinions import appointments, intake, policy, refs, selectors, services
 from renda.opinions.models import Appointment, Opinion, Rating, ReceptionSlot, Source, State
@@ -154,8 +154,20 @@ def similar_cases(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("text", "")[:2000]
     region = _pick(Region, request.GET.get("region"))
     category = _pick(Category, request.GET.get("category"))
-    cases = selectors.public_similar(text=text, region=region, category=category) if region and len(text) >= 5 else []
-    return render(request, "public/_similar.html", {"cases": cases})
+    if not (region and len(text) >= 5):
+        return render(request, "public/_similar.html", {"cases": []})
+    try:
+        check_rate(
+            bucket="similar-ip",
+            subject=client_ip(request),
+            limit=policy.SIMILAR_LIMIT_PER_HOUR,
+            window_seconds=3600,
+            message="查询过于频繁",
+        )
+    except RateLimited:
+        return HttpResponse(status=429)  # htmx leaves the form as it is: the citizen can still submit
+    cases = selectors.public_similar(text=text, region=region, category=category)
+    return render(request, "public/_similar.html", {"cases": [(c, policy.follow_token(c)) for c in cases]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,8 +191,12 @@ def suggest_category(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def follow(request: HttpRequest, receipt_code: str) -> HttpResponse:
-    opinion = get_object_or_404(Opinion, receipt_code=receipt_code)
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    """附议 by the opaque token of the similar-cases fragment (never by the receipt code)."""
+    try:
+        opinion = policy.followed_case(token)
+    except RendaError:
+        raise Http404("没有找到这件反映") from None
     try:
         services.opinion_follow(
             opinion=opinion,

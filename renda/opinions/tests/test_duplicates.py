@@ -34,10 +34,11 @@ def test_a_citizen_sees_the_open_case_and_follows_it_instead(first, village, lam
     )
     html = page.content.decode()
     assert "这件事已有人反映" in html and first.title in html
-    response = Client().post(f"/follow/{first.receipt_code}/", {"phone": "13900000002"})
+    follow_url = html.split('hx-post="')[1].split('"')[0]
+    response = Client().post(follow_url, {"phone": "13900000002"})
     assert response.status_code == 200 and "已附议" in response.content.decode()
     assert first.followers.filter(phone="13900000002").exists()
-    again = Client().post(f"/follow/{first.receipt_code}/", {"phone": "13900000002"})
+    again = Client().post(follow_url, {"phone": "13900000002"})
     assert again.status_code == 409 and first.followers.count() == 1
 
 
