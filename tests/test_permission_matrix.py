@@ -251,12 +251,19 @@ def _appointment(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str,
     return {"slot": 1, "name": "矩阵测试", "phone": "13800000000", "topic": "矩阵测试"}
 
 
+def _pin(receipt_code: object) -> str:
+    from renda.opinions.models import Opinion
+    from renda.opinions.policy import track_pin
+
+    return track_pin(Opinion.objects.get(receipt_code=receipt_code))  # anonymous: the code and its 查询密码
+
+
 def _track(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
-    return {"receipt_code": kwargs["receipt_code"]}  # anonymous: the code alone
+    return {"receipt_code": kwargs["receipt_code"], "digits": _pin(kwargs["receipt_code"])}
 
 
 def _rate(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
-    return {"value": "satisfied"}
+    return {"value": "satisfied", "digits": _pin(kwargs["receipt_code"])}
 
 
 BODIES = {

@@ -63,12 +63,26 @@ def visible_opinions_q(scope: Scope) -> Q:
 
 
 TRACK_LIMIT_PER_HOUR = 30  # receipt checks per IP: a receipt code is not guessed four digits at a time
-TRACK_FAILED = "回执码或手机尾号不正确（匿名反映只需回执码）"
+TRACK_FAILED = "回执码、手机尾号或查询密码不正确（匿名反映请填 6 位查询密码）"
+PIN_DIGITS = 6
+
+
+def track_pin(opinion: Opinion) -> str:
+    """The second secret of an anonymous case without a phone (查询密码), shown once with its
+    receipt: the receipt code alone must not open a case (it is shown to staff, printed on
+    slips, read out on the phone). Derived with a keyed MAC from the case itself, so nothing more
+    is stored and a retried submission is answered with the same PIN."""
+    mac = salted_hmac("renda.opinions.track-pin", f"{opinion.pk}|{opinion.receipt_code}").digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 10**PIN_DIGITS:0{PIN_DIGITS}d}"
+
+
+def needs_pin(opinion: Opinion) -> bool:
+    return opinion.anonymous and not opinion.citizen_phone
 
 
 def receipt_holder_case(*, receipt_code: str, digits: str, client_ip: str) -> Opinion:
     """The case a citizen names by its receipt code, once they proved the phone's last four
-    digits (an anonymous case without a phone: the code alone). The tracking page and the API
+    digits (an anonymous case without a phone: its 6-digit 查询密码). The tracking page and the API
     both ask here; a wrong code and wrong digits are refused alike, and both count against the
     caller's hourly limit (RateLimited, 429)."""
     check_rate(
@@ -84,8 +98,9 @@ def receipt_holder_case(*, receipt_code: str, digits: str, client_ip: str) -> Op
         Opinion.objects.select_related("region", "merged_into").filter(receipt_code=code).first() if code else None
     )
     ok = opinion is not None and (
-        (opinion.anonymous and not opinion.citizen_phone)
-        or (len(digits) == 4 and digits.isdigit() and opinion.citizen_phone.endswith(digits))
+        constant_time_compare(digits, track_pin(opinion))
+        if needs_pin(opinion)
+        else (len(digits) == 4 and digits.isdigit() and opinion.citizen_phone.endswith(digits))
     )
     if not ok or opinion is None:
         raise ValidationFailed(TRACK_FAILED, field="receipt_code")

@@ -188,6 +188,9 @@ class OpinionReceiptOut(Schema):
     state_label: str
     deadline: dt.date | None = Field(None, description="答复期限")
     created_at: dt.datetime
+    track_pin: str = Field(
+        "", description="匿名反映（未留电话）的 6 位查询密码：与回执码一起查询、评价，只在提交应答中出现"
+    )
     message: str = Field(..., description="给群众看的提示")
 
     @staticmethod
@@ -198,16 +201,24 @@ class OpinionReceiptOut(Schema):
     def resolve_message(obj: Any) -> str:
         if obj.citizen_phone:
             return f"已受理，回执码 {obj.receipt_code}，已短信发送。可凭回执码和手机尾号 4 位查询办理进度。"
-        return f"已受理，回执码 {obj.receipt_code}。匿名反映请记住回执码，凭回执码查询办理进度。"
+        return f"已受理，回执码 {obj.receipt_code}，查询密码 {policy.track_pin(obj)}。请记住这两个号码，凭它们查询办理进度。"
+
+    @staticmethod
+    def resolve_track_pin(obj: Any) -> str:
+        return policy.track_pin(obj) if policy.needs_pin(obj) else ""
 
 
 class TrackIn(InputSchema):
     receipt_code: str = Field(..., max_length=20, title="回执码")
-    digits: str = Field("", max_length=4, title="手机尾号", description="手机号后 4 位；匿名反映不填")
+    digits: str = Field(
+        "", max_length=6, title="手机尾号或查询密码", description="手机号后 4 位；匿名反映填提交时给出的 6 位查询密码"
+    )
 
 
 class RateIn(InputSchema):
-    digits: str = Field("", max_length=4, title="手机尾号", description="手机号后 4 位；匿名反映不填")
+    digits: str = Field(
+        "", max_length=6, title="手机尾号或查询密码", description="手机号后 4 位；匿名反映填提交时给出的 6 位查询密码"
+    )
     value: Rating = Field(..., title="评价", description="satisfied 满意 / basic 基本满意 / unsatisfied 不满意")
     comment: str = Field("", max_length=MAX_BODY_TEXT, title="评价意见", description="不满意时必填，最多 500 字")
 

@@ -255,7 +255,7 @@ def _tracked(opinion: Opinion) -> dict[str, Any]:
     "/public/opinions/track",
     response={200: TrackOut, **PUBLIC_WRITE_ERRORS},
     summary="凭回执码查询办理进度",
-    description="回执码加手机号后 4 位（匿名反映只需回执码）。同一 IP 每小时最多 30 次。",
+    description="回执码加手机号后 4 位（匿名反映加 6 位查询密码）。同一 IP 每小时最多 30 次。",
 )
 def public_track(request: HttpRequest, payload: TrackIn) -> dict[str, Any]:
     return _tracked(_verified(request, payload.receipt_code, payload.digits))

@@ -145,7 +145,8 @@ def receipt(request: HttpRequest, receipt_code: str) -> HttpResponse:
     if receipt_code not in request.session.get(SESSION_TRACKED, []):
         return redirect(f"{reverse('public:track')}?code={receipt_code[:12]}")
     opinion = get_object_or_404(Opinion, receipt_code=receipt_code)
-    return render(request, "public/receipt.html", {"opinion": opinion})
+    pin = policy.track_pin(opinion) if policy.needs_pin(opinion) else ""
+    return render(request, "public/receipt.html", {"opinion": opinion, "pin": pin})
 
 
 @require_GET

@@ -25,6 +25,7 @@ from renda.audit.models import AuditEvent
 from renda.core.scoping import Scope
 from renda.opinions import intake, services
 from renda.opinions.models import Answer, InboundEvent, Opinion, State, WebhookDelivery
+from renda.opinions.policy import track_pin
 from renda.org.models import Category, HandlingUnit, Station
 from renda.regions.models import Region
 
@@ -378,7 +379,9 @@ def test_the_platform_answer_comes_back_in_the_loop(
     with django_capture_on_commit_callbacks(execute=True):
         send({"event_id": "p-2", "receipt_code": pushed["receipt_code"], "type": "answered", "text": "已疏通排水沟。"})
     rated = Client().post(
-        f"{API}/public/opinions/{opinion.receipt_code}/rate", {"value": "satisfied"}, content_type="application/json"
+        f"{API}/public/opinions/{opinion.receipt_code}/rate",
+        {"value": "satisfied", "digits": track_pin(opinion)},  # an anonymous case: its 查询密码
+        content_type="application/json",
     )
 
     assert rated.status_code == 200 and rated.json()["state"] == "closed"

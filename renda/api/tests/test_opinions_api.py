@@ -23,7 +23,7 @@ from renda.accounts.models import RoleAssignment
 from renda.api.tests.conftest import API, ApiClient
 from renda.audit.models import AuditEvent
 from renda.core.scoping import Scope
-from renda.opinions import appointments, intake, services
+from renda.opinions import appointments, intake, policy, services
 from renda.opinions.models import Answer, Appointment, Opinion, OpinionPhoto, RatingRecord, ReceptionSlot, State
 from renda.opinions.tests.conftest import jpeg_bytes
 from renda.org.models import Category, Deputy, HandlingUnit, Station
@@ -198,16 +198,18 @@ def test_second_unsatisfied_escalates_and_the_presidium_answers(
     rate = f"/public/opinions/{opinion.receipt_code}/rate"
 
     staff.post(f"/opinions/{opinion.pk}/answer", {"text": "已通知保洁公司每日清运。"})
-    citizen.post(rate, {"value": "unsatisfied", "comment": "没有变化"})  # anonymous: the code alone
+    pin = policy.track_pin(opinion)  # anonymous: the code and its 查询密码
+    citizen.post(rate, {"value": "unsatisfied", "comment": "没有变化", "digits": pin})
     staff.post(f"/opinions/{opinion.pk}/answer", {"text": "已更换保洁公司并加派车辆。"})
-    escalated = citizen.post(rate, {"value": "unsatisfied", "comment": "仍然不行"})
+    escalated = citizen.post(rate, {"value": "unsatisfied", "comment": "仍然不行", "digits": pin})
     wrong_door = staff.post(f"/opinions/{opinion.pk}/answer", {"text": "再答复一次试试看。"})
     answered = staff.post(f"/opinions/{opinion.pk}/escalated-answer", {"text": "主席团已督办，县环卫所接管清运。"})
 
     assert escalated.json()["state"] == "escalated"
     assert wrong_door.status_code == 409 and "已提级督办" in wrong_door.json()["detail"]
     assert answered.status_code == 200 and answered.json()["state"] == "answered"
-    assert citizen.post(rate, {"value": "unsatisfied", "comment": "还是不满意"}).json()["state"] == "closed"
+    last = citizen.post(rate, {"value": "unsatisfied", "comment": "还是不满意", "digits": pin})
+    assert last.json()["state"] == "closed"
 
 
 # ---------------------------------------------------------------- citizen: bad input, replays, keys
@@ -392,7 +394,7 @@ def test_submissions_are_rate_limited_per_ip_in_chinese(
 # ---------------------------------------------------------------- citizen: tracking
 
 
-def test_tracking_needs_the_last_four_digits_unless_anonymous(
+def test_tracking_needs_the_last_four_digits_or_the_anonymous_pin(
     citizen: ApiClient, liaison_station: Station, village: Region, lamp_category: Category
 ) -> None:
     named = file_case(liaison_station, village, lamp_category)
@@ -402,11 +404,14 @@ def test_tracking_needs_the_last_four_digits_unless_anonymous(
     none = citizen.post("/public/opinions/track", {"receipt_code": named.receipt_code})
     unknown = citizen.post("/public/opinions/track", {"receipt_code": "NOSUCH99", "digits": "5678"})
     right = citizen.post("/public/opinions/track", {"receipt_code": named.receipt_code, "digits": "5678"})
-    anon = citizen.post("/public/opinions/track", {"receipt_code": anonymous.receipt_code})
+    code_alone = citizen.post("/public/opinions/track", {"receipt_code": anonymous.receipt_code})
+    anon = citizen.post(
+        "/public/opinions/track", {"receipt_code": anonymous.receipt_code, "digits": policy.track_pin(anonymous)}
+    )
 
-    for refused in (wrong, none, unknown):
+    for refused in (wrong, none, unknown, code_alone):
         assert refused.status_code == 400
-        assert refused.json()["detail"] == "回执码或手机尾号不正确（匿名反映只需回执码）"
+        assert refused.json()["detail"] == policy.TRACK_FAILED
     assert right.status_code == anon.status_code == 200
     assert anon.json()["citizen"] == "匿名"
     assert PHONE not in right.content.decode() and "5678" not in right.content.decode()
@@ -429,7 +434,7 @@ def test_wrong_digits_cannot_rate(
     )
     bad_value = citizen.post(f"/public/opinions/{opinion.receipt_code}/rate", {"digits": "5678", "value": "还行"})
 
-    assert response.status_code == 400 and "手机尾号不正确" in response.json()["detail"]
+    assert response.status_code == 400 and response.json()["detail"] == policy.TRACK_FAILED
     assert no_reason.status_code == 400 and no_reason.json()["field"] == "comment"
     assert bad_value.status_code == 422 and "应为以下之一" in bad_value.json()["detail"]
     assert counts() == before
@@ -463,7 +468,7 @@ def test_a_merged_case_is_tracked_through_the_case_it_joined(
 
     assert wrong.status_code == 400 and wrong.json()["field"] == "into"
     assert merged.status_code == 200 and merged.json()["state"] == "merged"
-    assert tracked["merged_into"] == kept.receipt_code and tracked["state"] == "submitted"
+    assert tracked["merged_into"] == kept.title and tracked["state"] == "submitted"  # not the other's code
     assert "与同类问题合并办理" in [s["label"] for s in tracked["steps"]]
     assert staff.get(f"/opinions/{kept.pk}").json()["merged_cases"] == [duplicate.receipt_code]
 

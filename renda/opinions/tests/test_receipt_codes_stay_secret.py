@@ -88,3 +88,47 @@ def test_the_similar_fragment_is_rate_limited_per_address(
         assert _similar(client, village, lamp_category).status_code == 200
     assert _similar(client, village, lamp_category).status_code == 429
     assert _similar(Client(REMOTE_ADDR="203.0.113.10"), village, lamp_category).status_code == 200
+
+
+def test_an_anonymous_case_is_not_opened_by_its_receipt_code_alone(anonymous_case, cache_cleared):
+    """A stranger who learnt the code (from a slip, a staff page, a screenshot) can neither read
+    the anonymous case nor close it as 满意: the citizen was given a 查询密码 beside the code."""
+    code = anonymous_case.receipt_code
+    assert Client().post("/track/", {"code": code, "digits": ""}).status_code == 400
+    api = Client().post("/api/v1/public/opinions/track", {"receipt_code": code}, content_type="application/json")
+    assert api.status_code == 400
+    rate = Client().post(
+        f"/api/v1/public/opinions/{code}/rate", {"value": "satisfied"}, content_type="application/json"
+    )
+    assert rate.status_code == 400
+    pin = policy.track_pin(anonymous_case)
+    assert len(pin) == 6 and pin.isdigit()
+    client = Client()
+    opened = client.post("/track/", {"code": code, "digits": pin})
+    assert opened.status_code == 302 and code in opened["Location"]
+    api = Client().post(
+        "/api/v1/public/opinions/track", {"receipt_code": code, "digits": pin}, content_type="application/json"
+    )
+    assert api.status_code == 200
+
+
+def test_the_anonymous_citizen_is_given_the_pin_with_the_receipt(village, lamp_category, cache_cleared):
+    from renda.org.models import Station
+
+    station = Station.objects.filter(served_regions=village).first()
+    answer = Client().post(
+        "/api/v1/public/opinions",
+        {
+            "text": TEXT,
+            "region": village.pk,
+            "category": lamp_category.pk,
+            "anonymous": True,
+            "station": station.public_id,
+        },
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="anonymous-pin-test",
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    opinion = Opinion.objects.get(receipt_code=body["receipt_code"])
+    assert body["track_pin"] == policy.track_pin(opinion) and body["track_pin"] in body["message"]

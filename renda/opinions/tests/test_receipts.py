@@ -46,6 +46,12 @@ def test_more_than_four_digits_are_refused_on_both(case, cache_cleared):
         {"receipt_code": case.receipt_code, "digits": "05678"},
         content_type="application/json",
     )
+    assert api.status_code == 400 and TRACK_FAILED in api.json()["detail"]
+    api = Client().post(
+        "/api/v1/public/opinions/track",
+        {"receipt_code": case.receipt_code, "digits": "0005678"},
+        content_type="application/json",
+    )
     assert api.status_code == 422 and "手机尾号" in api.json()["detail"]  # the body's own bound
 
 
