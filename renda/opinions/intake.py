@@ -169,17 +169,21 @@ def opinion_submit(
     key = (idempotency_key or "").strip()[:64]
     cleaned = _validate_intake(data)
     assert data.category is not None  # _validate_intake refuses a missing category
-    photos = [clean_photo(p, index=i + 1) for i, p in enumerate(data.photos)]
     fingerprint = _fingerprint(data)
     deadline = _intake_deadline()
     limits = _intake_limits(client_ip, cleaned["phone"]) if scope is None else []
     try:
-        check_rates(limits)
+        check_rates(limits)  # before any photo is decoded: a refused sender costs no decoding
     except RateLimited:
         # Refused, unless it is the retry of a submission stored before: answer with that one.
         if (replay := _stored_replay(key, data, limits)) is None:
             raise
         return replay
+    try:
+        photos = [clean_photo(p, index=i + 1) for i, p in enumerate(data.photos)]
+    except ValidationFailed:
+        uncount_rates(limits)  # a photo that is not one: the citizen may try again with another
+        raise
     opinion = Opinion(
         idempotency_key=key or None,
         source=data.source,
