@@ -71,3 +71,43 @@ class RuleSetting(TimeStampedModel):  # 规则参数
 
     def __str__(self) -> str:
         return self.key
+
+
+class IdempotencyRecord(models.Model):  # 幂等键记录
+    """One client's ``Idempotency-Key`` for a staff write (renda/api/idempotency.py), kept in the
+    database for its 24 hours: a cache that evicts or a Redis that restarts must not let a retried
+    write create a second record. ``user_id`` 0 is a caller without a user (system)."""
+
+    user_id = models.BigIntegerField("用户")
+    key_hash = models.CharField("幂等键哈希", max_length=64)
+    fingerprint = models.CharField("请求指纹", max_length=64)
+    done = models.BooleanField("已完成", default=False)
+    status = models.PositiveSmallIntegerField("应答状态", default=0)
+    content = models.BinaryField("应答内容", default=b"")
+    content_type = models.CharField("应答类型", max_length=100, blank=True)
+    expires_at = models.DateTimeField("失效时间", db_index=True)
+
+    class Meta:
+        verbose_name = "幂等键记录"
+        verbose_name_plural = "幂等键记录"
+        constraints = [models.UniqueConstraint(fields=["user_id", "key_hash"], name="idempotency_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"幂等键 {self.key_hash[:8]}"
+
+
+class RateCounter(models.Model):  # 频率限制计数
+    """A fixed-window rate-limit counter kept in the database: the embedded default's counters
+    (a local-memory cache would evict them under a flood and lose them on restart), and
+    production's fallback while Redis is down. ``key`` holds no raw IP or phone (hashed)."""
+
+    key = models.CharField("计数键", max_length=120, primary_key=True)
+    count = models.PositiveIntegerField("次数", default=0)
+    expires_at = models.DateTimeField("失效时间", db_index=True)
+
+    class Meta:
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.count}"

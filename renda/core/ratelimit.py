@@ -1,23 +1,34 @@
-"""Fixed-window rate limits on the cache (Redis in production, local memory embedded).
+"""Fixed-window rate limits: Redis in production, the database embedded and while Redis is down.
 
 With Redis every limit of one request is counted in a single round trip (a pipeline of
 INCR + EXPIRE NX per limit) on one client per process, reusing its connection pool: Django's
 cache builds a new Redis client for every operation, and a public submission checks two limits.
 The keys are the cache's own (``cache.make_key``), so both ways count in the same counters.
+
+Without Redis (the embedded default) the counters are rows (core.RateCounter), counted in one
+upsert statement per request: a local-memory cache would evict them when a flood fills it (a
+flood from one address would give another a fresh quota) and lose them on restart. When Redis
+is configured but unreachable, the same rows take over, so citizens' submissions are still
+accepted and still limited.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import time
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache, caches
+from django.db import connection
+from django.utils import timezone
 
 from renda.core.errors import RendaError
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(RendaError):
@@ -58,25 +69,76 @@ def _counters(limits: Sequence[Limit]) -> list[tuple[Limit, str]]:
     return [(lim, _key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits if lim.subject]
 
 
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError)
+
+
+REDIS_RETRY_SECONDS = 15.0  # after Redis failed, this process counts in the database this long
+_redis_down_until = 0.0
+
+
+def _live_redis() -> Any | None:
+    """The Redis client, unless Redis failed in this process within the last seconds: during an
+    outage each request must not wait out the client's connect retries again."""
+    if time.monotonic() < _redis_down_until:
+        return None
+    return redis_client()
+
+
+def _redis_failed() -> None:
+    global _redis_down_until
+    _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+    logger.warning("Redis unreachable: rate limits counted in the database for the next %.0f s", REDIS_RETRY_SECONDS)
+
+
+def _db_count(counters: Sequence[tuple[Limit, str]], delta: int) -> list[int]:
+    """Add ``delta`` to each counter row (created on first use) and answer the new counts, in
+    one statement (SQLite ≥ 3.35 and PostgreSQL: INSERT … ON CONFLICT … RETURNING)."""
+    from renda.core.models import RateCounter
+
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    now = timezone.now()
+    rows = ", ".join(["(%s, %s, %s)"] * len(counters))
+    params: list[Any] = []
+    for lim, key in counters:
+        params += [key, max(delta, 0), now + dt.timedelta(seconds=lim.window_seconds + 5)]
+    sql = (
+        f"INSERT INTO {table} (key, count, expires_at) VALUES {rows} "  # noqa: S608 - our table, placeholders
+        f"ON CONFLICT (key) DO UPDATE SET count = CASE WHEN {table}.count + %s < 0 THEN 0 "
+        f"ELSE {table}.count + %s END RETURNING key, count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, delta, delta])
+        found = {str(k): int(c) for k, c in cursor.fetchall()}
+    return [found[key] for _lim, key in counters]
+
+
+def _count(counters: Sequence[tuple[Limit, str]], delta: int) -> list[int]:
+    client = _live_redis()
+    if client is not None:
+        try:
+            pipe = client.pipeline(transaction=False)
+            for lim, key in counters:
+                full = cache.make_key(key)
+                pipe.incrby(full, delta)
+                if delta > 0:
+                    pipe.expire(full, lim.window_seconds + 5, nx=True)
+            replies = pipe.execute()
+            step = 2 if delta > 0 else 1
+            return [int(replies[step * i]) for i in range(len(counters))]
+        except _redis_errors():
+            _redis_failed()
+    return _db_count(counters, delta)
+
+
 def check_rates(limits: Sequence[Limit]) -> None:
     """Count one hit on each limit; raise RateLimited for the first one past its limit."""
     counters = _counters(limits)
     if not counters:
         return
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for lim, key in counters:
-            full = cache.make_key(key)
-            pipe.incr(full)
-            pipe.expire(full, lim.window_seconds + 5, nx=True)
-        replies = pipe.execute()
-        counts = [int(replies[2 * i]) for i in range(len(counters))]
-    else:
-        counts = []
-        for lim, key in counters:
-            added = cache.add(key, 1, lim.window_seconds + 5)
-            counts.append(1 if added else cache.incr(key))
+    counts = _count(counters, 1)
     for count, (lim, _) in zip(counts, counters, strict=True):
         if count > lim.limit:
             raise RateLimited(lim.message)
@@ -85,18 +147,8 @@ def check_rates(limits: Sequence[Limit]) -> None:
 def uncount_rates(limits: Sequence[Limit]) -> None:
     """Give back the hit ``check_rates`` counted (a retried request answered with its first result)."""
     counters = _counters(limits)
-    if not counters:
-        return
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for _lim, key in counters:
-            pipe.decr(cache.make_key(key))
-        pipe.execute()
-        return
-    for _lim, key in counters:
-        with suppress(ValueError):  # the window has just turned: nothing to give back
-            cache.decr(key)
+    if counters:
+        _count(counters, -1)
 
 
 def over_limit(limit: Limit) -> bool:
@@ -104,7 +156,17 @@ def over_limit(limit: Limit) -> bool:
     counters = _counters([limit])
     if not counters:
         return False
-    count = cache.get(counters[0][1])  # Django's Redis serializer reads the raw INCR value too
+    key = counters[0][1]
+    client = _live_redis()
+    if client is not None:
+        try:
+            value = client.get(cache.make_key(key))
+            return value is not None and int(value) >= limit.limit
+        except _redis_errors():
+            _redis_failed()
+    from renda.core.models import RateCounter
+
+    count = RateCounter.objects.filter(key=key).values_list("count", flat=True).first()
     return count is not None and int(count) >= limit.limit
 
 

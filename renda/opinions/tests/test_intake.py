@@ -278,6 +278,7 @@ def test_staff_get_one_inbox_message_for_cases_that_arrive_together(liaison_stat
     assert latest.target_id == str(alone.pk) and latest.link == f"/opinions/{alone.pk}/"
 
 
+@pytest.mark.django_db
 def test_rate_limits_of_one_request_count_together():
     run = uuid.uuid4().hex  # the counters outlive the test (with REDIS_URL, the run too)
     limits = [Limit("t-ip", f"ip-{run}", 2, 60, "IP 太频繁"), Limit("t-phone", f"phone-{run}", 3, 60, "手机太频繁")]

@@ -1,0 +1,16 @@
+"""Housekeeping of the platform's own records: expired idempotency keys and rate counters."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from renda.core.models import IdempotencyRecord, RateCounter
+
+
+@shared_task(name="core.sweep")
+def sweep() -> dict[str, int]:
+    now = timezone.now()
+    keys, _ = IdempotencyRecord.objects.filter(expires_at__lte=now).delete()
+    counters, _ = RateCounter.objects.filter(expires_at__lte=now).delete()
+    return {"idempotency_keys": keys, "rate_counters": counters}
