@@ -23,7 +23,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
-def _notifications_to_outbox(settings):  # type: ignore[no-untyped-def]
+def _notifications_to_outbox(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Nothing leaves the machine in tests: messages land in renda.notify.backends.outbox, and
     tasks run in-process even when REDIS_URL is set (the CI PostgreSQL pass sets it)."""
     from renda.celery import app
@@ -32,6 +32,8 @@ def _notifications_to_outbox(settings):  # type: ignore[no-untyped-def]
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.NOTIFY_BACKEND = "renda.notify.backends.LocmemBackend"
+    # The audit anchors of this test's database, not of the installation's (renda/audit/anchors.py).
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit_anchors.log")
     backends.outbox.clear()
     yield backends.outbox
     _forget_rules_and_calendar()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import models
 from django.db.models import QuerySet
 
+from renda.audit.anchors import missing_creation_events, read_anchors, verify_anchors
 from renda.audit.models import AuditChainHead, AuditEvent
 from renda.audit.services import GENESIS_HASH, event_hash, hashed_fields
 
@@ -18,8 +20,12 @@ class ChainReport:
     problems: list[str]
 
 
-def audit_verify_chain(*, batch: int = 5000) -> ChainReport:
-    """Walk every event in order and recompute its hash; report each break."""
+def audit_verify_chain(
+    *, batch: int = 5000, with_anchors: bool = True, anchor_path: Path | None = None, with_records: bool = True
+) -> ChainReport:
+    """Walk every event in order and recompute its hash; report each break, each anchor kept
+    outside the database that the chain no longer holds, and each record without its creation
+    event (renda/audit/anchors.py)."""
     problems: list[str] = []
     prev_hash = GENESIS_HASH
     expected_seq = 1
@@ -46,6 +52,11 @@ def audit_verify_chain(*, batch: int = 5000) -> ChainReport:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         problems.append(f"链头记录 #{head.last_seq} 与最后一个事件 #{last_seq} 不符（末尾事件被删除）")
+    if with_anchors:
+        anchor_list, anchor_problems = read_anchors(anchor_path)
+        problems += anchor_problems + verify_anchors(anchor_list, last_seq=last_seq)
+    if with_records:
+        problems += missing_creation_events()
     return ChainReport(checked=checked, ok=not problems, problems=problems)
 
 

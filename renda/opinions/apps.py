@@ -5,3 +5,9 @@ class OpinionsConfig(AppConfig):
     name = "renda.opinions"
     label = "opinions"
     verbose_name = "民意处理"
+
+    def ready(self) -> None:
+        from renda.audit.anchors import CREATION_EVENTS
+
+        # Every case has its submission event, once its after-submit work is done (verify_audit).
+        CREATION_EVENTS["opinions.opinion"] = (("opinion.submit",), {"intake_pending": False})

@@ -278,6 +278,10 @@ if not AUDIT_CHAIN_KEY:
         raise RuntimeError("AUDIT_CHAIN_KEY 未设置：生产环境必须通过环境变量提供审计链密钥（见 docs/deploy.md）")
     AUDIT_CHAIN_KEY = DEFAULT_AUDIT_CHAIN_KEY
 
+# The audit chain head is anchored here, outside the database (renda/audit/anchors.py): keep the
+# file off the database host or copy it away (docs/deploy.md); verify_audit reads it.
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit_anchors.log"))
+
 # Phone ballots are sealed (libsodium sealed boxes) to a key derived from this secret and a salt
 # of the vote's own: the database alone (a copy, a backup, a curious administrator) cannot open
 # them, and at close the salt is erased. Embedded installations keep a random key in var/ (0600);

@@ -7,7 +7,10 @@ class VotingConfig(AppConfig):
     verbose_name = "表决与票决"
 
     def ready(self) -> None:
+        from renda.audit.anchors import CREATION_EVENTS
         from renda.core.scoping import SCOPED_PATHS
+
+        CREATION_EVENTS["voting.vote"] = (("vote.create", "vote.runoff"), {})  # its creation event stays (verify_audit)
         from renda.voting import checks  # noqa: F401 - registers check --deploy's ballot-key check
 
         SCOPED_PATHS["voting.vote"] = "meeting__region__path"

@@ -65,3 +65,85 @@ def test_a_deleted_event_in_the_middle_or_at_the_end_is_detected():
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = %s", [last])
     assert any("链头" in p for p in audit_verify_chain().problems)
+
+
+# ---------------------------------------------------------------- anchors outside the database (issue #12)
+
+
+def _delete_the_tail_and_move_the_head(n: int) -> int:
+    """What someone with the database but not the key can do: delete the last ``n`` events and
+    move the chain head back to the event before them, leaving a valid, shorter chain."""
+    disable_guard()
+    last = AuditEvent.objects.order_by("-seq").first()
+    keep = AuditEvent.objects.get(seq=last.seq - n)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq > %s", [keep.seq])
+        cursor.execute("UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s", [keep.seq, keep.hash])
+    return keep.seq
+
+
+@pytest.mark.django_db
+def test_deleting_the_last_events_and_moving_the_head_is_caught_by_the_anchor(settings, tmp_path):
+    from renda.audit.anchors import anchor_head
+
+    anchor = anchor_head()
+    assert anchor is not None and anchor.seq == AuditEvent.objects.order_by("-seq").first().seq
+    assert audit_verify_chain().ok
+    kept = _delete_the_tail_and_move_the_head(3)
+    assert audit_verify_chain(with_anchors=False).ok  # the chain alone cannot tell
+    report = audit_verify_chain()
+    assert not report.ok and any(
+        f"#{anchor.seq}" in p and f"#{kept}" in p and "末尾事件被删除" in p for p in report.problems
+    )
+    with pytest.raises(CommandError, match="已损坏"):
+        call_command("verify_audit")
+    # A copy of the anchors the operator kept elsewhere is checked the same way
+    copy = tmp_path / "mailed-anchors.log"
+    copy.write_text((tmp_path / "audit_anchors.log").read_text())
+    with pytest.raises(CommandError, match="已损坏"):
+        call_command("verify_audit", anchors=str(copy))
+
+
+@pytest.mark.django_db
+def test_an_anchor_line_edited_to_fit_is_refused(tmp_path):
+    import json
+
+    from renda.audit.anchors import anchor_file, anchor_head
+
+    anchor_head()
+    line = json.loads(anchor_file().read_text())
+    kept = _delete_the_tail_and_move_the_head(2)
+    line["seq"], line["hash"] = kept, AuditEvent.objects.get(seq=kept).hash  # forged without the key
+    anchor_file().write_text(json.dumps(line) + "\n")
+    assert any("签名不符" in p for p in audit_verify_chain().problems)
+
+
+@pytest.mark.django_db
+def test_a_record_whose_creation_event_was_deleted_is_reported(scope_of):
+    from renda.meetings.tests.helpers import session_with
+
+    meeting, _ = session_with(scope_of("township"), entitled=3, open_meeting=False)
+    assert audit_verify_chain().ok
+    disable_guard()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM audit_auditevent WHERE target_type = 'meetings.meeting' AND target_id = %s"
+            " AND action = 'meeting.create'",
+            [str(meeting.pk)],
+        )
+    report = audit_verify_chain()
+    assert any(f"#{meeting.pk}" in p and "没有创建事件" in p for p in report.problems), report.problems
+
+
+@pytest.mark.django_db
+def test_the_anchor_is_written_by_the_scheduled_sweep_and_to_the_log(caplog, settings):
+    import logging
+
+    from renda.audit.anchors import read_anchors
+    from renda.audit.tasks import anchor
+
+    with caplog.at_level(logging.INFO, logger="renda.audit.anchor"):
+        result = anchor()
+    anchors, problems = read_anchors()
+    assert not problems and [a.seq for a in anchors] == [result["seq"]]
+    assert any("audit anchor" in r.getMessage() and str(result["seq"]) in r.getMessage() for r in caplog.records)
