@@ -71,3 +71,22 @@ def test_check_deploy_refuses_a_weak_ballot_seal_key(key, refused):
     with override_settings(BALLOT_SEAL_KEY=key):
         found = [m.id for m in ballot_seal_key()]
     assert found == (["renda.E002"] if refused else [])
+
+
+@pytest.mark.parametrize(
+    ("url", "inbound", "outbound", "refused"),
+    [
+        ("", "", "", False),  # not connected
+        ("https://platform.example/renda", "same-secret-for-both", "same-secret-for-both", True),
+        ("https://platform.example/renda", "inbound-secret-0001", "", True),
+        ("https://platform.example/renda", "inbound-secret-0001", "outbound-secret-0002", False),
+    ],
+)
+def test_check_deploy_wants_a_governance_secret_per_direction(url, inbound, outbound, refused):
+    from renda.opinions.checks import governance_secrets
+
+    with override_settings(
+        GOVERNANCE_WEBHOOK_URL=url, GOVERNANCE_INBOUND_SECRET=inbound, GOVERNANCE_OUTBOUND_SECRET=outbound
+    ):
+        found = [m.id for m in governance_secrets()]
+    assert found == (["renda.E003"] if refused else [])

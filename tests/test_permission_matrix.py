@@ -190,7 +190,7 @@ MATRIX: dict[str, Route] = {
     "api:public_track": Route(PUBLIC, "receipt", method="post", api=True, body="track", rename=(("receipt_code", ""),)),
     # The opinion target is routed, not answered: rating it is refused with 409.
     "api:public_rate_opinion": Route(PUBLIC, "receipt", method="post", api=True, body="rate", public_status=409),
-    # Signed, not logged in; with GOVERNANCE_SECRET empty (as below) it is switched off for everyone.
+    # Signed, not logged in; with GOVERNANCE_INBOUND_SECRET empty (as below) it is switched off for everyone.
     "api:governance_event": Route(PUBLIC, method="post", api=True, public_status=503),
 }
 
@@ -382,7 +382,7 @@ def _no_carry_over(settings, cache_cleared):  # type: ignore[no-untyped-def]
     """Rate-limit counters live in the cache and would carry over from earlier tests; the
     governance platform is not configured, so routing delivers nothing and its callback is off."""
     settings.GOVERNANCE_WEBHOOK_URL = ""
-    settings.GOVERNANCE_SECRET = ""
+    settings.GOVERNANCE_INBOUND_SECRET = ""
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.request
 
 from django.conf import settings
@@ -28,8 +29,25 @@ MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 30  # longer than the platform's 10 s to answer
 
 
-def sign(body: bytes) -> str:
-    return hmac.new(settings.GOVERNANCE_SECRET.encode(), body, hashlib.sha256).hexdigest()
+TIMESTAMP_HEADER = "X-Renda-Timestamp"
+SIGNATURE_HEADER = "X-Renda-Signature"
+
+
+def sign(body: bytes, *, timestamp: str, secret: str) -> str:
+    """Hex HMAC-SHA256 over ``<timestamp>.<raw body>``: a captured request cannot be replayed
+    once its timestamp is outside the window, nor re-dated without the secret."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(body: bytes, *, timestamp: str, signature: str, now: float | None = None) -> bool:
+    """An inbound request's signature, with GOVERNANCE_INBOUND_SECRET, inside the time window."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and signature):
+        return False
+    now = time.time() if now is None else now
+    if abs(now - int(timestamp)) > int(settings.GOVERNANCE_SIGNATURE_WINDOW):
+        return False
+    expected = sign(body, timestamp=timestamp, secret=settings.GOVERNANCE_INBOUND_SECRET)
+    return hmac.compare_digest(signature.encode(), expected.encode())
 
 
 def webhook_deliver(delivery_id: int) -> tuple[bool, int]:
@@ -48,13 +66,15 @@ def webhook_deliver(delivery_id: int) -> tuple[bool, int]:
         return True, delivery.attempts
     try:
         body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+        timestamp = str(int(time.time()))
         request = urllib.request.Request(  # noqa: S310 - operator-configured URL
             settings.GOVERNANCE_WEBHOOK_URL,
             data=body,
             method="POST",
             headers={
                 "Content-Type": "application/json",
-                "X-Renda-Signature": sign(body),
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(body, timestamp=timestamp, secret=settings.GOVERNANCE_OUTBOUND_SECRET),
                 "Idempotency-Key": f"renda-{delivery.pk}",
             },
         )

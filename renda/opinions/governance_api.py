@@ -2,9 +2,11 @@
 governance platform.
 
 The outbound half is renda/opinions/governance.py (webhook_deliver, run by the opinions.deliver_webhook task): routed and answered cases are
-POSTed to settings.GOVERNANCE_WEBHOOK_URL, signed the same way. Inbound, the platform sends
-``{"event_id", "receipt_code", "type": "accepted"|"progress"|"answered", "text"}`` with the
-header ``X-Renda-Signature: <hex HMAC-SHA256 of the raw body, keyed with GOVERNANCE_SECRET>``.
+POSTed to settings.GOVERNANCE_WEBHOOK_URL, signed the same way with GOVERNANCE_OUTBOUND_SECRET.
+Inbound, the platform sends ``{"event_id", "receipt_code", "type": "accepted"|"progress"|"answered",
+"text"}`` with the headers ``X-Renda-Timestamp: <unix seconds>`` and ``X-Renda-Signature: <hex
+HMAC-SHA256 of "<timestamp>.<raw body>", keyed with GOVERNANCE_INBOUND_SECRET>``; a timestamp more
+than GOVERNANCE_SIGNATURE_WINDOW seconds (default 300) from now is refused like a bad signature.
 
 The signature is checked on the raw bytes before anything else is read, so a forged request
 learns nothing (not even whether its JSON was valid) and changes nothing.
@@ -12,7 +14,6 @@ learns nothing (not even whether its JSON was valid) and changes nothing.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
@@ -26,14 +27,16 @@ from renda.api.errors import translate
 from renda.api.schemas import ErrorOut, ValidationErrorOut
 from renda.core.errors import ValidationFailed
 from renda.opinions import governance
-from renda.opinions.governance import sign
+from renda.opinions.governance import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
 from renda.opinions.schemas import GovernanceEventIn, GovernanceEventOut
 
 router = Router(auth=None, tags=["基层治理四平台对接"])
 
-SIGNATURE_HEADER = "X-Renda-Signature"
-NOT_CONFIGURED = "基层治理四平台对接未配置（GOVERNANCE_SECRET 为空），暂不接收回传"
-BAD_SIGNATURE = f"签名校验失败：请求头 {SIGNATURE_HEADER} 应为请求体的 HMAC-SHA256（十六进制）"
+NOT_CONFIGURED = "基层治理四平台对接未配置（GOVERNANCE_INBOUND_SECRET 为空），暂不接收回传"
+BAD_SIGNATURE = (
+    f"签名校验失败：请求头 {SIGNATURE_HEADER} 应为“{TIMESTAMP_HEADER}.请求体”的 HMAC-SHA256（十六进制），"
+    f"{TIMESTAMP_HEADER} 为发送时的 Unix 秒数，与本机时间相差不超过 5 分钟"
+)
 
 BODY_SCHEMA = {
     "content": {
@@ -56,19 +59,20 @@ BODY_SCHEMA = {
     },
     summary="接收基层治理四平台回传",
     description=(
-        f"请求头 `{SIGNATURE_HEADER}` 为原始请求体以共享密钥计算的 HMAC-SHA256（十六进制小写）。"
+        f"请求头 `{TIMESTAMP_HEADER}` 为发送时的 Unix 秒数（与本机相差不超过 5 分钟），`{SIGNATURE_HEADER}` 为"
+        f"“时间戳 + '.' + 原始请求体”以回传密钥计算的 HMAC-SHA256（十六进制小写）。"
         "type：accepted 已受理 / progress 办理进展 / answered 已答复（text 为答复内容，群众可据此评价）。"
         '同一 event_id 重发返回 200 且 `"replayed": true`，不再改变任何数据。'
     ),
     openapi_extra={"requestBody": BODY_SCHEMA},
 )
 def governance_event(request: HttpRequest) -> dict[str, Any]:
-    secret = settings.GOVERNANCE_SECRET
-    if not secret:
+    if not settings.GOVERNANCE_INBOUND_SECRET:
         raise HttpError(503, NOT_CONFIGURED)
     body: bytes = request.body
     given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
-    if not given or not hmac.compare_digest(given.encode(), sign(body).encode()):
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    if not signature_valid(body, timestamp=timestamp, signature=given):
         raise HttpError(401, BAD_SIGNATURE)
     try:
         data = json.loads(body)

@@ -262,9 +262,13 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "renda@localhost")
 
 # The county's grassroots governance platform (基层治理四平台): routed cases are pushed to
-# GOVERNANCE_WEBHOOK_URL; its status updates come back signed with GOVERNANCE_SECRET.
+# GOVERNANCE_WEBHOOK_URL signed with GOVERNANCE_OUTBOUND_SECRET; its status updates come back signed
+# with GOVERNANCE_INBOUND_SECRET (a secret per direction: one leaked cannot forge the other way).
+# Each signature covers a timestamp, refused outside GOVERNANCE_SIGNATURE_WINDOW seconds.
 GOVERNANCE_WEBHOOK_URL = os.environ.get("GOVERNANCE_WEBHOOK_URL", "")
-GOVERNANCE_SECRET = os.environ.get("GOVERNANCE_SECRET", "")
+GOVERNANCE_INBOUND_SECRET = os.environ.get("GOVERNANCE_INBOUND_SECRET", "")
+GOVERNANCE_OUTBOUND_SECRET = os.environ.get("GOVERNANCE_OUTBOUND_SECRET", "")
+GOVERNANCE_SIGNATURE_WINDOW = int(os.environ.get("GOVERNANCE_SIGNATURE_WINDOW", "300"))
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # The hash chain of audit events is keyed with this so that a copied database

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,13 +32,15 @@ from renda.regions.models import Region
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "platform-shared-secret"
+SECRET = "platform-to-renda-secret"  # inbound: the platform signs its updates with it
+OUTBOUND = "renda-to-platform-secret"  # outbound: we sign our deliveries with this other one
 URL = f"{API}/integrations/governance/events"
 
 
 @pytest.fixture(autouse=True)
 def _platform_configured(settings: Any, cache_cleared: None) -> None:
-    settings.GOVERNANCE_SECRET = SECRET
+    settings.GOVERNANCE_INBOUND_SECRET = SECRET
+    settings.GOVERNANCE_OUTBOUND_SECRET = OUTBOUND
     settings.GOVERNANCE_WEBHOOK_URL = ""
 
 
@@ -88,13 +91,21 @@ def test_an_event_for_a_case_never_sent_to_the_platform_is_refused(
     assert opinion.state == "routed"
 
 
-def signed(body: bytes, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def now() -> str:
+    return str(int(time.time()))
 
 
-def send(event: dict[str, Any], *, signature: str | None = None, raw: bytes | None = None) -> Any:
+def signed(body: bytes, secret: str = SECRET, *, timestamp: str | None = None) -> str:
+    return hmac.new(secret.encode(), (timestamp or now()).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def send(
+    event: dict[str, Any], *, signature: str | None = None, raw: bytes | None = None, timestamp: str | None = None
+) -> Any:
     body = raw if raw is not None else json.dumps(event, ensure_ascii=False).encode()
-    headers = {} if signature == "" else {"X-Renda-Signature": signature or signed(body)}
+    stamp = timestamp or now()
+    headers = {} if signature == "" else {"X-Renda-Signature": signature or signed(body, timestamp=stamp)}
+    headers["X-Renda-Timestamp"] = stamp
     return Client().post(URL, body, content_type="application/json", headers=headers)
 
 
@@ -189,7 +200,7 @@ def test_a_signature_of_another_body_is_401(routed: Opinion) -> None:
 
 
 def test_without_a_configured_secret_nothing_is_accepted(settings: Any, routed: Opinion) -> None:
-    settings.GOVERNANCE_SECRET = ""
+    settings.GOVERNANCE_INBOUND_SECRET = ""
     body = json.dumps(event(routed, "accepted")).encode()
     before = state_of(routed)
 
@@ -241,7 +252,9 @@ def test_the_callback_needs_no_session_or_csrf(routed: Opinion, client_as: Calla
     strict.cookies = client_as("township").cookies
     body = json.dumps(event(routed, "accepted")).encode()
 
-    response = strict.post(URL, body, content_type="application/json", headers={"X-Renda-Signature": signed(body)})
+    stamp = now()
+    headers = {"X-Renda-Signature": signed(body, timestamp=stamp), "X-Renda-Timestamp": stamp}
+    response = strict.post(URL, body, content_type="application/json", headers=headers)
 
     assert response.status_code == 200, response.content.decode()
 
@@ -330,7 +343,12 @@ def test_routing_delivers_a_signed_idempotent_webhook(
     assert payload["event"] == "routed" and payload["receipt_code"] == opinion.receipt_code
     assert payload["unit"] == clerk_unit.name and payload["text"] == "排水沟堵塞，下雨就积水。"
     assert payload == delivery.payload
-    assert hmac.compare_digest(request["headers"]["X-Renda-Signature"], signed(request["body"]))
+    stamp = request["headers"]["X-Renda-Timestamp"]
+    assert abs(int(stamp) - time.time()) < 60
+    assert hmac.compare_digest(
+        request["headers"]["X-Renda-Signature"], signed(request["body"], OUTBOUND, timestamp=stamp)
+    )  # with the outbound secret: the inbound one would not verify it
+    assert request["headers"]["X-Renda-Signature"] != signed(request["body"], SECRET, timestamp=stamp)
     assert request["headers"]["Idempotency-Key"] == f"renda-{delivery.pk}"
     assert request["headers"]["Content-Type"] == "application/json"
     assert (delivery.delivered_at is not None, delivery.attempts, delivery.last_error) == (True, 1, "")
@@ -437,3 +455,37 @@ def test_no_database_lock_is_held_while_the_platform_answers(
 
     assert len(platform.received) == 1 and locked == [False]
     assert WebhookDelivery.objects.get(opinion=opinion).delivered_at is not None
+
+
+# ---------------------------------------------------------------- signatures: time window, a secret per direction (issue #12)
+
+
+def test_a_captured_request_cannot_be_replayed_once_its_timestamp_is_old(routed: Opinion) -> None:
+    body = json.dumps(event(routed, "accepted")).encode()
+    old = str(int(time.time()) - 600)  # captured ten minutes ago, signed correctly then
+    before = state_of(routed)
+    response = send({}, raw=body, timestamp=old, signature=signed(body, timestamp=old))
+    assert response.status_code == 401 and "5 分钟" in response.json()["detail"]
+    future = str(int(time.time()) + 600)
+    assert send({}, raw=body, timestamp=future, signature=signed(body, timestamp=future)).status_code == 401
+    assert state_of(routed) == before
+
+
+def test_a_signature_without_its_timestamp_or_re_dated_is_refused(routed: Opinion) -> None:
+    body = json.dumps(event(routed, "accepted")).encode()
+    stamp = now()
+    untimed = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()  # the old scheme: body only
+    assert send({}, raw=body, timestamp=stamp, signature=untimed).status_code == 401
+    redated = str(int(stamp) + 1)
+    assert send({}, raw=body, timestamp=redated, signature=signed(body, timestamp=stamp)).status_code == 401
+    assert state_of(routed)[0] == "routed"
+
+
+def test_our_outbound_secret_cannot_sign_an_inbound_update(routed: Opinion) -> None:
+    """Whoever learns the secret we sign deliveries with (it sits on the platform's side) still
+    cannot forge a status update to us."""
+    body = json.dumps(event(routed, "answered", text="已修好")).encode()
+    stamp = now()
+    response = send({}, raw=body, timestamp=stamp, signature=signed(body, OUTBOUND, timestamp=stamp))
+    assert response.status_code == 401
+    assert state_of(routed)[0] == "routed"
