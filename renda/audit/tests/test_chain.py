@@ -132,7 +132,7 @@ def test_a_record_whose_creation_event_was_deleted_is_reported(scope_of):
             [str(meeting.pk)],
         )
     report = audit_verify_chain()
-    assert any(f"#{meeting.pk}" in p and "没有创建事件" in p for p in report.problems), report.problems
+    assert any(f" #{meeting.pk} 没有创建事件" in p for p in report.problems), report.problems
 
 
 @pytest.mark.django_db
