@@ -110,6 +110,7 @@ MATRIX: dict[str, Route] = {
     "public:booked": Route(PUBLIC, fixed=(("code", "NOSUCHCODE"),), public_status=302),
     # A forged follow token is refused alike for everyone (a real one: renda/public/tests/test_follow_token.py).
     "public:follow": Route(PUBLIC, method="post", fixed=(("token", "1-forged"),), public_status=404),
+    "public:follow_confirm": Route(PUBLIC, method="post", fixed=(("token", "1-forged"),), public_status=404),
     # 二码
     "codes:index": Route(Perm.ORG_VIEW),
     "codes:region": Route(Perm.ORG_VIEW, "region"),

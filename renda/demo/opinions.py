@@ -1090,7 +1090,9 @@ def _backdate(plans: list[Plan]) -> None:
                     Follower.objects.filter(from_opinion_id=pk).update(created_at=step.at, updated_at=step.at)
                 elif step.action == "follow":
                     Follower.objects.filter(opinion_id=pk, phone=step.phone).update(
-                        created_at=step.at, updated_at=step.at
+                        created_at=step.at,
+                        updated_at=step.at,
+                        confirmed_at=step.at,  # as if they typed the code
                     )
                 elif step.action == "rate":
                     rating_times.append(step.at)

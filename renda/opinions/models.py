@@ -224,6 +224,12 @@ class Follower(TimeStampedModel):  # 附议：a citizen who reported the same th
         related_name="followed_as",
         help_text="合并时，被合并的意见",
     )
+    # A phone given for 附议 receives the answer only once its owner typed the code texted to it
+    # (someone else's number gets one code and nothing more). A merged case's citizen gave their
+    # own phone with their own case: confirmed when the follower is created.
+    confirmed_at = models.DateTimeField("手机确认时间", null=True, blank=True)
+    confirm_hash = models.CharField("确认码哈希", max_length=64, blank=True)
+    confirm_attempts = models.PositiveSmallIntegerField("确认尝试次数", default=0)
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "附议"

@@ -15,6 +15,7 @@ saved → messages → the audit event, in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,10 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from renda.accounts.selectors import staff_users, unit_users
 from renda.core.actions import Records, Step, perform
@@ -104,7 +107,9 @@ def _tell_answered(opinion: Opinion) -> None:
             notify_send(channel=Channel.SMS, to_address=phone, body=body, target=opinion)
 
     send(opinion.citizen_phone, f"您反映的问题已答复，请凭回执码 {opinion.receipt_code} 查看并评价：{track}")
-    for follower in opinion.followers.exclude(phone="").select_related("from_opinion"):
+    for follower in (
+        opinion.followers.exclude(phone="").filter(confirmed_at__isnull=False).select_related("from_opinion")
+    ):
         if follower.from_opinion is not None:
             code = follower.from_opinion.receipt_code
             send(follower.phone, f"您反映的问题（回执码 {code}）已答复（与同类问题一并办理），请凭回执码查看：{track}")
@@ -196,13 +201,17 @@ def opinion_follow(*, opinion: Opinion, phone: str, name: str = "", client_ip: s
         case = step.row
         if case.citizen_phone == phone or case.followers.filter(phone=phone).exists():
             raise Conflict("您已经在关注这件事，答复后会短信通知您")
-        follower = Follower.objects.create(opinion=case, phone=phone, name=name)
+        code = f"{secrets.randbelow(10**6):06d}"
+        follower = Follower.objects.create(
+            opinion=case, phone=phone, name=name, confirm_hash=_confirm_hash(phone, code)
+        )
         step.notify(
             notify_send,
             channel=Channel.SMS,
             to_address=phone,
             target=case,
-            body="附议成功：这件事答复后将短信通知您。",  # no receipt code (a credential), no citizen's text
+            # no receipt code (a credential), no citizen's text; nothing more until the code is typed
+            body=f"验证码 {code}：在页面输入后确认关注（附议），答复后短信通知您。如非本人操作请忽略。",
         )
         step.audit("follow", before=None, followers=case.followers.count())
         return follower
@@ -210,6 +219,36 @@ def opinion_follow(*, opinion: Opinion, phone: str, name: str = "", client_ip: s
     return perform(
         OPINIONS, "follow", scope=None, pks=[opinion.pk], actor=f"群众（{mask_phone(phone)}）", change=change
     )
+
+
+CONFIRM_ATTEMPTS = 5
+
+
+def _confirm_hash(phone: str, code: str) -> str:
+    return salted_hmac("renda.opinions.follow-confirm", f"{phone}|{code}").hexdigest()
+
+
+def opinion_follow_confirm(*, opinion: Opinion, phone: str, code: str) -> Follower:
+    """The follower types the code texted to the phone they gave: from now on that phone hears
+    about the case. Five wrong codes and the follow must be started again."""
+    phone = clean_phone(phone, label="手机", field="phone", required=True)
+    code = str(code).strip()
+    follower = Follower.objects.filter(opinion=opinion, phone=phone, from_opinion__isnull=True).first()
+    if follower is None:
+        raise NotFound("没有找到这个手机号的附议，请先点“我也反映这件事”")
+    if follower.confirmed_at is not None:
+        return follower
+    if follower.confirm_attempts >= CONFIRM_ATTEMPTS:
+        raise Conflict("验证码输错次数过多，请明天重新附议")
+    ok = len(code) == 6 and code.isdigit() and constant_time_compare(_confirm_hash(phone, code), follower.confirm_hash)
+    if not ok:
+        Follower.objects.filter(pk=follower.pk).update(confirm_attempts=F("confirm_attempts") + 1)
+        raise ValidationFailed("验证码不正确，请核对短信中的 6 位数字", field="code")
+    Follower.objects.filter(pk=follower.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now(), confirm_hash=""
+    )
+    follower.refresh_from_db()
+    return follower
 
 
 def opinion_rate(*, opinion: Opinion, value: str, comment: str = "") -> Opinion:
@@ -318,6 +357,7 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
             opinion=target,
             name=case.citizen_name,
             phone="" if already_told else case.citizen_phone,
+            confirmed_at=timezone.now(),  # their own phone, given with their own case
         )
         if case.citizen_phone:
             step.notify(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("similar/", views.similar_cases, name="similar"),
     path("suggest-category/", views.suggest_category, name="suggest_category"),
     path("follow/<str:token>/", views.follow, name="follow"),
+    path("follow/<str:token>/confirm/", views.follow_confirm, name="follow_confirm"),
     path("receipt/<str:receipt_code>/", views.receipt, name="receipt"),
     path("track/", views.track, name="track"),
     path("track/<str:receipt_code>/", views.track_detail, name="track_detail"),

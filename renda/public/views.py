@@ -209,7 +209,26 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "public/_follow_result.html", {"error": exc.message, "opinion": opinion}, status=exc.status_code
         )
-    return render(request, "public/_follow_result.html", {"opinion": opinion})
+    context = {"opinion": opinion, "token": token, "phone": request.POST.get("phone", "")[:20]}
+    return render(request, "public/_follow_result.html", context)
+
+
+@require_POST
+def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The code texted to the follower's phone: only then does that phone hear about the case."""
+    try:
+        opinion = policy.followed_case(token)
+    except RendaError:
+        raise Http404("没有找到这件反映") from None
+    phone = request.POST.get("phone", "")[:20]
+    context: dict[str, Any] = {"opinion": opinion, "token": token, "phone": phone}
+    try:
+        services.opinion_follow_confirm(opinion=opinion, phone=phone, code=request.POST.get("code", "")[:10])
+    except RendaError as exc:
+        context["confirm_error"] = exc.message
+        return render(request, "public/_follow_result.html", context, status=exc.status_code)
+    context["confirmed"] = True
+    return render(request, "public/_follow_result.html", context)
 
 
 @require_http_methods(["GET", "POST"])

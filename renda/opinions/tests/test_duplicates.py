@@ -36,7 +36,7 @@ def test_a_citizen_sees_the_open_case_and_follows_it_instead(first, village, lam
     assert "这件事已有人反映" in html and first.title in html
     follow_url = html.split('hx-post="')[1].split('"')[0]
     response = Client().post(follow_url, {"phone": "13900000002"})
-    assert response.status_code == 200 and "已附议" in response.content.decode()
+    assert response.status_code == 200 and "验证码已发送" in response.content.decode()
     assert first.followers.filter(phone="13900000002").exists()
     again = Client().post(follow_url, {"phone": "13900000002"})
     assert again.status_code == 409 and first.followers.count() == 1

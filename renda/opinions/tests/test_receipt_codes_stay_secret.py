@@ -37,7 +37,7 @@ def test_the_similar_fragment_and_the_follow_answer_show_no_receipt_code(anonymo
     assert anonymous_case.receipt_code not in html
     follow_url = html.split('hx-post="')[1].split('"')[0]
     answer = Client().post(follow_url, {"phone": "13900000002"})
-    assert answer.status_code == 200 and "已附议" in answer.content.decode()
+    assert answer.status_code == 200 and "验证码已发送" in answer.content.decode()
     assert anonymous_case.receipt_code not in answer.content.decode()
 
 

@@ -2,6 +2,8 @@
 what a citizen wrote and never give one person another's receipt code; a phone can be made to
 follow only a few cases a day."""
 
+import re
+
 import pytest
 
 from renda.core.ratelimit import RateLimited
@@ -38,7 +40,10 @@ def test_following_texts_neither_the_title_nor_the_receipt_code(
 def test_the_answer_gives_each_person_only_their_own_code(
     spam_case, scope_of, outbox, cache_cleared, django_capture_on_commit_callbacks
 ):
-    services.opinion_follow(opinion=spam_case, phone="13600002222", client_ip="203.0.113.9")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.opinion_follow(opinion=spam_case, phone="13600002222", client_ip="203.0.113.9")
+    code = re.search(r"验证码 (\d{6})", outbox[-1]["body"]).group(1)
+    services.opinion_follow_confirm(opinion=spam_case, phone="13600002222", code=code)
     outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.opinion_answer_directly(
