@@ -32,6 +32,11 @@ DEFAULTS: dict[str, RuleDefault] = {
     "opinion.rate_per_ip_hour": RuleDefault(20, "同一 IP 每小时最多提交意见数", "系统设置（防滥用）"),
     "opinion.rate_per_phone_day": RuleDefault(5, "同一手机号每天最多提交意见数", "系统设置（防滥用）"),
     "appointment.rate_per_phone_day": RuleDefault(3, "同一手机号每天最多预约次数", "系统设置（防滥用）"),
+    "opinion.contact_retention_years": RuleDefault(
+        3,
+        "办结后保留群众姓名、电话的年限（期满匿名化）",
+        "个人信息保护法第十九条（保存期限为实现处理目的所必要的最短时间）",
+    ),
     # 人代会与代表
     "session.min_per_year": RuleDefault(1, "乡镇人代会每年至少举行次数（一般两次）", "地方组织法（2022）第十四条"),
     "session.quorum_fraction": RuleDefault("2/3", "开会法定人数（出席代表占全体代表比例）", "地方组织法第十四条"),

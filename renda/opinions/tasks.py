@@ -55,3 +55,11 @@ def deliver_webhook(self, delivery_id: int) -> None:  # type: ignore[no-untyped-
     ok, attempts = webhook_deliver(delivery_id)
     if not ok and attempts < MAX_ATTEMPTS and not self.request.is_eager:
         raise self.retry()
+
+
+@shared_task(name="opinions.retention")
+def retention() -> dict[str, int]:
+    from renda.opinions.retention import anonymise_closed_contacts
+
+    report = anonymise_closed_contacts()
+    return {"cases": report.cases, "followers": report.followers, "appointments": report.appointments}
