@@ -21,6 +21,7 @@ from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, KEY_DESCRIPTION, render, run_idempotent
 from renda.api.schemas import WRITE_ERRORS
 from renda.core.actions import ActionTable
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Scope
 
 M = TypeVar("M", bound=models.Model)
@@ -65,7 +66,9 @@ def mount_actions(
 
         params = [
             inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
-            inspect.Parameter(id_name, inspect.Parameter.KEYWORD_ONLY, annotation=PathEx[int, P(title=id_title)]),
+            inspect.Parameter(
+                id_name, inspect.Parameter.KEYWORD_ONLY, annotation=PathEx[int, P(ge=1, le=MAX_INT, title=id_title)]
+            ),
         ]
         if action.input is not empty_input:
             params.append(inspect.Parameter("payload", inspect.Parameter.KEYWORD_ONLY, annotation=action.input))

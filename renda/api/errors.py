@@ -147,3 +147,9 @@ def register_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def on_http404(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, {"detail": NOT_FOUND, "field": None}, status=404)
+
+    @api.exception_handler(OverflowError)
+    def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # A number no row can have (SQLite refuses integers past 64 bits) reached a query: the record
+        # does not exist. Declared bounds catch most before this (core/inputs.py MAX_INT).
+        return api.create_response(request, {"detail": NOT_FOUND, "field": None}, status=404)

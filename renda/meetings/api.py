@@ -18,6 +18,7 @@ from renda.api.auth import request_scope
 from renda.api.pagination import page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import NotFound, PermissionDenied
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Perm, Scope
 from renda.meetings import policy, selectors, services
 from renda.meetings.actions import ACTIONS
@@ -28,8 +29,8 @@ from renda.meetings.schemas import AttendanceOut, AttendeeOut, MeetingDetail, Me
 
 router = Router(tags=["人代会与会议"])
 
-MeetingId = PathEx[int, P(title="会议编号")]
-DeputyId = PathEx[int, P(title="代表编号")]
+MeetingId = PathEx[int, P(ge=1, le=MAX_INT, title="会议编号")]
+DeputyId = PathEx[int, P(ge=1, le=MAX_INT, title="代表编号")]
 
 
 def _quorum(meeting: Meeting) -> dict[str, Any]:

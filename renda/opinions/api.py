@@ -21,6 +21,7 @@ from renda.api.idempotency import HEADER, KEY_DESCRIPTION, render, run_idempoten
 from renda.api.pagination import page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import NotFound, PermissionDenied, ValidationFailed
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Perm, Scope
 from renda.opinions import intake, selectors
 from renda.opinions.actions import ACTIONS
@@ -32,7 +33,7 @@ from renda.org.models import Category, Deputy, Station
 
 router = Router(tags=["民意处理"])
 
-OpinionId = PathEx[int, P(title="意见编号")]
+OpinionId = PathEx[int, P(ge=1, le=MAX_INT, title="意见编号")]
 Key = HeaderEx[str | None, P(alias=HEADER, description=KEY_DESCRIPTION)]
 NOT_FOUND = "意见不存在或不在您的管辖范围内"
 

@@ -18,6 +18,7 @@ from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, KEY_DESCRIPTION, render, run_idempotent
 from renda.api.pagination import PageParams, page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Perm
 from renda.org.lookups import deputy_by_public_id, group_by_id, region_by_code, station_by_public_id
 from renda.org.models import Deputy, HandlingUnit, Station
@@ -200,7 +201,7 @@ def list_units(request: HttpRequest, filters: Query[UnitQuery]) -> dict[str, Any
 
 
 @router.get("/units/{unit_id}", response={200: UnitDetail, **READ_ERRORS}, tags=["承办单位"], summary="承办单位详情")
-def get_unit(request: HttpRequest, unit_id: PathEx[int, P(title="单位编号")]) -> HandlingUnit:
+def get_unit(request: HttpRequest, unit_id: PathEx[int, P(ge=1, le=MAX_INT, title="单位编号")]) -> HandlingUnit:
     return unit_detail(scope=request_scope(request), pk=unit_id)
 
 

@@ -21,6 +21,7 @@ from renda.api.idempotency import HEADER, KEY_DESCRIPTION, REPLAY_HEADER, render
 from renda.api.pagination import PageParams, page_of
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from renda.core.errors import NotFound, ValidationFailed
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
 from renda.opinions.schemas import KEY_TITLE, PUBLIC_KEY_DESCRIPTION, PUBLIC_KEY_MAX
@@ -61,7 +62,7 @@ from renda.regions.models import Region, RegionLevel
 
 router = Router(tags=["民生实事项目"])
 
-Id = PathEx[int, P(title="编号")]
+Id = PathEx[int, P(ge=1, le=MAX_INT, title="编号")]
 Key = HeaderEx[str | None, P(alias=HEADER, description=KEY_DESCRIPTION)]
 PublicKey = HeaderEx[
     str, P(alias=HEADER, title=KEY_TITLE, description=PUBLIC_KEY_DESCRIPTION, min_length=1, max_length=PUBLIC_KEY_MAX)

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import P, Query, Router
+from ninja import Field, P, Query, Router
 from ninja.params import HeaderEx, PathEx
 
 from renda.api.actions import mount_actions
@@ -29,6 +29,7 @@ from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.audit.labels import action_label
 from renda.core.actions import Action, ActionTable
 from renda.core.errors import NotFound, ValidationFailed
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Scope
 from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
 from renda.suggestions import inputs, policy, selectors, services
@@ -61,7 +62,7 @@ from renda.suggestions.states import MACHINE
 router = Router(tags=["代表建议"])
 public_router = Router(auth=None, tags=["群众（免登录）"])
 
-SuggestionId = PathEx[int, P(title="建议编号（id）")]
+SuggestionId = PathEx[int, P(ge=1, le=MAX_INT, title="建议编号（id）")]
 Key = HeaderEx[str | None, P(alias=HEADER, description=KEY_DESCRIPTION)]
 NOT_FOUND = "建议不存在或不在您的管辖范围内"
 
@@ -608,10 +609,14 @@ mount_actions(
 # ---------------------------------------------------------------- public (no login)
 
 
+class PublicAnswerQuery(PageParams):
+    body: int | None = Field(None, ge=1, title="人大机构", description="人大机构编号：只看向该机构提出的建议")
+
+
 @public_router.get("/public/suggestion-answers", response={200: PublicAnswerPage}, summary="代表建议办理结果公开")
-def public_suggestion_answers(request: HttpRequest, page: Query[PageParams], body: int | None = None) -> dict[str, Any]:
+def public_suggestion_answers(request: HttpRequest, page: Query[PublicAnswerQuery]) -> dict[str, Any]:
     """代表同意公开的建议答复。"""
-    qs = selectors.public_answers(body_id=body)
+    qs = selectors.public_answers(body_id=page.body)
     items = []
     for s in qs[page.offset : page.offset + page.limit]:
         answers = list(s.answers.all())

@@ -22,6 +22,7 @@ from renda.api.auth import request_scope
 from renda.api.idempotency import HEADER, TTL_SECONDS, clean_key
 from renda.api.schemas import READ_ERRORS, WRITE_ERRORS
 from renda.core.errors import Conflict
+from renda.core.inputs import MAX_INT
 from renda.core.scoping import Perm, Scope
 from renda.meetings import selectors as meeting_selectors
 from renda.meetings.quorum import MAJORITY_LABELS
@@ -33,8 +34,8 @@ from renda.voting.schemas import CastOut, PaperOut, ReceiptOut, VoteOut
 
 router = Router(tags=["表决与票决"])
 
-VoteId = PathEx[int, P(title="表决事项编号")]
-MeetingId = PathEx[int, P(title="会议编号")]
+VoteId = PathEx[int, P(ge=1, le=MAX_INT, title="表决事项编号")]
+MeetingId = PathEx[int, P(ge=1, le=MAX_INT, title="会议编号")]
 Key = HeaderEx[
     str | None,
     P(
