@@ -255,10 +255,15 @@ def _intake_deadline() -> Deadline:
     return deadline
 
 
+def ip_limit(client_ip: str) -> Limit:
+    """A citizen's submissions per IP (also read, uncounted, by opinions/middleware.py)."""
+    return Limit("opinion-ip", client_ip, int(rule("opinion.rate_per_ip_hour")), 3600, "提交过于频繁，请稍后再试")
+
+
 def _intake_limits(client_ip: str, phone: str) -> list[Limit]:
     """A citizen's submissions per IP and per phone (both counted in one Redis round trip)."""
     return [
-        Limit("opinion-ip", client_ip, int(rule("opinion.rate_per_ip_hour")), 3600, "提交过于频繁，请稍后再试"),
+        ip_limit(client_ip),
         Limit(
             "opinion-phone",
             phone,

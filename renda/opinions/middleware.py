@@ -16,15 +16,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from renda.accounts.client_ip import client_ip
-from renda.core.ratelimit import Limit, over_limit
-from renda.core.rules import rule
+from renda.core.ratelimit import over_limit
+from renda.opinions.intake import ip_limit
 from renda.opinions.photos import MAX_BYTES
 
 # The routes that take a citizen's photos: the QR-code form and the multipart API.
 INTAKE_PATHS = re.compile(r"^/(?:[ds]/[^/]+/opinion/|api/v1/public/opinions/with-photos)$")
 MAX_PHOTOS_BODY = 4 * MAX_BYTES + 512 * 1024  # four photos at their limit and the form's text
 TOO_LARGE = "提交的内容过大：每张照片不超过 5MB，最多 4 张，请压缩后再试"
-TOO_OFTEN = "提交过于频繁，请稍后再试"
 
 
 class IntakeUploadGuard:
@@ -45,9 +44,9 @@ class IntakeUploadGuard:
             length = 0
         if length > MAX_PHOTOS_BODY:
             return self._answer(request, 413, TOO_LARGE)
-        limit = Limit("opinion-ip", client_ip(request), int(rule("opinion.rate_per_ip_hour")), 3600, TOO_OFTEN)
+        limit = ip_limit(client_ip(request))
         if length > 64 * 1024 and over_limit(limit):  # photos attached, and this address has no submission left
-            return self._answer(request, 429, TOO_OFTEN)
+            return self._answer(request, 429, limit.message)
         return None
 
     @staticmethod

@@ -194,10 +194,7 @@ def suggest_category(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, token: str) -> HttpResponse:
     """附议 by the opaque token of the similar-cases fragment (never by the receipt code)."""
-    try:
-        opinion = policy.followed_case(token)
-    except RendaError:
-        raise Http404("没有找到这件反映") from None
+    opinion = policy.followed_case(token)  # a forged token: NotFound, the Chinese 404 page
     try:
         services.opinion_follow(
             opinion=opinion,
@@ -216,10 +213,7 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The code texted to the follower's phone: only then does that phone hear about the case."""
-    try:
-        opinion = policy.followed_case(token)
-    except RendaError:
-        raise Http404("没有找到这件反映") from None
+    opinion = policy.followed_case(token)
     phone = request.POST.get("phone", "")[:20]
     context: dict[str, Any] = {"opinion": opinion, "token": token, "phone": phone}
     try:

@@ -387,6 +387,9 @@ def _voting_deputy(scope: Scope, vote: Vote) -> int:
     return int(attendee[0])
 
 
+BOX_LOCK = 0x52454E44  # the advisory-lock namespace of ballot boxes ("REND")
+
+
 def _box_for_cast(vote_id: int) -> tuple[str, str, bool] | None:
     """The vote's state, public key and paper-only flag, read under a shared lock held to commit.
 
@@ -402,9 +405,6 @@ def _box_for_cast(vote_id: int) -> tuple[str, str, bool] | None:
         cursor.execute(f"SELECT state, seal_public, paper_only FROM {table} WHERE id = %s", [vote_id])  # noqa: S608
         row = cursor.fetchone()
     return None if row is None else (str(row[0]), str(row[1]), bool(row[2]))
-
-
-BOX_LOCK = 0x52454E44  # the advisory-lock namespace of ballot boxes ("REND")
 
 
 def _lock_box(vote_id: int) -> None:
@@ -669,9 +669,14 @@ def _sweep_box_tables() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def _too_few_phone(phone: int) -> bool:
+    """Fewer phone ballots than may be published merged with paper ones (VOTE_MIN_PHONE_BALLOTS)."""
+    return 0 < phone < int(settings.VOTE_MIN_PHONE_BALLOTS)
+
+
 def _phone_merge_refusal(phone: int, paper: int) -> str:
     minimum = int(settings.VOTE_MIN_PHONE_BALLOTS)
-    if paper and 0 < phone < minimum:
+    if paper and _too_few_phone(phone):
         return (
             f"电子票只有 {phone} 张，少于 {minimum} 张：与纸质票合并公布后，减去纸质票计票结果即可推知电子票的内容。"
             "请先“改为纸质票表决”，请已在手机上投票的代表改投纸质票"
@@ -723,8 +728,8 @@ def vote_to_paper(*, scope: Scope, vote: Vote) -> Vote:
         if row.paper_only:
             raise Conflict("本事项已经改为纸质票表决")
         phone = row.participations.count()
-        minimum = int(settings.VOTE_MIN_PHONE_BALLOTS)
-        if phone >= minimum:
+        if phone and not _too_few_phone(phone):
+            minimum = int(settings.VOTE_MIN_PHONE_BALLOTS)
             raise Conflict(f"已有电子票 {phone} 张（不少于 {minimum} 张），可以与纸质票合并计票，无需改为纸质票")
         SealedBallot.objects.filter(vote=row).delete()
         Participation.objects.filter(vote=row).delete()
