@@ -36,7 +36,7 @@ PERIODIC: list[Periodic] = [
     Periodic("suggestions.sweep", 3600, "代表建议：标记逾期、期限前提醒、逾期未评价办结"),
     Periodic("opinions.retention", 86400, "意见建议：办结满保留年限的群众姓名、电话匿名化（个人信息保护法第十九条）"),
     Periodic("audit.anchor", 600, "审计：把审计链头锚定到库外文件和日志（verify_audit 据此发现删除末尾事件）"),
-    Periodic("core.sweep", 3600, "平台：删除过期的幂等键记录和频率限制计数"),
+    Periodic("core.sweep", 3600, "平台：删除过期的幂等键记录和频率限制计数；SQLite 预写日志收拢进数据库文件"),
     # The outbox of citizens' submissions: with a worker, this is how their after-submit work
     # starts (nothing is queued per submission); embedded, each submission does it at once.
     Periodic("opinions.intake", 1, "意见建议：群众提交后的处理（审计入链、分类建议、通知）"),

@@ -51,6 +51,7 @@ from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.ratelimit import check_rate
 from renda.core.scoping import Perm, Scope
+from renda.core.sqlite import truncate_wal
 from renda.core.validation import clean_text
 from renda.meetings.models import AgendaItem, Attendance, Attendee, Meeting, MeetingState
 from renda.meetings.quorum import MAJORITY_LABELS, majority_rule, majority_threshold, quorum_status
@@ -658,15 +659,17 @@ BOX_TABLES = (SealedBallot, Participation, Ballot, BallotTracker, Vote)
 def _sweep_box_tables() -> None:
     """After the box is opened, leave no old row version behind: PostgreSQL's VACUUM removes the
     dead tuples (sealed ballots, the salt, participations in casting order); SQLite's
-    secure_delete has zeroed them already and a checkpoint folds the WAL back into the file."""
+    secure_delete has zeroed them already and a checkpoint folds the WAL back into the file
+    (renda/core/sqlite.py: with a short wait of its own, retried by core.sweep while readers
+    hold an older snapshot, so that closing a vote never stalls everyone else's writes)."""
+    if connection.vendor == "sqlite":
+        truncate_wal()
+        return
+    if connection.vendor != "postgresql" or connection.in_atomic_block:  # pragma: no cover - on_commit runs outside
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            if connection.in_atomic_block:  # pragma: no cover - on_commit runs outside transactions
-                return
-            for model in BOX_TABLES:
-                cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
-        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for model in BOX_TABLES:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _too_few_phone(phone: int) -> bool:
