@@ -27,6 +27,7 @@ def _run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         "SECRET_KEY",
         "AUDIT_CHAIN_KEY",
         "BALLOT_SEAL_KEY",
+        "PERSONAL_DATA_KEY",
         "RENDA_EMBEDDED",
         "DEBUG",
     }
@@ -42,10 +43,11 @@ def test_the_embedded_secret_key_and_database_are_private(tmp_path):
     assert done.returncode == 0, done.stderr
     var = tmp_path / "var"
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
-    for name in ("secret_key", "ballot_seal_key", "renda.sqlite3"):
+    for name in ("secret_key", "ballot_seal_key", "personal_data_key", "renda.sqlite3"):
         assert stat.S_IMODE((var / name).stat().st_mode) == 0o600, name
     assert len((var / "secret_key").read_text().strip()) > 40
     assert len((var / "ballot_seal_key").read_text().strip()) >= 32
+    assert len((var / "personal_data_key").read_text().strip()) >= 32
 
 
 def test_production_refuses_to_start_without_an_audit_chain_key(tmp_path):
@@ -54,7 +56,9 @@ def test_production_refuses_to_start_without_an_audit_chain_key(tmp_path):
     keyed = {"RENDA_EMBEDDED": "0", "SECRET_KEY": "k" * 50, "AUDIT_CHAIN_KEY": "a-key-of-the-operators-own"}
     unsealed = _run(tmp_path, **keyed)
     assert unsealed.returncode != 0 and "BALLOT_SEAL_KEY 未设置" in unsealed.stderr
-    started = _run(tmp_path, **keyed, BALLOT_SEAL_KEY="b" * 40)
+    unencrypted = _run(tmp_path, **keyed, BALLOT_SEAL_KEY="b" * 40)
+    assert unencrypted.returncode != 0 and "PERSONAL_DATA_KEY 未设置" in unencrypted.stderr
+    started = _run(tmp_path, **keyed, BALLOT_SEAL_KEY="b" * 40, PERSONAL_DATA_KEY="p" * 40)
     assert started.returncode == 0, started.stderr
 
 

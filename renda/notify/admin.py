@@ -12,7 +12,7 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = ["created_at", "channel", "to_address", "to_user", "status", "attempts", "error"]
     list_filter = ["channel", "status"]
-    search_fields = ["to_address", "body"]
+    search_fields = ["body"]  # to_address is encrypted (renda/core/personal.py)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

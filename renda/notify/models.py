@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from renda.core.models import TimeStampedModel
+from renda.core.personal import EncryptedCharField
 
 
 class Channel(models.TextChoices):
@@ -26,7 +27,7 @@ class Status(models.TextChoices):
 
 class Notification(TimeStampedModel):  # 通知
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
-    to_address = models.CharField("接收号码/地址", max_length=200, blank=True)
+    to_address = EncryptedCharField("接收号码/地址", max_length=200, blank=True)
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from renda.core.models import TimeStampedModel
+from renda.core.personal import EncryptedCharField
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
@@ -100,7 +101,7 @@ class Opinion(TimeStampedModel):  # 意见建议
     title = models.CharField("摘要", max_length=60)
     text = models.TextField("内容")
     citizen_name = models.CharField("群众姓名", max_length=50, blank=True)
-    citizen_phone = models.CharField("群众电话", max_length=20, blank=True)
+    citizen_phone = EncryptedCharField("群众电话", max_length=20, blank=True)
     anonymous = models.BooleanField("匿名", default=False)
     consent = models.BooleanField("同意用于联系", default=False)
     state = models.CharField("状态", max_length=12, choices=State.choices, default=State.SUBMITTED)
@@ -214,7 +215,7 @@ class OpinionPhoto(TimeStampedModel):  # 照片（已去除拍摄信息）
 
 class Follower(TimeStampedModel):  # 附议：a citizen who reported the same thing follows an open case
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="followers")
-    phone = models.CharField("电话", max_length=20, blank=True)
+    phone = EncryptedCharField("电话", max_length=20, blank=True)
     name = models.CharField("姓名", max_length=50, blank=True)
     from_opinion = models.OneToOneField(
         Opinion,
@@ -325,7 +326,7 @@ class Appointment(TimeStampedModel):  # 预约见面
     idempotency_key = models.CharField("幂等键", max_length=64, unique=True, null=True, blank=True, editable=False)
     slot = models.ForeignKey(ReceptionSlot, on_delete=models.PROTECT, related_name="appointments")
     citizen_name = models.CharField("姓名", max_length=50)
-    citizen_phone = models.CharField("手机", max_length=20)
+    citizen_phone = EncryptedCharField("手机", max_length=20)
     topic = models.CharField("想谈的事", max_length=300)
     state = models.CharField("状态", max_length=12, choices=AppointmentState.choices, default=AppointmentState.BOOKED)
 

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from renda.core.models import TimeStampedModel
+from renda.core.personal import EncryptedCharField
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -71,7 +72,7 @@ class Proposal(TimeStampedModel):  # 项目建议（群众点单）
     title = models.CharField("项目名称", max_length=60)
     text = models.TextField("内容与理由")
     citizen_name = models.CharField("建议人", max_length=50, blank=True)
-    citizen_phone = models.CharField("联系电话", max_length=20, blank=True)
+    citizen_phone = EncryptedCharField("联系电话", max_length=20, blank=True)
     state = models.CharField(
         "状态", max_length=12, choices=ProposalState.choices, default=ProposalState.SUBMITTED, db_index=True
     )

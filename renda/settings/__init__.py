@@ -298,6 +298,20 @@ if not BALLOT_SEAL_KEY:
     if not private_file(_ballot_key_file).read_text().strip():
         _ballot_key_file.write_text(secrets.token_urlsafe(32))
     BALLOT_SEAL_KEY = _ballot_key_file.read_text().strip()
+# Citizens' phone numbers (and the addresses messages go to) are encrypted at rest with a key
+# derived from this secret (renda/core/personal.py). Embedded installations keep a random key in
+# var/ (0600); production refuses to start without PERSONAL_DATA_KEY. Not in backups: keep it
+# with the other keys, or the numbers are lost.
+_personal_key_file = VAR_DIR / "personal_data_key"
+PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+if not PERSONAL_DATA_KEY:
+    if not (DEBUG or EMBEDDED):  # pragma: no cover - production must set it
+        raise RuntimeError(
+            "PERSONAL_DATA_KEY 未设置：生产环境必须通过环境变量提供个人信息加密密钥（见 docs/deploy.md）"
+        )
+    if not private_file(_personal_key_file).read_text().strip():
+        _personal_key_file.write_text(secrets.token_urlsafe(32))
+    PERSONAL_DATA_KEY = _personal_key_file.read_text().strip()
 # Phone ballots are published merged with the paper batches only when there are at least this
 # many: fewer could be recovered by subtracting the tellers' paper totals from the result.
 VOTE_MIN_PHONE_BALLOTS = int(os.environ.get("VOTE_MIN_PHONE_BALLOTS", "5"))

@@ -8,7 +8,7 @@ head, so that a restore can prove it brought back what was saved.
 The restore verifies the restored copy before it says so: every table's count equals the
 manifest's and the audit chain verifies (its anchors are left out: anchors written after the
 backup name events the older copy cannot have; docs/deploy.md says to start a new anchor file).
-The keys (SECRET_KEY, AUDIT_CHAIN_KEY, BALLOT_SEAL_KEY) are not in the archive, by design:
+The keys (SECRET_KEY, AUDIT_CHAIN_KEY, BALLOT_SEAL_KEY, PERSONAL_DATA_KEY) are not in the archive, by design:
 keep them apart from it.
 """
 
