@@ -1,5 +1,6 @@
 """Excel export of an opinion list (意见建议清单). Personal data only for those who may see it;
-every export is audited with its filter and row count."""
+every export is audited with its filter and row count, and carries its exporter's watermark
+(renda/core/watermark.py) with the export number the audit event keeps."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openpyxl.styles import Font
 from renda.audit.services import audit_record
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import mask_name, mask_phone
+from renda.core.watermark import apply_watermark, watermark_for
 from renda.opinions.models import Opinion
 from renda.opinions.policy import can_see_person
 from renda.regions.models import Region
@@ -85,6 +87,8 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
         "ABCDEFGHIJKLMNOP", [11, 17, 10, 12, 12, 18, 30, 50, 10, 14, 12, 20, 12, 8, 12, 10], strict=True
     ):
         ws.column_dimensions[column].width = width
+    mark = watermark_for(scope, personal=personal)
+    apply_watermark(wb, mark)
     out = io.BytesIO()
     wb.save(out)
     audit_record(
@@ -95,6 +99,6 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
         target_label=f"意见建议清单（{len(rows)} 条）",
         region_path=scope.roots[0] if len(scope.roots) == 1 else "",
         reason=description,
-        after={"rows": len(rows), "personal_data": personal, "truncated": truncated},
+        after={"rows": len(rows), "personal_data": personal, "truncated": truncated, "export_id": mark.export_id},
     )
     return out.getvalue()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from renda.audit.services import audit_record
 from renda.core.errors import RendaError
 from renda.core.scoping import Perm, Scope
+from renda.core.watermark import watermark_for
 from renda.org.models import Deputy
 from renda.org.services import (
     UnitInput,
@@ -106,7 +107,8 @@ def roster_export(*, scope: Scope, kind: str) -> RosterFile:
     scope.require(Perm.ORG_EXPORT)
     spec = roster_spec(kind)
     rows = roster_rows(scope=scope, spec=spec)
-    content = build_workbook(spec, rows)
+    mark = watermark_for(scope, personal=True)
+    content = build_workbook(spec, rows, mark=mark)
     with transaction.atomic():
         audit_record(
             actor=scope.actor,
@@ -115,7 +117,7 @@ def roster_export(*, scope: Scope, kind: str) -> RosterFile:
             target_id=spec.kind,
             target_label=spec.title,
             region_path=_scope_region_path(scope),
-            after={"roster": spec.kind, "rows": len(rows)},
+            after={"roster": spec.kind, "rows": len(rows), "export_id": mark.export_id},
         )
     stamp = timezone.localdate().strftime("%Y%m%d")
     return RosterFile(f"{spec.title}-{stamp}.xlsx", content)

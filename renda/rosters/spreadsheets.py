@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from renda.core.errors import ValidationFailed
+from renda.core.watermark import Watermark, apply_watermark
 from renda.rosters.columns import ROSTERS, YES, RosterSpec
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,8 +60,11 @@ def _text_cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
     return cell
 
 
-def build_workbook(spec: RosterSpec, rows: Iterable[Sequence[object]], *, example: bool = False) -> bytes:
-    """The roster as .xlsx bytes: header row, optionally the example row, then ``rows``."""
+def build_workbook(
+    spec: RosterSpec, rows: Iterable[Sequence[object]], *, example: bool = False, mark: Watermark | None = None
+) -> bytes:
+    """The roster as .xlsx bytes: header row, optionally the example row, then ``rows``; an export
+    of real rows carries its exporter's ``mark`` (in the header and properties, never the cells)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.title)
     for i, column in enumerate(spec.columns, start=1):
@@ -83,6 +87,8 @@ def build_workbook(spec: RosterSpec, rows: Iterable[Sequence[object]], *, exampl
     for row in rows:
         ws.append([_text_cell(ws, value) for value in row])
     _write_notes(wb, spec)
+    if mark is not None:
+        apply_watermark(wb, mark)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -40,6 +40,20 @@ def test_export_masks_for_liaisons_and_is_audited(client_as, case):
 
 
 @pytest.mark.django_db
+def test_an_export_with_personal_data_carries_its_exporters_mark(client_as, case):
+    """Watermarked with the exporter, the time and an export number that the audit event keeps:
+    a file found outside leads back to who took it out (issue #12)."""
+    book = load_workbook(io.BytesIO(client_as("township").get("/opinions/export.xlsx").content))
+    event = AuditEvent.objects.filter(action="opinion.export").latest("seq")
+    export_id = event.after["export_id"]
+    header = book.active.oddHeader.center.text
+    assert "township" in header and f"导出编号 {export_id}" in header and "含个人信息" in header
+    assert export_id in book.properties.description and book.properties.identifier == export_id
+    again = load_workbook(io.BytesIO(client_as("township").get("/opinions/export.xlsx").content))
+    assert again.properties.identifier != export_id  # one number per export
+
+
+@pytest.mark.django_db
 def test_staff_are_told_in_their_inbox(client_as, case):
     assert Notification.objects.filter(to_user__username="township", target_id=str(case.pk)).exists()
     page = client_as("township").get("/messages/").content.decode()

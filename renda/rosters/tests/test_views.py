@@ -46,9 +46,13 @@ def test_export_download_is_scoped_and_logged(client_as: ClientAs) -> None:
     response = client_as("township").get(reverse("rosters:export", args=["deputies"]))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    rows = read_sheet(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    rows = read_sheet(content)
     assert rows and all(r["所属区划代码"].startswith(TOWN) for r in rows)
     assert AuditEvent.objects.filter(action="roster.export").count() == events + 1
+    export_id = AuditEvent.objects.filter(action="roster.export").latest("seq").after["export_id"]
+    book = load_workbook(io.BytesIO(content))
+    assert f"导出编号 {export_id}" in book.worksheets[0].oddHeader.center.text
 
 
 @pytest.mark.parametrize(
