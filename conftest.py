@@ -49,6 +49,9 @@ def _forget_rules_and_calendar() -> None:
     rules._local.clear()
     cache.delete_many([rules.CACHE_PREFIX + key for key in rules.DEFAULTS])
     workdays.calendar_changed()
+    from renda.voting import selectors
+
+    selectors.forget_cast_votes()  # a rolled-back test's vote ids are used again by the next test
 
 
 def _clear_cache() -> None:

@@ -8,9 +8,12 @@ or revoked one is refused even if a session cookie came along.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError
@@ -18,9 +21,10 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from renda.accounts.models import ApiToken
+from renda.accounts.models import ApiToken, RoleAssignment, User
 from renda.accounts.services import token_hash
-from renda.core.scoping import Scope, scope_for_user
+from renda.core.scoping import Scope, scope_for_user, scope_from_assignments
+from renda.regions.models import Region
 
 ISSUED_PREFIX = "rd_"
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)  # write last_used_at at most once a minute
@@ -38,16 +42,62 @@ class TokenAuth(HttpBearer):
         token = token.strip()
         if not token.startswith(ISSUED_PREFIX):
             raise AuthenticationError(message=REFUSED_CREDENTIAL)
-        api_token = ApiToken.objects.select_related("user").filter(token_hash=token_hash(token)).first()
-        if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
-            raise AuthenticationError(message=REFUSED_CREDENTIAL)
         now = timezone.now()
-        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_GRANULARITY:
-            # A conditional UPDATE, so concurrent requests do not each write.
-            ApiToken.objects.filter(pk=api_token.pk, last_used_at=api_token.last_used_at).update(last_used_at=now)
-        user = api_token.user
+        rows = _token_rows(token_hash(token), stale_before=now - LAST_USED_GRANULARITY)
+        if not rows or rows[0].renda_revoked or not rows[0].is_active:
+            raise AuthenticationError(message=REFUSED_CREDENTIAL)
+        user = rows[0]
+        if user.renda_stale:
+            _touch(user.renda_token_id, now, stale_before=now - LAST_USED_GRANULARITY)
+        # The scope from the same rows (scope_for_user returns it without asking again).
+        assignments = [
+            SimpleNamespace(
+                role=r.renda_role,
+                region=SimpleNamespace(path=r.renda_region_path) if r.renda_region_id is not None else None,
+                station_id=r.renda_station_id,
+                deputy_id=r.renda_deputy_id,
+                unit_id=r.renda_unit_id,
+            )
+            for r in rows
+            if r.renda_role is not None
+        ]
+        user._renda_scope = scope_from_assignments(user, cast(Any, assignments), superuser=bool(user.is_superuser))
         request.user = user
         return user
+
+
+def _token_rows(digest: str, *, stale_before: dt.datetime) -> list[Any]:
+    """The token's user, once per role assignment, with the token's state and each assignment
+    beside it: one query for what took two (token and user, then the roles), on every API call.
+    The user's own columns go through the model's converters (a RawQuerySet); the rest are
+    plain ids, strings and truth values."""
+    q = connection.ops.quote_name
+    user, token = q(User._meta.db_table), q(ApiToken._meta.db_table)
+    roles, regions = q(RoleAssignment._meta.db_table), q(Region._meta.db_table)
+    sql = (
+        "SELECT u.*, t.id AS renda_token_id, (t.revoked_at IS NOT NULL) AS renda_revoked, "  # noqa: S608
+        "(t.last_used_at IS NULL OR t.last_used_at < %s) AS renda_stale, a.role AS renda_role, "
+        "a.region_id AS renda_region_id, r.path AS renda_region_path, a.station_id AS renda_station_id, "
+        "a.deputy_id AS renda_deputy_id, a.unit_id AS renda_unit_id "
+        f"FROM {token} t JOIN {user} u ON u.id = t.user_id LEFT JOIN {roles} a ON a.user_id = u.id "
+        f"LEFT JOIN {regions} r ON r.id = a.region_id WHERE t.token_hash = %s"
+    )
+    return list(User.objects.raw(sql, [connection.ops.adapt_datetimefield_value(stale_before), digest]))
+
+
+def _touch(token_id: int, now: dt.datetime, *, stale_before: dt.datetime) -> None:
+    """Record when the token was last used: a conditional UPDATE, so concurrent requests do not
+    each write. On PostgreSQL its commit does not wait for the disk (``synchronous_commit`` off
+    for this transaction only): a crash may forget a minute of "last used", never anything else,
+    and a deputy's first ballot does not pay for two flushes."""
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        ApiToken.objects.filter(stale, pk=token_id).update(last_used_at=now)
+        return
+    table = connection.ops.quote_name(ApiToken._meta.db_table)
+    touch = f"UPDATE {table} SET last_used_at = %s WHERE id = %s AND (last_used_at IS NULL OR last_used_at < %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"BEGIN; SET LOCAL synchronous_commit TO OFF; {touch}; COMMIT", [now, token_id, stale_before])
 
 
 class SessionAuth(APIKeyCookie):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from renda.core.errors import NotFound
 from renda.core.scoping import Perm, Scope
 from renda.meetings.models import Meeting
 from renda.meetings.quorum import majority_threshold
@@ -44,10 +46,45 @@ def vote_detail(*, scope: Scope, pk: int) -> Vote:
     )
 
 
-def vote_for_cast(*, scope: Scope, pk: int) -> Vote:
+# An open vote as the cast path needs it, kept in this process for a few seconds: 500 deputies
+# pressing 表决 together would otherwise read the same row 500 times. Nothing a cast relies on is
+# taken on trust from here: the cast's own statement checks, under the box lock, that the vote is
+# still open by phone and sealed to this very key (voting/services.py ``_cast_statement``), and a
+# refusal is explained from a fresh read. The region path, method, seats and options of a vote
+# never change once it is open.
+CAST_CACHE_SECONDS = 5.0
+_CAST_VOTES: dict[int, tuple[float, Vote]] = {}
+
+
+def forget_cast_votes(pk: int | None = None) -> None:
+    if pk is None:
+        _CAST_VOTES.clear()
+    else:
+        _CAST_VOTES.pop(pk, None)
+
+
+def vote_for_cast(*, scope: Scope, pk: int, fresh: bool = False) -> Vote:
     """The vote as the cast service needs it (its meeting's region for the scope check), no more."""
-    fields = ("id", "title", "round", "method", "seats", "score_max", "state", "seal_public", "meeting__region__path")
-    return scope.get(Vote.objects.select_related("meeting__region").only(*fields), perm=Perm.VOTE_CAST, pk=pk)
+    scope.require(Perm.VOTE_CAST)
+    now = time.monotonic()
+    hit = None if fresh else _CAST_VOTES.get(pk)
+    if hit is not None and now - hit[0] < CAST_CACHE_SECONDS:
+        vote = hit[1]
+        if not scope.covers_path(vote.meeting.region.path):
+            raise NotFound("记录不存在或不在您的管辖范围内")
+        return vote
+    fields = (
+        "id", "title", "round", "method", "seats", "score_max", "state", "seal_public", "paper_only",
+        "meeting__region__path",
+    )  # fmt: skip
+    vote = scope.get(Vote.objects.select_related("meeting__region").only(*fields), perm=Perm.VOTE_CAST, pk=pk)
+    if vote.state == VoteState.OPEN and vote.seal_public and not vote.paper_only:
+        if len(_CAST_VOTES) > 1000:
+            _CAST_VOTES.clear()
+        _CAST_VOTES[pk] = (now, vote)
+    else:
+        _CAST_VOTES.pop(pk, None)
+    return vote
 
 
 def options_of(vote: Vote) -> list[VoteOption]:

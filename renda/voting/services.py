@@ -35,6 +35,7 @@ side under a shared lock) and writes no audit event, so no log ties a deputy to 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from collections.abc import Mapping, Sequence
@@ -71,7 +72,14 @@ from renda.voting.models import (
     VoteOption,
     VoteState,
 )
-from renda.voting.selectors import compute_tally, first_round, rounds_of, threshold_for
+from renda.voting.selectors import (
+    compute_tally,
+    first_round,
+    forget_cast_votes,
+    rounds_of,
+    threshold_for,
+    vote_for_cast,
+)
 from renda.voting.selectors import seats_unfilled as seats_unfilled  # callers of the old name
 from renda.voting.signals import vote_decided
 from renda.voting.states import MACHINE
@@ -437,19 +445,63 @@ def option_positions(vote: Vote) -> tuple[int, ...]:
 
 
 def _insert_cast(vote_id: int, deputy_id: int, sealed: bytes, tracker: str) -> None:
-    """Who voted and their sealed ballot, in one statement on PostgreSQL (one round trip)."""
-    if connection.vendor != "postgresql":
-        Participation.objects.create(vote_id=vote_id, deputy_id=deputy_id)
-        SealedBallot.objects.create(vote_id=vote_id, sealed=sealed, tracker=tracker)
-        return
-    participation = connection.ops.quote_name(Participation._meta.db_table)
-    box = connection.ops.quote_name(SealedBallot._meta.db_table)
+    """Who voted and their sealed ballot (SQLite: one writer at a time, so the reads before it
+    cannot interleave with a close)."""
+    Participation.objects.create(vote_id=vote_id, deputy_id=deputy_id)
+    SealedBallot.objects.create(vote_id=vote_id, sealed=sealed, tracker=tracker)
+
+
+def _cast_statement() -> str:
+    """PostgreSQL: the whole cast in one round trip. Two statements in one query string are one
+    implicit transaction; the first takes the vote's shared box lock (``_lock_box`` takes it
+    exclusively to close), and the second, under a snapshot taken once the lock is held, inserts
+    who voted and the sealed ballot only if the vote is still open by phone, sealed to the key the
+    ballot was sealed with, and the deputy is signed in. No row back: one of those failed and
+    ``_refusal`` says which; a second ballot breaks the unique constraint (IntegrityError)."""
+    q = connection.ops.quote_name
+    vote, attendee = q(Vote._meta.db_table), q(Attendee._meta.db_table)
+    participation, box = q(Participation._meta.db_table), q(SealedBallot._meta.db_table)
+    # Table names from the models, values as parameters.
+    return (
+        "SELECT pg_advisory_xact_lock_shared(%(lock)s, %(vote)s); "  # noqa: S608
+        f"WITH ok AS (SELECT a.deputy_id FROM {vote} v JOIN {attendee} a ON a.meeting_id = v.meeting_id "
+        "WHERE v.id = %(vote)s AND v.state = %(open)s AND NOT v.paper_only AND v.seal_public = %(key)s "
+        "AND a.deputy_id = ANY(%(deputies)s) AND a.status = %(present)s LIMIT 1), "
+        f"p AS (INSERT INTO {participation} (vote_id, deputy_id) SELECT %(vote)s, deputy_id FROM ok RETURNING vote_id) "
+        f"INSERT INTO {box} (id, vote_id, sealed, tracker) SELECT %(id)s, vote_id, %(sealed)s, %(tracker)s FROM p "
+        "RETURNING 1"
+    )
+
+
+def _cast_pg(vote: Vote, deputy_ids: set[int], sealed: bytes, tracker: str) -> bool:
+    params: dict[str, Any] = {
+        "lock": BOX_LOCK,
+        "vote": vote.pk,
+        "open": VoteState.OPEN,
+        "key": vote.seal_public,
+        "deputies": sorted(deputy_ids),
+        "present": Attendance.PRESENT,
+        "id": uuid.uuid4(),
+        "sealed": sealed,
+        "tracker": tracker,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH p AS (INSERT INTO {participation} (vote_id, deputy_id) VALUES (%s, %s) RETURNING vote_id) "  # noqa: S608
-            f"INSERT INTO {box} (id, vote_id, sealed, tracker) SELECT %s, vote_id, %s, %s FROM p",
-            [vote_id, deputy_id, uuid.uuid4(), sealed, tracker],
-        )
+        cursor.execute(_cast_statement(), params)
+        cursor.nextset()  # the lock's row, then the insert's
+        return cursor.fetchone() is not None
+
+
+def _refusal(scope: Scope, vote: Vote) -> Exception:
+    """Why a ballot was not taken, in the order a deputy would want to hear it, from a fresh read
+    (the vote given may be the cast path's few-seconds-old copy, voting/selectors.py)."""
+    vote = vote_for_cast(scope=scope, pk=vote.pk, fresh=True)  # raises NotFound outside the scope
+    _voting_deputy(scope, vote)  # raises: not entitled, not signed in
+    state, _key, paper_only = _box_for_cast(vote.pk) or ("", "", False)
+    if state != VoteState.OPEN:
+        return Conflict(CAST_REFUSALS.get(state, "表决事项不存在"))
+    if paper_only:
+        return Conflict(PAPER_ONLY)
+    return Conflict("表决已重新开始，请刷新页面后重新投票")
 
 
 def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
@@ -460,16 +512,36 @@ def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
     by the same deputy is refused by the database constraint, also when two arrive at once.
     """
     scope.check_path(vote.meeting.region.path, perm=Perm.VOTE_CAST)
-    deputy_id = _voting_deputy(scope, vote)
+    if not scope.deputy_ids:
+        raise PermissionDenied("只有代表本人可以投票")
     positions = option_positions(vote)
     canonical = clean_choices(vote, positions, choices)
+    if connection.vendor == "postgresql":
+        if vote.state != VoteState.OPEN or vote.paper_only or not vote.seal_public:
+            raise _refusal(scope, vote)
+        sealed, tracker = sealing.seal(vote.seal_public, canonical, n_options=len(positions))
+        # Its own implicit transaction; inside a caller's transaction, a savepoint keeps a refused
+        # second ballot from breaking it.
+        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        try:
+            with guard:
+                taken = _cast_pg(vote, scope.deputy_ids, sealed, tracker)
+        except IntegrityError:
+            raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices") from None
+        if not taken:
+            raise _refusal(scope, vote)
+        return CastReceipt(vote=vote, code=receipt_code(tracker))
+    deputy_id = _voting_deputy(scope, vote)
     try:
         with transaction.atomic():
             box = _box_for_cast(vote.pk)
-            if box is None or box[0] != VoteState.OPEN:
-                raise Conflict(CAST_REFUSALS.get(box[0] if box else "", "表决事项不存在"))
-            if box[2]:
-                raise Conflict(PAPER_ONLY)
+            if box is None or box[0] != VoteState.OPEN or box[2]:
+                forget_cast_votes(vote.pk)
+                raise Conflict(
+                    PAPER_ONLY
+                    if box and box[0] == VoteState.OPEN
+                    else CAST_REFUSALS.get(box[0] if box else "", "表决事项不存在")
+                )
             sealed, tracker = sealing.seal(box[1], canonical, n_options=len(positions))
             _insert_cast(vote.pk, deputy_id, sealed, tracker)
     except IntegrityError:

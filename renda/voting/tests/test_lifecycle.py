@@ -163,6 +163,24 @@ def test_voting_after_close_is_refused(make_vote, staff):
     assert Ballot.objects.filter(vote=vote).count() == 1
 
 
+@pytest.mark.parametrize("then", ["close", "to_paper"])
+def test_the_cast_paths_copy_of_an_open_vote_is_never_trusted(make_vote, staff, then):
+    """The cast path keeps an open vote for a few seconds (500 deputies press 表决 together); a vote
+    closed or switched to paper meanwhile must refuse the next ballot all the same."""
+    vote, deputies = make_vote()
+    first = selectors.vote_for_cast(scope=deputy_scope(deputies[0]), pk=vote.pk)
+    services.vote_cast(scope=deputy_scope(deputies[0]), vote=first, choices=[1])
+    getattr(services, f"vote_{then}")(scope=staff, vote=Vote.objects.get(pk=vote.pk))
+    copy = selectors.vote_for_cast(scope=deputy_scope(deputies[1]), pk=vote.pk)
+    assert copy.state == VoteState.OPEN  # the copy, seconds old
+    refusal = "投票已截止" if then == "close" else "纸质票"
+    with pytest.raises(Conflict, match=refusal):
+        services.vote_cast(scope=deputy_scope(deputies[1]), vote=copy, choices=[2])
+    fresh = selectors.vote_for_cast(scope=deputy_scope(deputies[1]), pk=vote.pk)
+    assert fresh.state != VoteState.OPEN or fresh.paper_only  # the refusal dropped the copy
+    assert Participation.objects.filter(vote=vote, deputy=deputies[1]).count() == 0
+
+
 def test_voting_before_open_is_refused(make_vote):
     vote, deputies = make_vote(open_vote=False)
     with pytest.raises(Conflict, match="尚未开始"):
