@@ -35,7 +35,6 @@ side under a shared lock) and writes no audit event, so no log ties a deputy to 
 
 from __future__ import annotations
 
-import contextlib
 import random
 import uuid
 from collections.abc import Mapping, Sequence
@@ -370,6 +369,7 @@ CAST_REFUSALS: dict[str, str] = {
     VoteState.PUBLISHED: "投票已截止，结果已公布，不能再投票",
 }
 PAPER_ONLY = "本事项已改为纸质票表决，请向监票人领取纸质选票"
+ALREADY_VOTED = "您已对该事项投过票，每位代表只能投一票"
 
 
 @dataclass(frozen=True)
@@ -456,8 +456,10 @@ def _cast_statement() -> str:
     implicit transaction; the first takes the vote's shared box lock (``_lock_box`` takes it
     exclusively to close), and the second, under a snapshot taken once the lock is held, inserts
     who voted and the sealed ballot only if the vote is still open by phone, sealed to the key the
-    ballot was sealed with, and the deputy is signed in. No row back: one of those failed and
-    ``_refusal`` says which; a second ballot breaks the unique constraint (IntegrityError)."""
+    ballot was sealed with, and the deputy is signed in. It answers (eligible, taken): eligible 0
+    means one of those failed and ``_refusal`` says which; eligible 1 and taken 0 means the unique
+    constraint found the deputy's ballot already there (also when two arrive at once: the second
+    waits for the first to commit), which is answered without an error on the server."""
     q = connection.ops.quote_name
     vote, attendee = q(Vote._meta.db_table), q(Attendee._meta.db_table)
     participation, box = q(Participation._meta.db_table), q(SealedBallot._meta.db_table)
@@ -467,13 +469,16 @@ def _cast_statement() -> str:
         f"WITH ok AS (SELECT a.deputy_id FROM {vote} v JOIN {attendee} a ON a.meeting_id = v.meeting_id "
         "WHERE v.id = %(vote)s AND v.state = %(open)s AND NOT v.paper_only AND v.seal_public = %(key)s "
         "AND a.deputy_id = ANY(%(deputies)s) AND a.status = %(present)s LIMIT 1), "
-        f"p AS (INSERT INTO {participation} (vote_id, deputy_id) SELECT %(vote)s, deputy_id FROM ok RETURNING vote_id) "
-        f"INSERT INTO {box} (id, vote_id, sealed, tracker) SELECT %(id)s, vote_id, %(sealed)s, %(tracker)s FROM p "
-        "RETURNING 1"
+        f"p AS (INSERT INTO {participation} (vote_id, deputy_id) SELECT %(vote)s, deputy_id FROM ok "
+        "ON CONFLICT (vote_id, deputy_id) DO NOTHING RETURNING vote_id), "
+        f"b AS (INSERT INTO {box} (id, vote_id, sealed, tracker) SELECT %(id)s, vote_id, %(sealed)s, %(tracker)s "
+        "FROM p RETURNING 1) "
+        "SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM b)"
     )
 
 
-def _cast_pg(vote: Vote, deputy_ids: set[int], sealed: bytes, tracker: str) -> bool:
+def _cast_pg(vote: Vote, deputy_ids: set[int], sealed: bytes, tracker: str) -> tuple[bool, bool]:
+    """(eligible, taken): see ``_cast_statement``."""
     params: dict[str, Any] = {
         "lock": BOX_LOCK,
         "vote": vote.pk,
@@ -487,8 +492,9 @@ def _cast_pg(vote: Vote, deputy_ids: set[int], sealed: bytes, tracker: str) -> b
     }
     with connection.cursor() as cursor:
         cursor.execute(_cast_statement(), params)
-        cursor.nextset()  # the lock's row, then the insert's
-        return cursor.fetchone() is not None
+        cursor.nextset()  # the lock's row, then the answer
+        eligible, taken = cursor.fetchone()
+    return bool(eligible), bool(taken)
 
 
 def _refusal(scope: Scope, vote: Vote) -> Exception:
@@ -520,16 +526,11 @@ def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
         if vote.state != VoteState.OPEN or vote.paper_only or not vote.seal_public:
             raise _refusal(scope, vote)
         sealed, tracker = sealing.seal(vote.seal_public, canonical, n_options=len(positions))
-        # Its own implicit transaction; inside a caller's transaction, a savepoint keeps a refused
-        # second ballot from breaking it.
-        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-        try:
-            with guard:
-                taken = _cast_pg(vote, scope.deputy_ids, sealed, tracker)
-        except IntegrityError:
-            raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices") from None
-        if not taken:
+        eligible, taken = _cast_pg(vote, scope.deputy_ids, sealed, tracker)  # its own implicit transaction
+        if not eligible:
             raise _refusal(scope, vote)
+        if not taken:
+            raise Conflict(ALREADY_VOTED, field="choices")
         return CastReceipt(vote=vote, code=receipt_code(tracker))
     deputy_id = _voting_deputy(scope, vote)
     try:
@@ -545,7 +546,7 @@ def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
             sealed, tracker = sealing.seal(box[1], canonical, n_options=len(positions))
             _insert_cast(vote.pk, deputy_id, sealed, tracker)
     except IntegrityError:
-        raise Conflict("您已对该事项投过票，每位代表只能投一票", field="choices") from None
+        raise Conflict(ALREADY_VOTED, field="choices") from None
     return CastReceipt(vote=vote, code=receipt_code(tracker))
 
 
