@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/faults.py [--rate 30] [--clients 20] [--duration 20] [--rounds 2]
         [--fault-seconds 60] [--attackers 3] [--attack-photos 4] [--attack-megapixels 40]
-        [--retries 8] [--workers 3] [--redis-down 5] [--reset]
+        [--retries 8] [--workers 3] [--redis-down 5] [--faults worker,master,celery,redis] [--reset]
 
 The production layout of docs/deploy.md on this machine, in production mode (RENDA_EMBEDDED=0 with
 its four keys, BEHIND_PROXY=1): gunicorn (``--workers`` sync workers) serving renda under
@@ -33,7 +33,9 @@ counted from its first sending.
    gunicorn worker (the master forks another), ``kill -9`` of the gunicorn master (its workers
    leave; gunicorn is started again on the same port, as systemd would), ``kill -9`` of the
    Celery worker's process group (started again), Redis killed, left down ``--redis-down``
-   seconds and started again empty. Prints when each was back.
+   seconds and started again empty (``--faults`` picks and orders them). Prints when each was
+   back and which of the citizens' attempts failed meanwhile. The Celery worker is killed while
+   its after-submit loop runs (it waits up to 10 s for one), the worst moment.
 3. Then it waits for the after-submit backlog (the outbox rows, ``intake_pending``, and the Celery
    queue) to drain, and checks every submission of the run in the database: each acknowledged
    one (201, or 200 for a replay, with its receipt code) is stored under its key, no submission
@@ -438,16 +440,24 @@ class Stack:
         self.events.append(("kill -9 of the gunicorn master", t, self.at() - t, note))
 
     def kill_celery(self) -> None:
+        """kill -9 of the worker's process group at the worst moment: while its after-submit loop
+        runs (it holds renda/opinions/intake.py's INTAKE_RUNNING claim), waiting up to 10 s for one."""
         from bench.intake_data import redis_client
         from bench.intake_servers import start_celery
 
+        def claim_ttl() -> int:
+            with suppress(Exception):
+                for key in redis_client().scan_iter(match="*opinions:intake:running"):
+                    return int(redis_client().ttl(key))
+            return -2
+
+        deadline = time.monotonic() + 10
+        while claim_ttl() <= 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
         t = self.at()
         kill9(self.celery, group=True)
-        # The after-submit loop's claim (renda/opinions/intake.py INTAKE_RUNNING), as the killed worker left it.
-        ttl = -2
-        with suppress(Exception):
-            ttl = int(redis_client().ttl(":1:opinions:intake:running"))
-        held = f"its intake claim left in Redis for {ttl} s more" if ttl > 0 else "no intake claim left behind"
+        ttl = claim_ttl()
+        held = f"the claim of its loop left in Redis for {ttl} s more" if ttl > 0 else "no loop was running"
         self.celery = start_celery()
         note = f"started again, every process warm; {held}"
         self.events.append(("kill -9 of the Celery worker", t, self.at() - t, note))
@@ -475,21 +485,24 @@ class Stack:
         return None
 
 
-def run_faults(stack: Stack, seconds: float, redis_down: float) -> None:
+FAULTS = ("worker", "master", "celery", "redis")
+
+
+def run_faults(stack: Stack, seconds: float, redis_down: float, faults: list[str]) -> None:
     """The faults, one after another: the first at 5 % of the phase, each next one 15 % of it after
     the one before was back (so that the citizens' retries and the worker's catching up are seen
     apart), the phase going on at least 10 % of it after the last."""
     stack.t0 = time.monotonic()
-    steps: list[Callable[[], None]] = [
-        stack.kill_gunicorn_worker,
-        stack.kill_gunicorn_master,
-        stack.kill_celery,
-        lambda: stack.stop_redis(redis_down),
-    ]
+    steps: dict[str, Callable[[], None]] = {
+        "worker": stack.kill_gunicorn_worker,
+        "master": stack.kill_gunicorn_master,
+        "celery": stack.kill_celery,
+        "redis": lambda: stack.stop_redis(redis_down),
+    }
     next_at = 0.05 * seconds
-    for step in steps:
+    for name in faults:
         time.sleep(max(0.0, next_at - stack.at()))
-        step()
+        steps[name]()
         next_at = stack.at() + 0.15 * seconds
     time.sleep(0.10 * seconds)
 
@@ -565,10 +578,19 @@ def main() -> int:
     parser.add_argument("--retries", type=int, default=8, help="times a citizen's phone sends again (default 8)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, docs/deploy.md)")
     parser.add_argument("--redis-down", type=float, default=5.0, help="seconds Redis stays down (default 5)")
+    parser.add_argument(
+        "--faults",
+        default=",".join(FAULTS),
+        help="the faults, in order: worker (kill -9 of one gunicorn worker), master (of the gunicorn master), "
+        f"celery (of the Celery worker), redis (killed and started again); default {','.join(FAULTS)}",
+    )
     parser.add_argument("--classified", type=int, default=1000, help="staff-classified opinions for the model")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
     quick = {"rate": 15.0, "clients": 10, "duration": 8.0, "rounds": 1, "fault_seconds": 40.0, "classified": 200}
     args = parse_args(parser, quick, "short phases; the 2× target is printed, not enforced")
+    faults_plan = [f.strip() for f in args.faults.split(",") if f.strip()]
+    if not set(faults_plan) <= set(FAULTS):
+        raise SystemExit(f"--faults: choose from {','.join(FAULTS)}")
     t_start = time.monotonic()
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     redis_port, port = free_port(), free_port()
@@ -643,7 +665,7 @@ def main() -> int:
 
             def run_and_mark() -> None:
                 try:
-                    run_faults(stack, args.fault_seconds, args.redis_down)
+                    run_faults(stack, args.fault_seconds, args.redis_down, faults_plan)
                 finally:
                     faults_done.set()
 
@@ -686,7 +708,9 @@ def main() -> int:
     if not args.quick and not p95_ratio <= P95_TARGET:
         failures.append(f"citizens' p95 under attack {p95_ratio:.2f}× the baseline's (target ≤ {P95_TARGET:g}×)")
 
-    resumed_text = f"{resumed:.1f} s after the kill" if resumed is not None else "not seen"
+    resumed_text = f"{resumed:.1f} s after the kill" if resumed is not None else "not while the citizens submitted"
+    if celery_at is None:
+        resumed_text = "(no Celery kill)"
     if resumed is None and redis_at is not None and celery_at is not None:
         resumed_text = f"not before Redis was restarted ({redis_at - celery_at:.0f} s after the kill)"
     elif resumed is not None and redis_at is not None and celery_at is not None and resumed > redis_at - celery_at:
