@@ -649,10 +649,11 @@ def main() -> int:
                         attacked.latencies_ms += got.latencies_ms
                         attacked.samples += [s for s in got.samples if s not in attacked.samples]
                     (base if kind == "baseline" else under).merge(part)
+                    answered = dict(results[1].statuses) if kind == "attack" else {}
                     print(
                         f"  {kind} (round {r + 1}/{args.rounds}): {len(part.acks)} acknowledged, "
                         f"p50 {ms(part.pct(0.5))} p95 {ms(part.pct(0.95))} ms"
-                        + (f"; attacker {dict(attacked.statuses)}" if kind == "attack" else ""),
+                        + (f"; attacker answered {answered}" if answered else ""),
                         flush=True,
                     )
                     await asyncio.sleep(1.0)  # let the attack's last requests finish before the next slice
