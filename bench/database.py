@@ -13,7 +13,13 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 # Each script's default database: one benchmark never resets or fills another's.
-BENCH_DATABASES = {"renda_bench", "renda_bench_intake", "renda_bench_voting", "renda_bench_suggestions"}
+BENCH_DATABASES = {
+    "renda_bench",
+    "renda_bench_intake",
+    "renda_bench_voting",
+    "renda_bench_suggestions",
+    "renda_bench_faults",
+}
 SERVER_DATABASES = {"postgres", "template0", "template1"}
 
 
