@@ -26,6 +26,7 @@ from django.core.cache import cache, caches
 from django.db import connection
 from django.utils import timezone
 
+from renda.core.cache import redis_down, redis_errors, redis_failed
 from renda.core.errors import RendaError
 
 logger = logging.getLogger(__name__)
@@ -69,28 +70,13 @@ def _counters(limits: Sequence[Limit]) -> list[tuple[Limit, str]]:
     return [(lim, _key(lim.bucket, lim.subject, lim.window_seconds)) for lim in limits if lim.subject]
 
 
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    from redis.exceptions import RedisError
-
-    return (RedisError, OSError)
-
-
-REDIS_RETRY_SECONDS = 15.0  # after Redis failed, this process counts in the database this long
-_redis_down_until = 0.0
-
-
 def _live_redis() -> Any | None:
-    """The Redis client, unless Redis failed in this process within the last seconds: during an
-    outage each request must not wait out the client's connect retries again."""
-    if time.monotonic() < _redis_down_until:
+    """The Redis client, unless Redis failed in this process within the last seconds (the breaker
+    of core/cache.py): during an outage each request must not wait out the client's connect
+    retries again."""
+    if redis_down():
         return None
     return redis_client()
-
-
-def _redis_failed() -> None:
-    global _redis_down_until
-    _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-    logger.warning("Redis unreachable: rate limits counted in the database for the next %.0f s", REDIS_RETRY_SECONDS)
 
 
 def _db_count(counters: Sequence[tuple[Limit, str]], delta: int) -> list[int]:
@@ -128,8 +114,8 @@ def _count(counters: Sequence[tuple[Limit, str]], delta: int) -> list[int]:
             replies = pipe.execute()
             step = 2 if delta > 0 else 1
             return [int(replies[step * i]) for i in range(len(counters))]
-        except _redis_errors():
-            _redis_failed()
+        except redis_errors():
+            redis_failed("rate limits, counted in the database meanwhile")
     return _db_count(counters, delta)
 
 
@@ -162,8 +148,8 @@ def over_limit(limit: Limit) -> bool:
         try:
             value = client.get(cache.make_key(key))
             return value is not None and int(value) >= limit.limit
-        except _redis_errors():
-            _redis_failed()
+        except redis_errors():
+            redis_failed("rate limits, counted in the database meanwhile")
     from renda.core.models import RateCounter
 
     count = RateCounter.objects.filter(key=key).values_list("count", flat=True).first()
@@ -181,6 +167,14 @@ def claim(key: str, seconds: int) -> bool:
     if client is not None:
         return bool(client.set(cache.make_key(key), 1, ex=seconds, nx=True))
     return bool(cache.add(key, 1, seconds))
+
+
+def renew(key: str, seconds: int) -> bool:
+    """Extend a claim its holder still works under (False if it had expired meanwhile)."""
+    client = redis_client()
+    if client is not None:
+        return bool(client.expire(cache.make_key(key), seconds))
+    return bool(cache.touch(key, seconds))
 
 
 def release(key: str) -> None:

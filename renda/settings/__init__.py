@@ -244,10 +244,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as an empty cache while Redis is down (core/cache.py).
+            "BACKEND": "renda.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Parallel test workers share one Redis: keep their keys apart.
             "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", ""),
+            # An unreachable Redis costs a request one second at most, then the breaker skips it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -16,6 +16,7 @@ from django.core.cache import cache
 
 from renda.api.tests.conftest import ApiClient
 from renda.api.tests.test_writes import _new_deputy
+from renda.core import cache as cache_module
 from renda.core import ratelimit
 from renda.core.ratelimit import Limit, RateLimited, check_rates, over_limit
 from renda.org.models import Deputy
@@ -61,7 +62,7 @@ def redis_down(monkeypatch: pytest.MonkeyPatch) -> None:
     """Redis configured but unreachable: a real client pointed at a port nothing listens on."""
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
     monkeypatch.setattr(ratelimit, "redis_client", lambda: dead)
-    monkeypatch.setattr(ratelimit, "_redis_down_until", 0.0)
+    monkeypatch.setattr(cache_module, "_down_until", 0.0)
 
 
 def test_while_redis_is_down_limits_are_counted_in_the_database(redis_down: None) -> None:
@@ -103,3 +104,47 @@ def test_while_redis_is_down_a_citizen_submission_is_accepted(
         HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
     )
     assert answer.status_code == 201, answer.content
+
+
+@pytest.fixture
+def whole_cache_down(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site's cache is Redis and Redis does not answer: the production layout with Redis
+    stopped (bench/faults.py), not only the rate limiter's client."""
+    from renda.core import rules
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "renda.core.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    monkeypatch.setattr(cache_module, "_down_until", 0.0)
+    rules._local.clear()  # this process's copy of every rule has expired: rule() asks the cache
+
+
+def test_while_redis_is_down_rules_and_pages_still_answer(
+    whole_cache_down: None, liaison_station: Any, village: Any, lamp_category: Any
+) -> None:
+    """bench/faults.py: with Redis stopped, every submission that read a rule answered 500."""
+    from django.test import Client
+
+    from renda.core.rules import rule
+
+    assert rule("opinion.rate_per_ip_hour") > 0  # read from the database, not a 500
+    answer = Client().post(
+        "/api/v1/public/opinions",
+        {
+            "text": "小区门口的下水道井盖松动，车一压就响，晚上尤其吵，希望尽快加固。",
+            "category": lamp_category.pk,
+            "region": village.pk,
+            "station": liaison_station.public_id,
+            "citizen_name": "陈玉兰",
+            "citizen_phone": "13912340000",
+            "consent": True,
+        },
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+    )
+    assert answer.status_code == 201, answer.content
+    assert Client().get(f"/s/{liaison_station.public_id}/").status_code in (200, 302)

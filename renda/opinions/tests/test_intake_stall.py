@@ -107,3 +107,44 @@ def test_the_pixel_cap_is_a_phone_photo(liaison_station, village, lamp_category,
     )  # fmt: skip
     assert refused.status_code == 400 and "像素过大" in refused.json()["detail"]
     assert OpinionPhoto.objects.count() == 1
+
+
+def test_an_address_sending_oversized_photos_is_soon_refused_from_its_headers(
+    liaison_station, village, lamp_category, decoded, cache_cleared
+):
+    """bench/faults.py: a refused photo gave its rate-limit hit back, so one address sent
+    thousands of oversized photos and never met the upload guard's 429. Each one counts now."""
+    client = Client(REMOTE_ADDR=IP)
+    huge = _jpeg(6000, 4000)  # 24 MP: refused as 像素过大, after the body was read
+    allowed = int(rule("opinion.rate_per_ip_hour"))
+    answers = []
+    for n in range(allowed + 3):
+        photo = SimpleUploadedFile("big.jpg", huge, content_type="image/jpeg")
+        answers.append(
+            client.post(
+                URL, {**_form(liaison_station, village, lamp_category, n), "photos": [photo]},
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            ).status_code
+        )  # fmt: skip
+    assert answers[:allowed] == [400] * allowed
+    assert answers[allowed:] == [429, 429, 429]
+    assert len(decoded) == allowed  # the refused ones cost no photo reading at all
+    assert not Opinion.objects.filter(text__startswith="第").exists()
+
+
+def test_a_loop_killed_holding_the_intake_claim_blocks_the_others_seconds_not_minutes(
+    liaison_station, village, lamp_category, cache_cleared, monkeypatch
+):
+    """bench/faults.py: kill -9 of the Celery worker left its claim for 300 s, and the restarted
+    worker did no after-submit work (audit events, receipts, staff messages) for five minutes."""
+    import time
+
+    from renda.core.ratelimit import claim
+
+    monkeypatch.setattr(intake, "tasks_eager", lambda: False)  # as with a worker
+    assert intake.INTAKE_RUNNING_SECONDS <= 15
+    monkeypatch.setattr(intake, "INTAKE_RUNNING_SECONDS", 1)
+    assert claim(intake.INTAKE_RUNNING, 1)  # the loop that was killed
+    assert intake.opinions_intake_process() is None  # a live claim: the next tick waits
+    time.sleep(1.1)
+    assert intake.opinions_intake_process() is not None  # expired: the restarted worker goes on
