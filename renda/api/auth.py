@@ -43,11 +43,11 @@ class TokenAuth(HttpBearer):
         if not token.startswith(ISSUED_PREFIX):
             raise AuthenticationError(message=REFUSED_CREDENTIAL)
         now = timezone.now()
-        rows = _token_rows(token_hash(token), stale_before=now - LAST_USED_GRANULARITY)
+        rows, touched = _token_rows(token_hash(token), now=now)
         if not rows or rows[0].renda_revoked or not rows[0].is_active:
             raise AuthenticationError(message=REFUSED_CREDENTIAL)
         user = rows[0]
-        if user.renda_stale:
+        if user.renda_stale and not touched:
             _touch(user.renda_token_id, now, stale_before=now - LAST_USED_GRANULARITY)
         # The scope from the same rows (scope_for_user returns it without asking again).
         assignments = [
@@ -66,11 +66,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
-def _token_rows(digest: str, *, stale_before: dt.datetime) -> list[Any]:
+def _token_rows(digest: str, *, now: dt.datetime) -> tuple[list[Any], bool]:
     """The token's user, once per role assignment, with the token's state and each assignment
     beside it: one query for what took two (token and user, then the roles), on every API call.
     The user's own columns go through the model's converters (a RawQuerySet); the rest are
-    plain ids, strings and truth values."""
+    plain ids, strings and truth values. On PostgreSQL, outside a transaction, the same round
+    trip also records the use (``_touch``'s conditional UPDATE, after the SELECT in the same
+    query string): answers (rows, True) then."""
+    stale_before = now - LAST_USED_GRANULARITY
     q = connection.ops.quote_name
     user, token = q(User._meta.db_table), q(ApiToken._meta.db_table)
     roles, regions = q(RoleAssignment._meta.db_table), q(Region._meta.db_table)
@@ -82,7 +85,16 @@ def _token_rows(digest: str, *, stale_before: dt.datetime) -> list[Any]:
         f"FROM {token} t JOIN {user} u ON u.id = t.user_id LEFT JOIN {roles} a ON a.user_id = u.id "
         f"LEFT JOIN {regions} r ON r.id = a.region_id WHERE t.token_hash = %s"
     )
-    return list(User.objects.raw(sql, [connection.ops.adapt_datetimefield_value(stale_before), digest]))
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(stale_before), digest]
+    together = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if together:
+        sql += (
+            f"; BEGIN; SET LOCAL synchronous_commit TO OFF; UPDATE {token} SET last_used_at = %s "  # noqa: S608
+            "WHERE token_hash = %s AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < %s) "
+            f"AND user_id IN (SELECT id FROM {user} WHERE is_active); COMMIT"
+        )
+        params += [now, digest, stale_before]
+    return list(User.objects.raw(sql, params)), together
 
 
 def _touch(token_id: int, now: dt.datetime, *, stale_before: dt.datetime) -> None:
