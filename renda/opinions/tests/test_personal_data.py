@@ -52,7 +52,7 @@ def _every_stored_value() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def citizen_traffic(liaison_station, village, lamp_category, django_capture_on_commit_callbacks):
+def citizen_traffic(liaison_station, village, lamp_category, django_capture_on_commit_callbacks, cache_cleared):
     """A case with a phone, a 附议 from another phone, a booked reception and a project proposal:
     every way a citizen's number enters the system, through the pages and services citizens use."""
     with django_capture_on_commit_callbacks(execute=True):
