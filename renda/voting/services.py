@@ -510,6 +510,25 @@ def _refusal(scope: Scope, vote: Vote) -> Exception:
     return Conflict("表决已重新开始，请刷新页面后重新投票")
 
 
+def vote_review(*, scope: Scope, vote: Vote, choices: object) -> Any:
+    """The ballot read back before it is cast (the phone page's 确认 step): the same checks as
+    ``vote_cast`` (entitled, signed in, the vote open by phone, the choices valid), nothing
+    stored. Returns the canonical choices."""
+    scope.check_path(vote.meeting.region.path, perm=Perm.VOTE_CAST)
+    if not scope.deputy_ids:
+        raise PermissionDenied("只有代表本人可以投票")
+    canonical = clean_choices(vote, option_positions(vote), choices)
+    _voting_deputy(scope, vote)
+    state, _key, paper_only = _box_for_cast(vote.pk) or ("", "", False)
+    if state != VoteState.OPEN:
+        raise Conflict(CAST_REFUSALS.get(state, "表决事项不存在"))
+    if paper_only:
+        raise Conflict(PAPER_ONLY)
+    if Participation.objects.filter(vote_id=vote.pk, deputy_id__in=scope.deputy_ids).exists():
+        raise Conflict(ALREADY_VOTED, field="choices")
+    return canonical
+
+
 def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
     """A signed-in entitled deputy casts their one secret ballot on their phone.
 

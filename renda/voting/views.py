@@ -102,6 +102,45 @@ def _choices_from(vote: Vote, request: HttpRequest) -> object:
     return result
 
 
+def _read_back(vote: Vote, canonical: Any) -> list[tuple[str, str]]:
+    """(option, what the deputy chose) for every option, in the words of the ballot."""
+    options = selectors.options_of(vote)
+    if vote.method == VoteMethod.CHOOSE_N:
+        chosen = set(canonical)
+        return [(f"{o.position}. {o.label}", "选择" if o.position in chosen else "不选") for o in options]
+    if vote.method == VoteMethod.YES_NO:
+        labels = dict(Mark.choices)
+        return [(f"{o.position}. {o.label}", str(labels[canonical[str(o.position)]])) for o in options]
+    return [(f"{o.position}. {o.label}", f"{canonical[str(o.position)]} 分") for o in options]
+
+
+@login_required
+@require_POST
+@never_cache
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ballot read back before it is cast: nothing is stored until the deputy confirms."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.VOTE_CAST)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    choices = _choices_from(vote, request)
+    try:
+        canonical = services.vote_review(scope=scope, vote=vote, choices=choices)
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return render(request, "voting/detail.html", _context(scope, vote, error=exc.message), status=exc.status_code)
+    hidden: list[tuple[str, str]] = []
+    if vote.method == VoteMethod.CHOOSE_N:
+        hidden = [("choice", str(p)) for p in canonical]
+    else:
+        hidden = [(f"option-{k}", str(v)) for k, v in sorted(canonical.items(), key=lambda kv: int(kv[0]))]
+    abstain = vote.method == VoteMethod.CHOOSE_N and not canonical
+    context = {"vote": vote, "rows": _read_back(vote, canonical), "hidden": hidden, "abstain": abstain}
+    response = render(request, "voting/review.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_POST
 @never_cache

@@ -90,6 +90,7 @@ def test_livelihood_projects_vote_to_rectification(
     deputy_page.check("#ballot-form input[name=choice][value='1']")
     deputy_page.check("#ballot-form input[name=choice][value='2']")
     deputy_page.click("#cast-button")
+    deputy_page.click("#confirm-cast")
     deputy_page.wait_for_selector("text=回执")
 
     # The tellers' paper batch: the first project wins; the other two tie below the majority.

@@ -113,6 +113,10 @@ def test_session_sign_in_vote_runoff_publish(
         for p in picks:
             phone.check(f"input[name=choice][value='{p}']")
         phone.click("#cast-button")
+        phone.wait_for_selector("#confirm-cast, #action-error")  # read back, or refused on the form
+        if phone.query_selector("#confirm-cast"):
+            phone.click("#confirm-cast")
+            phone.wait_for_selector("#receipt-code")
         return phone
 
     # More than N choices is refused and nothing is stored
@@ -124,8 +128,7 @@ def test_session_sign_in_vote_runoff_publish(
     ballot(devices[1], [2, 3])
     devices[2].goto(vote_url)  # deputy 3 has the ballot open but is slow
     # A second ballot by the same deputy: going back to the form and submitting again
-    devices[0].go_back()
-    devices[0].reload()
+    devices[0].goto(vote_url)
     assert "您已对本事项投票" in devices[0].inner_text("#ballot")
     csrf = next(c["value"] for c in devices[0].context.cookies() if c["name"] == "csrftoken")
     again = devices[0].request.post(vote_url + "cast/", form={"csrfmiddlewaretoken": csrf, "choice": "4"})
@@ -134,6 +137,8 @@ def test_session_sign_in_vote_runoff_publish(
     devices[2].check("input[name=choice][value='1']")
     devices[2].check("input[name=choice][value='2']")
     devices[2].click("#cast-button")
+    assert "2. " in devices[2].inner_text("#review") and "选择" in devices[2].inner_text("#review")
+    devices[2].click("#confirm-cast")
     devices[2].wait_for_selector("#receipt-code")
 
     # Two deputies voted on paper; the tellers' totals: first a mistaken batch of 3 (3 + 3 > 5 signed in)
@@ -181,6 +186,7 @@ def test_session_sign_in_vote_runoff_publish(
         phone.goto(runoff_url)
         phone.check(f"input[name=choice][value='{pick}']")
         phone.click("#cast-button")
+        phone.click("#confirm-cast")
         phone.wait_for_selector("#receipt-code")
     page.reload()
     page.fill("#paper-ballots", "2")

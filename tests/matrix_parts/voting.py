@@ -15,6 +15,7 @@ ROUTES: dict[str, Route] = {
     "voting:live": Route(Perm.MEETING_MANAGE, V),
     # A draft vote: the deputy (entitled, not signed in) is refused with 409.
     "voting:cast": Route(Perm.VOTE_CAST, V, method="post", inscope_status=409),
+    "voting:review": Route(Perm.VOTE_CAST, V, method="post", inscope_status=409),
     # Opening without a quorum: 409 for staff in scope.
     "voting:act": Route(Perm.MEETING_MANAGE, V, method="post", fixed=(("action", "open"),), inscope_status=409),
     # REST API

@@ -60,6 +60,35 @@ def test_phone_ballot_shows_the_receipt_once_and_stores_it_nowhere(make_vote, st
     assert not Ballot.objects.filter(vote=vote).exists()  # nothing readable until the box is opened at close
 
 
+def test_the_ballot_is_read_back_before_it_is_cast_and_nothing_is_stored_until_then(make_vote):
+    """Issue #13: a deputy could mis-tap a secret vote; every choice is read back first."""
+    vote, deputies = make_vote(method=VoteMethod.YES_NO, seats=None, labels=("决议一", "决议二"), present=6)
+    phone = phone_of(deputies[0])
+    page = phone.get(f"/voting/{vote.pk}/").content.decode()
+    assert f'action="/voting/{vote.pk}/review/"' in page and 'class="tap mark-yes"' in page
+    review = phone.post(f"/voting/{vote.pk}/review/", {"option-1": "yes", "option-2": "no"})
+    body = review.content.decode()
+    assert review.status_code == 200 and "请核对您的选择" in body and "no-store" in review["Cache-Control"]
+    assert '1. 决议一</th><td class="choice">赞成' in body and '2. 决议二</th><td class="choice">反对' in body
+    assert not Participation.objects.filter(vote=vote).exists() and not SealedBallot.objects.filter(vote=vote).exists()
+    incomplete = phone.post(f"/voting/{vote.pk}/review/", {"option-1": "yes"})
+    assert incomplete.status_code == 400 and "决议二" in incomplete.content.decode()
+    hidden = {"option-1": "yes", "option-2": "no"}
+    assert 'name="option-1" value="yes"' in body and 'name="option-2" value="no"' in body
+    cast = phone.post(f"/voting/{vote.pk}/cast/", hidden)
+    assert cast.status_code == 200 and "投票成功" in cast.content.decode()
+    late = phone.post(f"/voting/{vote.pk}/review/", hidden)
+    assert late.status_code == 409 and "只能投一票" in late.content.decode()
+    absent = phone_of(deputies[8]).post(f"/voting/{vote.pk}/review/", hidden)  # entitled, not signed in
+    assert absent.status_code == 409 and "请先在会场签到" in absent.content.decode()
+
+
+def test_choosing_nothing_is_read_back_as_an_abstention(make_vote):
+    vote, deputies = make_vote(present=6)
+    review = phone_of(deputies[0]).post(f"/voting/{vote.pk}/review/", {})
+    assert review.status_code == 200 and 'id="abstain"' in review.content.decode()
+
+
 def test_staff_actions_on_the_vote_page(make_vote, client_as):
     vote, deputies = make_vote(present=5, open_vote=False)  # 9 entitled, quorum 6
     client = client_as("township")
