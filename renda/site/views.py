@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from renda.core.scoping import Perm, scope_for_user
 from renda.org.selectors import registry_counts
+from renda.site.workbench import sections_for
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -23,7 +24,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     counts = registry_counts(scope=scope) if scope.has(Perm.ORG_VIEW) else None
-    return render(request, "site/home.html", {"counts": counts})
+    return render(request, "site/home.html", {"counts": counts, "sections": sections_for(scope)})
 
 
 @never_cache
