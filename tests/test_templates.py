@@ -1,0 +1,27 @@
+"""Template rules the site's CSP and page titles depend on (issue #13): no inline event handler
+(the CSP blocks it, so the control silently does nothing: the suggestion board's year filter was
+dead), and a page title is text, never markup."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "renda" / "templates"
+HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+TITLE = re.compile(r"{% block title %}(.*?){% endblock %}", re.DOTALL)
+
+
+def test_no_template_has_an_inline_event_handler():
+    found = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.html") if HANDLER.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_every_title_block_is_text():
+    markup = [
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*.html")
+        for title in TITLE.findall(p.read_text(encoding="utf-8"))
+        if "<" in title
+    ]
+    assert markup == []
