@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from renda.core.models import TimeStampedModel
 from renda.core.personal import EncryptedCharField
@@ -307,7 +308,8 @@ class ReceptionSlot(TimeStampedModel):  # 接待时段
         ]
 
     def __str__(self) -> str:
-        return f"{self.station} {self.starts_at:%Y-%m-%d %H:%M}"
+        # In Asia/Shanghai, as everywhere people read it (audit labels use this too).
+        return f"{self.station} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def free(self) -> int:

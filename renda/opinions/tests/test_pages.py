@@ -150,3 +150,18 @@ def test_the_queue_lists_open_cases_before_finished_ones(
     services.opinion_rate(opinion=done, value="satisfied")
     codes = [o.receipt_code for o in client_as("township").get("/opinions/").context["page"]]
     assert codes.index(case.receipt_code) < codes.index(done.receipt_code)
+
+
+@pytest.mark.django_db
+def test_a_reception_slot_is_named_in_beijing_time(liaison_station):
+    """The audit label of a booking said 01:00 for a 09:00 reception (UTC)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from renda.opinions.models import ReceptionSlot
+
+    start = dt.datetime(2026, 12, 8, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    slot = ReceptionSlot(
+        station=liaison_station, starts_at=start.astimezone(dt.UTC), ends_at=start + dt.timedelta(hours=2)
+    )
+    assert str(slot).endswith("2026-12-08 09:00")
