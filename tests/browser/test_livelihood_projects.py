@@ -106,6 +106,7 @@ def test_livelihood_projects_vote_to_rectification(
     # One phone ballot beside paper ones would be given away by subtraction: close refuses, the
     # vote goes over to paper, and the deputy's ballot is cast again on paper (the same choices).
     page.click("#close-vote")
+    page.click("#close-vote-confirm")
     assert "少于 5 张" in page.inner_text("#action-error")
     page.click("#to-paper")
     page.wait_for_selector("#paper-only-staff")
@@ -119,8 +120,10 @@ def test_livelihood_projects_vote_to_rectification(
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质选票计票结果")
     page.click("#close-vote")
+    page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止')")
     page.click("#publish-vote")
+    page.click("#publish-vote-confirm")
     page.wait_for_selector("#unfilled")
     page.click("#runoff-button")
     page.wait_for_selector("text=已安排另行表决")
@@ -135,8 +138,10 @@ def test_livelihood_projects_vote_to_rectification(
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质选票计票结果")
     page.click("#close-vote")
+    page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止')")
     page.click("#publish-vote")
+    page.click("#publish-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已公布')")
 
     # 代表定单: two projects elected, the third not, with its votes.

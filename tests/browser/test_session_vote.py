@@ -68,6 +68,7 @@ def test_session_sign_in_vote_runoff_publish(
     assert "应出席 6 人" in page.inner_text("#attendance")
     assert page.inner_text("#agenda").splitlines() == ["听取和审议政府工作报告", "票决2027年民生实事项目"]
     page.click("#open-meeting")
+    page.click("#open-meeting-confirm")
     page.wait_for_selector("#meeting-state:has-text('会议进行中')")
 
     # The question is put; opening it without a quorum is refused.
@@ -159,6 +160,7 @@ def test_session_sign_in_vote_runoff_publish(
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质票：2 张")
     page.click("#close-vote")
+    page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止待公布')")
 
     # 甲 2, 乙 2, 丙 4, 丁 0: 丙 has a majority of all six; the second seat stays unfilled.
@@ -173,6 +175,7 @@ def test_session_sign_in_vote_runoff_publish(
     devices[3].goto(vote_url)
     assert "投票已截止" in devices[3].inner_text("#ballot")
     page.click("#publish-vote")
+    page.click("#publish-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已公布')")
 
     # Runoff for the remaining seat between 甲 and 乙 (丁 left out).
@@ -195,8 +198,10 @@ def test_session_sign_in_vote_runoff_publish(
     page.fill("#paper-tellers", "监票人 王明、计票人 陈芳")
     page.click("#paper-submit")
     page.click("#close-vote")
+    page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止待公布')")
     page.click("#publish-vote")
+    page.click("#publish-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已公布')")
     assert Vote.objects.get(round=2, meeting=meeting).concluded
 
