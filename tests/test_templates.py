@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent / "renda" / "templates"
 HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 TITLE = re.compile(r"{% block title %}(.*?){% endblock %}", re.DOTALL)
@@ -25,3 +27,21 @@ def test_every_title_block_is_text():
         if "<" in title
     ]
     assert markup == []
+
+
+@pytest.mark.django_db
+def test_no_form_offers_djangos_dashes(client_as):
+    """A select's empty choice says what to choose, never Django's "---------" (issue #13)."""
+
+    pages = {
+        "township": ["/opinions/new/", "/org/deputies/new/", "/org/stations/new/", "/org/units/new/", "/projects/new/"],
+        "deputy": ["/suggestions/new/"],
+    }
+    found = []
+    for who, paths in pages.items():
+        client = client_as(who)
+        for path in paths:
+            answer = client.get(path)
+            if answer.status_code == 200 and "---------" in answer.content.decode():
+                found.append(path)
+    assert found == []

@@ -13,6 +13,10 @@ from renda.regions.selectors import region_choices
 
 
 class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "请选择分类")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
 
@@ -48,5 +52,5 @@ class OfflineOpinionForm(forms.Form):
         if scope.station_ids:
             stations = stations.filter(pk__in=scope.station_ids)
         self.fields["station"] = forms.ModelChoiceField(
-            queryset=stations, label="联络站", required=False, error_messages=ERRORS
+            queryset=stations, label="联络站", required=False, error_messages=ERRORS, empty_label="不经联络站"
         )

@@ -22,6 +22,10 @@ ERRORS = {
 
 
 class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "请选择区划")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         indent: str = "　" * max(0, int(obj.level) - 3)
         return indent + str(obj.name)
@@ -87,7 +91,9 @@ class MoveStationForm(forms.Form):
             .select_related("region")
             .order_by("region__path", "code")
         )
-        self.fields["station"] = forms.ModelChoiceField(queryset=qs, label="调入站点", error_messages=ERRORS)
+        self.fields["station"] = forms.ModelChoiceField(
+            queryset=qs, label="调入站点", error_messages=ERRORS, empty_label="请选择站点"
+        )
 
 
 class StationForm(forms.Form):

@@ -45,8 +45,9 @@ class SuggestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         bodies = selectors.congress_bodies_for(scope=scope)
         self.fields["body"] = forms.ModelChoiceField(
-            queryset=bodies, label="向哪一级人民代表大会提出", error_messages=ERRORS, disabled=editing
-        )
+            queryset=bodies, label="向哪一级人民代表大会提出", error_messages=ERRORS, disabled=editing,
+            empty_label="请选择人民代表大会",
+        )  # fmt: skip
         self.fields["category"] = CategoryField(
             queryset=Category.objects.select_related("parent").order_by("parent__sort_order", "sort_order", "code"),
             label="分类",
