@@ -137,6 +137,16 @@ OCCUPATIONS = [
     "养老服务中心主任",
     "供销社主任",
 ]
+# A 社区 has 居民 and a 居委会, a 村 has 村民 and a 村委会: the same draw, said as the place says it.
+IN_A_COMMUNITY = {"村民": "居民", "村党支部书记、村委会主任": "社区党委书记、居委会主任"}
+IN_A_VILLAGE = {"社区党委书记": "村党支部书记"}
+
+
+def _occupation(region: Region, drawn: str) -> str:
+    words = IN_A_COMMUNITY if region.kind == RegionKind.COMMUNITY else IN_A_VILLAGE
+    return f"{region.name}{words.get(drawn, drawn)}"
+
+
 PARTIES = ["中共党员"] * 6 + ["群众"] * 3 + ["民盟盟员", "九三学社社员", "无党派人士"]
 INDUSTRIES = ["农业", "教育", "医疗卫生", "民营企业", "乡村旅游", "物流快递"]
 
@@ -429,7 +439,7 @@ def _build_deputies(
                 birth_year=rng.randint(1958, 1996),
                 ethnicity="汉族" if rng.random() < 0.96 else "畲族",
                 party=rng.choice(PARTIES),
-                occupation=f"{region.name}{rng.choice(OCCUPATIONS)}",
+                occupation=_occupation(region, rng.choice(OCCUPATIONS)),
                 phone=names.mobile(),
                 mandates=mandates,
             ),

@@ -26,3 +26,15 @@ def test_the_deputies_demo_logins_sign_in(system):
     client = Client()
     response = client.post("/accounts/login/", {"username": logins[0].username, "password": DEMO_PASSWORD})
     assert response.status_code == 302, response.content.decode()[:300]
+
+
+@pytest.mark.django_db
+def test_community_deputies_are_residents_not_villagers():
+    """Issue #13: a 社区's deputies were 村民 in the demo."""
+    from renda.org.models import Deputy
+    from renda.regions.models import RegionKind
+
+    in_communities = Deputy.objects.filter(region__kind=RegionKind.COMMUNITY)
+    assert in_communities.exists()
+    assert not in_communities.filter(occupation__contains="村民").exists()
+    assert not in_communities.filter(occupation__contains="村委会").exists()
