@@ -45,3 +45,10 @@ def test_no_form_offers_djangos_dashes(client_as):
             if answer.status_code == 200 and "---------" in answer.content.decode():
                 found.append(path)
     assert found == []
+
+
+@pytest.mark.parametrize(("yuan", "shown"), [(880000, "88.00"), ("12345678.9", "1,234.57"), (0, "0.00"), ("x", "")])
+def test_money_is_shown_in_wan_yuan_with_two_decimals(yuan, shown):
+    from renda.site.templatetags.renda import wan
+
+    assert wan(yuan) == shown

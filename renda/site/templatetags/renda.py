@@ -29,3 +29,26 @@ def phone(value: str, show: bool) -> str:
 def action_label(value: str) -> str:
     """opinion.route -> 分流交办 (audit action codes in Chinese)."""
     return audit_action_label(value or "")
+
+
+@register.filter
+def wan(value: object) -> str:
+    """An amount in 元 shown in 万元 with two decimals and thousands separators: 1,234.50."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(str(value)) / Decimal(10000)
+    except (InvalidOperation, ValueError):
+        return ""
+    return f"{amount:,.2f}"
+
+
+@register.filter
+def yuan(value: object) -> str:
+    """An amount in 元 with thousands separators and two decimals: 1,234,500.00."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return ""
