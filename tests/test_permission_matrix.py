@@ -108,6 +108,7 @@ MATRIX: dict[str, Route] = {
     "public:track_detail": Route(PUBLIC, "receipt", public_status=302),
     "public:receipt": Route(PUBLIC, "receipt", public_status=302),
     "public:booked": Route(PUBLIC, fixed=(("code", "NOSUCHCODE"),), public_status=302),
+    "public:booking_cancel": Route(PUBLIC),
     # A forged follow token is refused alike for everyone (a real one: renda/public/tests/test_follow_token.py).
     "public:follow": Route(PUBLIC, method="post", fixed=(("token", "1-forged"),), public_status=404),
     "public:follow_confirm": Route(PUBLIC, method="post", fixed=(("token", "1-forged"),), public_status=404),

@@ -19,3 +19,9 @@ def staff_users(region: Region, roles: Sequence[str] = (Role.TOWNSHIP_STAFF,), *
 def unit_users(unit: HandlingUnit) -> list[Any]:
     """The clerks of a handling unit."""
     return [a.user for a in RoleAssignment.objects.filter(role=Role.UNIT_CLERK, unit=unit).select_related("user")]
+
+
+def station_users(station: Any) -> list[Any]:
+    """The liaisons (站长/联络员) of a station."""
+    roles = RoleAssignment.objects.filter(role=Role.STATION_STAFF, station=station).select_related("user")
+    return [a.user for a in roles if a.user.is_active]

@@ -12,7 +12,9 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
+from renda.accounts.selectors import station_users
 from renda.audit.services import audit_record
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.ratelimit import check_rate
@@ -174,4 +176,65 @@ def appointment_set_state(*, scope: Scope, appointment: Appointment, state: str)
         region_path=appointment.slot.station.region.path,
         after={"state": state},
     )
+    return appointment
+
+
+CANCEL_FAILED = "预约码或手机号后四位不正确"
+CANCEL_LIMIT_PER_HOUR = 20
+
+
+def appointment_cancel_by_citizen(*, code: str, digits: str, client_ip: str) -> Appointment:
+    """The citizen who booked cancels online with the booking code and the phone's last four
+    digits (the code alone cancels nothing: it is in the SMS, which others may see). Wrong code
+    and wrong digits are refused alike and count against the address's hourly limit; the place
+    is freed and the station told, in one transaction."""
+    check_rate(
+        bucket="book-cancel-ip",
+        subject=client_ip,
+        limit=CANCEL_LIMIT_PER_HOUR,
+        window_seconds=3600,
+        message="操作过于频繁，请一小时后再试",
+    )
+    code = (code or "").strip().upper()[:12]
+    digits = (digits or "").strip()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("slot__station__region")
+            .filter(code=code)
+            .first()
+            if code
+            else None
+        )
+        ok = (
+            appointment is not None
+            and len(digits) == 4
+            and digits.isdigit()
+            and constant_time_compare(appointment.citizen_phone[-4:], digits)
+        )
+        if not ok or appointment is None:
+            raise ValidationFailed(CANCEL_FAILED, field="code")
+        if appointment.state != AppointmentState.BOOKED:
+            raise Conflict(f"该预约已是“{appointment.get_state_display()}”，无需取消")
+        if appointment.slot.starts_at <= timezone.now():
+            raise Conflict("接待时间已开始，不能在线取消，请致电站点")
+        appointment.state = AppointmentState.CANCELLED
+        appointment.save(update_fields=["state", "updated_at"])
+        ReceptionSlot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") - 1)
+        station = appointment.slot.station
+        audit_record(
+            actor="群众（凭预约码）",
+            action="appointment.cancelled",
+            target=appointment,
+            region_path=station.region.path,
+            after={"state": AppointmentState.CANCELLED, "by": "citizen"},
+        )
+        local = timezone.localtime(appointment.slot.starts_at)
+        for user in station_users(station):
+            notify_send(
+                channel=Channel.IN_APP,
+                to_user=user,
+                body=f"群众已在线取消 {local:%m月%d日 %H:%M} 的接待预约（预约码 {appointment.code}）。",
+                target=appointment,
+            )
     return appointment

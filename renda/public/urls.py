@@ -20,4 +20,5 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/<str:receipt_code>/", views.track_detail, name="track_detail"),
     path("booked/<str:code>/", views.booked, name="booked"),
+    path("booking/cancel/", views.booking_cancel, name="booking_cancel"),
 ]

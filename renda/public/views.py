@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renda.accounts.client_ip import client_ip as real_ip
@@ -322,3 +323,21 @@ def booked(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("public:track")
     appointment = get_object_or_404(Appointment.objects.select_related("slot__station", "slot__deputy"), code=code)
     return render(request, "public/booked.html", {"appointment": appointment})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def booking_cancel(request: HttpRequest) -> HttpResponse:
+    """The citizen cancels a reception booking with its code and the phone's last four digits."""
+    context: dict[str, Any] = {"code": request.GET.get("code", "")[:12]}
+    if request.method == "POST":
+        context["code"] = request.POST.get("code", "").strip().upper()[:12]
+        try:
+            appointment = appointments.appointment_cancel_by_citizen(
+                code=context["code"], digits=request.POST.get("digits", "")[:20], client_ip=client_ip(request)
+            )
+        except RendaError as exc:
+            context["error"] = exc.message
+            return render(request, "public/booking_cancel.html", context, status=exc.status_code)
+        context["cancelled"] = appointment
+    return render(request, "public/booking_cancel.html", context)
