@@ -134,6 +134,13 @@ class Station(TimeStampedModel):  # 家站点
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def contact_phone(self) -> str:
+        """The number citizens may call: the 站长's, else a 联络员's (on the station's pages and
+        the booking pages)."""
+        officers = sorted(self.officers.all(), key=lambda o: (o.role != "head", o.pk))
+        return next((o.phone for o in officers if o.phone), "")
+
 
 class OfficerRole(models.TextChoices):
     HEAD = "head", "站长"

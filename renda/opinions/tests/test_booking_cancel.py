@@ -86,3 +86,15 @@ def test_the_booked_page_offers_the_online_cancel(booking):
     session.save()
     page = client.get(f"/booked/{booking.code}/").content.decode()
     assert f"/booking/cancel/?code={booking.code}" in page
+
+
+def test_the_stations_phone_is_on_its_page_and_the_booking_page(liaison_station):
+    from renda.org.models import OfficerRole, StationOfficer
+
+    StationOfficer.objects.filter(station=liaison_station).update(phone="")
+    StationOfficer.objects.update_or_create(
+        station=liaison_station, role=OfficerRole.HEAD, defaults={"name": "王站长", "phone": "0575-83012345"}
+    )
+    client = Client()
+    assert 'href="tel:0575-83012345"' in client.get(f"/s/{liaison_station.public_id}/").content.decode()
+    assert 'href="tel:0575-83012345"' in client.get(f"/s/{liaison_station.public_id}/book/").content.decode()
