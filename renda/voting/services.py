@@ -497,17 +497,22 @@ def _cast_pg(vote: Vote, deputy_ids: set[int], sealed: bytes, tracker: str) -> t
     return bool(eligible), bool(taken)
 
 
+def _box_refusal(box: tuple[str, str, bool] | None) -> Conflict | None:
+    """Why the box (``_box_for_cast``: state, key, paper only) takes no phone ballot, or None."""
+    state, _key, paper_only = box or ("", "", False)
+    if state != VoteState.OPEN:
+        return Conflict(CAST_REFUSALS.get(state, "表决事项不存在"))
+    if paper_only:
+        return Conflict(PAPER_ONLY)
+    return None
+
+
 def _refusal(scope: Scope, vote: Vote) -> Exception:
     """Why a ballot was not taken, in the order a deputy would want to hear it, from a fresh read
     (the vote given may be the cast path's few-seconds-old copy, voting/selectors.py)."""
     vote = vote_for_cast(scope=scope, pk=vote.pk, fresh=True)  # raises NotFound outside the scope
     _voting_deputy(scope, vote)  # raises: not entitled, not signed in
-    state, _key, paper_only = _box_for_cast(vote.pk) or ("", "", False)
-    if state != VoteState.OPEN:
-        return Conflict(CAST_REFUSALS.get(state, "表决事项不存在"))
-    if paper_only:
-        return Conflict(PAPER_ONLY)
-    return Conflict("表决已重新开始，请刷新页面后重新投票")
+    return _box_refusal(_box_for_cast(vote.pk)) or Conflict("表决已重新开始，请刷新页面后重新投票")
 
 
 def vote_review(*, scope: Scope, vote: Vote, choices: object) -> Any:
@@ -519,11 +524,8 @@ def vote_review(*, scope: Scope, vote: Vote, choices: object) -> Any:
         raise PermissionDenied("只有代表本人可以投票")
     canonical = clean_choices(vote, option_positions(vote), choices)
     _voting_deputy(scope, vote)
-    state, _key, paper_only = _box_for_cast(vote.pk) or ("", "", False)
-    if state != VoteState.OPEN:
-        raise Conflict(CAST_REFUSALS.get(state, "表决事项不存在"))
-    if paper_only:
-        raise Conflict(PAPER_ONLY)
+    if (refused := _box_refusal(_box_for_cast(vote.pk))) is not None:
+        raise refused
     if Participation.objects.filter(vote_id=vote.pk, deputy_id__in=scope.deputy_ids).exists():
         raise Conflict(ALREADY_VOTED, field="choices")
     return canonical
@@ -555,13 +557,9 @@ def vote_cast(*, scope: Scope, vote: Vote, choices: object) -> CastReceipt:
     try:
         with transaction.atomic():
             box = _box_for_cast(vote.pk)
-            if box is None or box[0] != VoteState.OPEN or box[2]:
+            if (refused := _box_refusal(box)) is not None or box is None:
                 forget_cast_votes(vote.pk)
-                raise Conflict(
-                    PAPER_ONLY
-                    if box and box[0] == VoteState.OPEN
-                    else CAST_REFUSALS.get(box[0] if box else "", "表决事项不存在")
-                )
+                raise refused or Conflict("表决事项不存在")
             sealed, tracker = sealing.seal(box[1], canonical, n_options=len(positions))
             _insert_cast(vote.pk, deputy_id, sealed, tracker)
     except IntegrityError:
