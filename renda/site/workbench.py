@@ -89,19 +89,20 @@ def deputy_section(scope: Scope) -> Section:
     invited = Signatory.objects.filter(deputy_id__in=scope.deputy_ids, status=SignatoryStatus.INVITED).count()
     mine = Attendee.objects.filter(meeting_id=OuterRef("meeting_id"), deputy_id__in=scope.deputy_ids)
     voted = Participation.objects.filter(vote_id=OuterRef("pk"), deputy_id__in=scope.deputy_ids)
-    open_votes = list(
+    to_vote = (
         Vote.objects.filter(state=VoteState.OPEN, paper_only=False)
         .filter(Exists(mine.filter(status__in=[Attendance.PRESENT, Attendance.EXPECTED])))
         .exclude(Exists(voted))
         .order_by("id")
-        .values_list("id", flat=True)[:2]
     )
-    vote_url = reverse("voting:detail", args=[open_votes[0]]) if len(open_votes) == 1 else reverse("meetings:index")
+    waiting = to_vote.count()
+    only = to_vote.values_list("id", flat=True).first() if waiting == 1 else None
+    vote_url = reverse("voting:detail", args=[only]) if only is not None else reverse("meetings:index")
     return Section(
         "我的待办",
         [
             Tile("待确认联名", invited, reverse("suggestions:index"), invited > 0, "wb-invited"),
-            Tile("待投票", len(open_votes), vote_url, bool(open_votes), "wb-to-vote"),
+            Tile("待投票", waiting, vote_url, waiting > 0, "wb-to-vote"),
             _suggestions(scope, "待评价答复", "wb-to-rate", queue="to_rate"),
             _opinions(scope, "我站点的群众意见（办理中）", "wb-station-opinions", queue="open"),
         ],
@@ -141,7 +142,7 @@ def sections_for(scope: Scope) -> list[Section]:
     """The role's own sections, in the order of its roles (a user may hold several)."""
     found: list[Section] = []
     roles = set(scope.roles)
-    if roles & {Role.TOWNSHIP_STAFF} and scope.has(Perm.OPINION_VIEW):
+    if Role.TOWNSHIP_STAFF in roles and scope.has(Perm.OPINION_VIEW):
         found.append(township_section(scope))
     if Role.UNIT_CLERK in roles and scope.unit_ids:
         found.append(clerk_section(scope))

@@ -82,3 +82,10 @@ def test_an_open_vote_is_on_the_deputys_workbench_until_they_vote(make_session_v
     assert tiles["wb-to-vote"] == (f"/voting/{vote.pk}/", 1)
     deputy_client.post(f"/voting/{vote.pk}/cast/", {"choice": ["1"]})
     assert _tiles(deputy_client.get("/").content.decode())["wb-to-vote"][1] == 0
+
+
+def test_every_open_vote_is_counted_and_several_link_to_the_sessions(make_session_vote):
+    """The count was capped at two (the query fetched two ids to choose the link)."""
+    for _ in range(3):
+        _vote, deputy_client = make_session_vote()
+    assert _tiles(deputy_client.get("/").content.decode())["wb-to-vote"] == ("/meetings/", 3)
