@@ -45,11 +45,6 @@ def redis_failed(what: str) -> None:
     logger.warning("Redis unreachable (%s): working without it for the next %.0f s", what, REDIS_RETRY_SECONDS)
 
 
-def redis_recovered() -> None:
-    global _down_until
-    _down_until = 0.0
-
-
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache that, when Redis fails, answers as an empty cache would."""
 
