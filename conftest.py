@@ -48,6 +48,8 @@ def _forget_rules_and_calendar() -> None:
 
     rules._local.clear()
     cache.delete_many([rules.CACHE_PREFIX + key for key in rules.DEFAULTS])
+    for key in rules.DEFAULTS:  # regional overrides (rule_in) are shared under a version
+        rules.rule_changed(key)
     workdays.calendar_changed()
     from renda.voting import selectors
 

@@ -159,7 +159,12 @@ MATRIX: dict[str, Route] = {
     ),
     "api:route_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="route_opinion"),
     "api:answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
-    "api:refer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
+    "api:refer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="refer"),
+    "api:referral_answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="answer"),
+    "api:extend_decide_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="decision"),
+    "api:review_answer_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="decision"),
+    "api:interim_reply_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True, body="answer"),
+    "api:extend_request_opinion": Route(Perm.OPINION_HANDLE, "opinion", method="post", api=True, body="extend"),
     "api:merge_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="merge"),
     # to the unit it is already with: refused with 400 once permission and scope have passed
     "api:reassign_opinion": Route(Perm.OPINION_TRIAGE, "opinion", method="post", api=True, body="reassign"),
@@ -235,6 +240,20 @@ def _merge(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, objec
     return {"into": side["receipt"][1]["receipt_code"], "reason": "矩阵测试"}  # into itself: refused with 400
 
 
+def _refer(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    from renda.org.models import Deputy
+
+    return {"deputies": [Deputy.objects.order_by("id").values_list("pk", flat=True).first()], "text": ""}
+
+
+def _decision(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"approve": True, "note": "矩阵测试"}
+
+
+def _extend(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
+    return {"workdays": 3, "reason": "矩阵测试：等待材料"}
+
+
 def _return(kwargs: dict[str, object], side: dict[str, tuple[str, dict[str, object]]]) -> dict[str, object]:
     return {"reason": "矩阵测试：非本单位职责"}
 
@@ -278,6 +297,9 @@ BODIES = {
     "answer": _answer,
     "merge": _merge,
     "return": _return,
+    "refer": _refer,
+    "decision": _decision,
+    "extend": _extend,
     "progress": _progress,
     "public_opinion": _public_opinion,
     "appointment": _appointment,

@@ -25,3 +25,9 @@ def station_users(station: Any) -> list[Any]:
     """The liaisons (站长/联络员) of a station."""
     roles = RoleAssignment.objects.filter(role=Role.STATION_STAFF, station=station).select_related("user")
     return [a.user for a in roles if a.user.is_active]
+
+
+def deputy_users(deputies: Sequence[Any]) -> list[Any]:
+    """The accounts of these deputies (a deputy without an account gets no inbox message)."""
+    roles = RoleAssignment.objects.filter(role=Role.DEPUTY, deputy__in=list(deputies)).select_related("user")
+    return [a.user for a in roles if a.user.is_active]

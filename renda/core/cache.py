@@ -75,6 +75,14 @@ class ResilientRedisCache(RedisCache):
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._attempt("add", True, key, value, timeout, version)
 
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> Any:
+        """As for a missing key (ValueError) while Redis is out of reach: the caller sets it."""
+        missing = object()
+        value = self._attempt("incr", missing, key, delta, version)
+        if value is missing:
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return value
+
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._attempt("touch", False, key, timeout, version)
 

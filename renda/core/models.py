@@ -58,9 +58,19 @@ class CalendarYear(TimeStampedModel):  # 已录入的年度日历
 
 
 class RuleSetting(TimeStampedModel):  # 规则参数
-    """An override of one configurable rule (defaults and their legal sources: core/rules.py)."""
+    """An override of one configurable rule (defaults and their legal sources: core/rules.py):
+    for the whole installation, or for one region and what lies below it (a township's own
+    practice, read with ``rule_in``)."""
 
-    key = models.CharField("参数", max_length=64, unique=True)
+    key = models.CharField("参数", max_length=64)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="适用区划（空为全部）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     value = models.JSONField("取值")
     note = models.CharField("修改依据", max_length=200, blank=True)
 
@@ -68,6 +78,10 @@ class RuleSetting(TimeStampedModel):  # 规则参数
         ordering = ["key"]
         verbose_name = "规则参数"
         verbose_name_plural = "规则参数"
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=models.Q(region__isnull=True), name="rule_one_global"),
+            models.UniqueConstraint(fields=["key", "region"], name="rule_one_per_region"),
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -22,8 +22,25 @@ class RuleDefault:
 
 DEFAULTS: dict[str, RuleDefault] = {
     # 民意处理
-    "opinion.route_workdays": RuleDefault(10, "分流后承办单位答复期限（工作日）", "本地工作规范（民生小事限时办结）"),
-    "opinion.direct_answer_workdays": RuleDefault(5, "乡镇直接答复期限（工作日）", "本地工作规范"),
+    "opinion.triage_workdays": RuleDefault(
+        2, "分办期限：乡镇/街道收到意见后分办或直接答复（工作日）", "本地工作规范（民生小事限时办结）"
+    ),
+    "opinion.reply_workdays": RuleDefault(
+        12,
+        "答复期限：自收到意见之日起答复群众（工作日，回执上告知群众）",
+        "本地工作规范（分办 2 个工作日 + 承办单位办理 10 个工作日）",
+    ),
+    "opinion.route_workdays": RuleDefault(
+        10,
+        "承办单位办理期限（工作日，自交办之日起；晚于答复期限时答复期限顺延并告知群众）",
+        "本地工作规范（民生小事限时办结）",
+    ),
+    "opinion.answer_review": RuleDefault(
+        False,
+        "答复审核：承办单位的答复经乡镇/街道审核后才告知群众（可按乡镇/街道开启）",
+        "本地工作规范",
+    ),
+    "opinion.direct_answer_workdays": RuleDefault(5, "群众不满意后乡镇重新答复期限（工作日）", "本地工作规范"),
     "opinion.accept_workdays": RuleDefault(2, "承办单位受理或退回期限（工作日）", "本地工作规范"),
     "opinion.due_soon_workdays": RuleDefault(2, "到期前提醒（工作日）", "本地工作规范"),
     "opinion.rating_days": RuleDefault(15, "群众评价期限（自然日），逾期按未评价办结", "本地工作规范"),
@@ -106,10 +123,35 @@ def rule(key: str) -> Any:
         return cached[0]
     from renda.core.models import RuleSetting
 
-    row = RuleSetting.objects.filter(key=key).only("value").first()
+    row = RuleSetting.objects.filter(key=key, region__isnull=True).only("value").first()
     value = row.value if row is not None else DEFAULTS[key].value
     cache.set(CACHE_PREFIX + key, (value,), 60)
     _local[key] = (now, value)
+    return value
+
+
+def rule_in(key: str, region_path: str) -> Any:
+    """The rule as it applies in a region: the override of the nearest enclosing region that has
+    one (a township's own, else its county's, ...), else the installation's value."""
+    prefixes = [region_path[:n] for n in (12, 9, 6, 4, 2) if len(region_path) >= n]
+    local_key = f"{key}@{region_path[:12]}"
+    hit = _local.get(local_key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < LOCAL_TTL:
+        return hit[1]
+    # Regional values are shared under the key's version, which a change bumps (they cannot be
+    # listed to delete them one by one).
+    shared_key = f"{CACHE_PREFIX}{local_key}@{cache.get(CACHE_PREFIX + 'v:' + key) or 0}"
+    cached = cache.get(shared_key)
+    if cached is None:
+        from renda.core.models import RuleSetting
+
+        rows = dict(RuleSetting.objects.filter(key=key, region__path__in=prefixes).values_list("region__path", "value"))
+        # (value,) of the nearest override, () for none: the installation's value then
+        cached = next(((rows[p],) for p in prefixes if p in rows), ())
+        cache.set(shared_key, cached, 60)
+    value = cached[0] if cached else rule(key)
+    _local[local_key] = (now, value)
     return value
 
 
@@ -117,3 +159,10 @@ def rule_changed(key: str) -> None:
     """Call after an override changes (other processes pick it up within LOCAL_TTL + 60 s)."""
     cache.delete(CACHE_PREFIX + key)
     _local.pop(key, None)
+    for name in [k for k in _local if k.startswith(key + "@")]:
+        _local.pop(name, None)
+    version = CACHE_PREFIX + "v:" + key
+    try:
+        cache.incr(version)
+    except ValueError:  # never changed before (or evicted): any new number will do
+        cache.set(version, int(time.time()), None)

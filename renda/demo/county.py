@@ -28,7 +28,7 @@ from renda.org.models import (
     Station,
     StationKind,
 )
-from renda.org.reference import CATEGORIES, COUNTY_UNITS, TOWNSHIP_UNITS
+from renda.org.reference import CATEGORIES, COUNTY_UNITS, COUNTY_UTILITIES, TOWNSHIP_UNITS
 from renda.regions.models import Region, RegionKind, RegionLevel
 from renda.regions.services import region_create
 
@@ -180,7 +180,9 @@ def ensure_categories(scope: Scope) -> dict[str, Category]:
         parent = org.category_ensure(scope=scope, code=code, name=name, sort_order=i)
         by_name[name] = parent
         for j, child in enumerate(children):
-            org.category_ensure(scope=scope, code=f"{code}{j + 1:02d}", name=child, parent=parent, sort_order=j)
+            by_name[f"{name}/{child}"] = org.category_ensure(
+                scope=scope, code=f"{code}{j + 1:02d}", name=child, parent=parent, sort_order=j
+            )
     return by_name
 
 
@@ -242,6 +244,19 @@ def _build_county(
                 categories=tuple(categories[c] for c in cats),
                 contact_name=names.person(),
                 contact_phone=names.mobile(),
+            ),
+        )
+        summary.units += 1
+    for i, (unit_name, kind, cats) in enumerate(COUNTY_UTILITIES, start=len(COUNTY_UNITS)):
+        org.unit_create(  # no draw from the generator: the demo's names stay as they were
+            scope=scope,
+            data=org.UnitInput(
+                code=f"U{code6}{i + 1:03d}",
+                name=f"{county_name}{unit_name}",
+                kind=kind,
+                region=county,
+                categories=tuple(categories[c] for c in cats),
+                contact_name="客户服务中心",
             ),
         )
         summary.units += 1

@@ -55,7 +55,7 @@ from renda.core.workdays import Deadline, add_workdays, is_workday
 from renda.demo.county import NameMaker
 from renda.notify.models import Channel, Notification
 from renda.opinions import appointments as appointment_services
-from renda.opinions import intake, services
+from renda.opinions import intake, selectors, services
 from renda.opinions.models import (
     OPEN_STATES,
     Answer,
@@ -392,6 +392,10 @@ DIRECT_ANSWERS = [
 REFER_ANSWER = (
     "您反映的{topic}问题涉及政策调整和资金安排，单靠{t}难以解决。已转交{rep}，代表将在调研后形成代表建议，"
     "向县有关部门提出。办理结果将另行告知。"
+)
+REFERRAL_RESULT = (
+    "您反映的{topic}问题，{rep}已据此提出代表建议，由县有关部门办理。办理单位答复："
+    "已将相关工作列入明年计划，先行在{t}试点。感谢您的反映。"
 )
 ESCALATED_ANSWER = "{body}对该件进行了督办，召集承办单位和{v}负责人到现场协调：{fix}。{body}将跟踪落实到位。"
 PROGRESS_NOTES = [
@@ -753,7 +757,10 @@ class _Planner:
             rep = f"{plan.deputy.name}等人大代表" if plan.deputy else "本选区人大代表"
             topic = "" if plan.category.name == "其他" else plan.category.name
             text = REFER_ANSWER.format(topic=topic, t=plan.township.name, rep=rep)
-            answer = add(Step(_later_work(created, rng.randint(1, 3), rng), "refer", text=text))
+            referred = add(Step(_later_work(created, rng.randint(1, 3), rng), "refer", text=text))
+            # The suggestion's answer comes months later: told to the citizen, who rates that.
+            result = REFERRAL_RESULT.format(topic=topic, t=plan.township.name, rep=rep)
+            answer = add(Step(_later_work(referred.at, rng.randint(30, 70), rng), "referral_answer", text=result))
             self._ratings(plan, answer.at, unit=False)
             return
         route = add(Step(triage, "route"))
@@ -875,7 +882,7 @@ def plan_county(county: Region, *, seed: int, index: int, per_county: int, now: 
 
 # ------------------------------------------------------------------ execution (through the services)
 
-ANSWER_ACTIONS = {"unit_answer", "direct", "refer", "escalated_answer"}
+ANSWER_ACTIONS = {"unit_answer", "direct", "referral_answer", "escalated_answer"}
 
 
 class _Actors:
@@ -1017,7 +1024,10 @@ def _run(step: Step, plan: Plan, plans: list[Plan], actors: _Actors) -> None:
     elif step.action == "direct":
         services.opinion_answer_directly(scope=township, opinion=opinion, text=step.text)
     elif step.action == "refer":
-        services.opinion_refer(scope=township, opinion=opinion, text=step.text)
+        deputies = [d for d, _ in selectors.referral_candidates(opinion=opinion)[:2]]
+        services.opinion_refer(scope=township, opinion=opinion, deputies=deputies, text=step.text)
+    elif step.action == "referral_answer":
+        services.opinion_referral_answer(scope=township, opinion=opinion, text=step.text)
     elif step.action == "escalated_answer":
         services.opinion_escalated_answer(scope=township, opinion=opinion, text=step.text)
     elif step.action == "rate":
@@ -1053,7 +1063,8 @@ def _execute(plans: list[Plan], actors: _Actors, now: dt.datetime, batch: int = 
 
 def _backdate(plans: list[Plan]) -> None:
     """Move the records to the simulated dates (audit events stay as recorded: see the module doc)."""
-    direct_days = int(rule("opinion.direct_answer_workdays"))
+    triage_days = int(rule("opinion.triage_workdays"))
+    reply_days = int(rule("opinion.reply_workdays"))
     route_days = int(rule("opinion.route_workdays"))
     ids = [p.opinion.pk for p in plans if p.opinion is not None]
     answers: dict[int, list[int]] = {}
@@ -1070,6 +1081,7 @@ def _backdate(plans: list[Plan]) -> None:
                 continue
             pk = plan.opinion.pk
             deadline: Deadline | None = None
+            triage: Deadline | None = None
             answered_at: dt.datetime | None = None
             closed_at: dt.datetime | None = None
             answer_times: list[tuple[dt.datetime, str]] = []
@@ -1077,13 +1089,18 @@ def _backdate(plans: list[Plan]) -> None:
             for step in plan.done:
                 day = timezone.localtime(step.at).date()
                 if step.action == "submit":
-                    deadline = add_workdays(day, direct_days)
+                    triage, deadline = add_workdays(day, triage_days), add_workdays(day, reply_days)
                 elif step.action in ("route", "reroute"):
-                    deadline = add_workdays(day, route_days)
+                    # as opinion_route: at least the unit's period, never earlier than the promise
+                    unit_due = add_workdays(day, route_days)
+                    deadline = unit_due if deadline is None or unit_due.date > deadline.date else deadline
                 elif step.action == "return":
-                    deadline = add_workdays(day, direct_days)
+                    triage = add_workdays(day, triage_days)
                 elif step.action in ANSWER_ACTIONS:
                     deadline, answered_at = None, step.at
+                    answer_times.append((step.at, step.by))
+                elif step.action == "refer":  # its notice is a 阶段性答复 (an answer row, not rated)
+                    deadline = None
                     answer_times.append((step.at, step.by))
                 elif step.action == "merge":
                     deadline = None
@@ -1106,6 +1123,7 @@ def _backdate(plans: list[Plan]) -> None:
                 "answered_at": answered_at,
                 "closed_at": closed_at,
                 "deadline": deadline.date if deadline else None,
+                "triage_due": triage.date if triage else None,
             }
             if deadline is not None:
                 fields["deadline_official"] = deadline.official

@@ -54,7 +54,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
         "实施雨污分流改造，完善管网维护机制。",
     ),
     (
-        "垃圾清运",
+        "垃圾处理",
         "关于优化农村生活垃圾收运体系的建议",
         "部分自然村垃圾收运频次低，堆放点脏乱。",
         "增加收运频次，推行垃圾分类积分制。",
@@ -72,7 +72,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
         "开通定制校车线路，落实财政补助。",
     ),
     (
-        "看病就医",
+        "基层医疗",
         "关于提升村卫生室服务能力的建议",
         "村卫生室设备陈旧，常用药品短缺。",
         "更新村卫生室设备，推行乡村医生轮岗坐诊。",
@@ -85,13 +85,13 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ),
     ("农田水利", "关于修缮农田灌溉渠道的建议", "部分灌溉渠道年久失修，渗漏严重。", "将渠道修缮列入小型水利工程项目。"),
     (
-        "农产品销售",
+        "乡村振兴",
         "关于拓宽特色农产品销售渠道的建议",
         "茶叶、笋干等特色农产品销路窄、价格低。",
         "建设电商服务站，组织产销对接活动。",
     ),
     (
-        "停车",
+        "停车管理",
         "关于缓解集镇停车难问题的建议",
         "集镇主街乱停乱放，赶集日交通拥堵。",
         "规划建设公共停车场，加强停车秩序管理。",
@@ -108,7 +108,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
         "部分村公交班次少，末班车过早。",
         "增加班次，延长末班车时间，设置招呼站。",
     ),
-    ("河道治理", "关于加强河道日常保洁的建议", "河道漂浮物较多，局部河段淤积。", "落实河长制，建立河道保洁长效机制。"),
+    ("水污染", "关于加强河道日常保洁的建议", "河道漂浮物较多，局部河段淤积。", "落实河长制，建立河道保洁长效机制。"),
 ]
 ANSWER_TEXT = {
     "A": "经研究，已安排专项资金组织实施，相关工作已于近期完成，群众反映的问题已基本解决。",
@@ -166,9 +166,14 @@ def _unit_scope(unit: HandlingUnit) -> Scope:
 
 
 def _pick_unit(rng: random.Random, units: list[HandlingUnit], category: Category) -> HandlingUnit:
+    """The township unit that handles the category (the second level before the first); a matter
+    no township office handles (a bus route) goes to the government office (党政办), which takes
+    it up with the county, never to an office picked at random."""
     top = category.parent_id or category.pk
-    fitting = [u for u in units if any(c.pk in (top, category.pk) or c.parent_id == top for c in u.categories.all())]
-    return rng.choice(fitting or units)
+    own = [u for u in units if any(c.pk == category.pk for c in u.categories.all())]
+    fitting = own or [u for u in units if any(c.pk == top for c in u.categories.all())]
+    office = [u for u in units if u.name.endswith("党政办")]
+    return rng.choice(fitting or office or units)
 
 
 def _fates(rng: random.Random, n: int) -> list[str]:
@@ -229,6 +234,8 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
                 lead = next(d for d in deputies if d.pk == demo_deputy)
                 fate = ["closed", "rehandled", "open_handling", "to_rate", "closed", "overdue"][i]
                 force_unit = HandlingUnit.objects.filter(pk=demo_unit).first() if i < 4 and demo_unit else None
+            # The demo clerk's unit (规划建设办) gets suggestions it handles: roads, lights, sewers.
+            topic = rng.choice(TOPICS[:3]) if force_unit is not None else rng.choice(TOPICS)
             joint = rng.random() < 0.25
             others = [d for d in deputies if d.pk != lead.pk]
             cosigners = rng.sample(others, rng.randint(1, 3)) if joint else []
@@ -244,7 +251,7 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
                     congress=body,
                     lead=lead,
                     cosigners=cosigners,
-                    topic=rng.choice(TOPICS),
+                    topic=topic,
                     submitted=max(first_day, submitted),
                     fate=fate,
                     answer_class=klass if fate != "rehandled" else rng.choice("BC"),

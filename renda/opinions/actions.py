@@ -13,7 +13,7 @@ from renda.opinions import inputs, selectors, services
 from renda.opinions.models import Opinion
 from renda.opinions.routing import unit_choices
 from renda.opinions.states import MACHINE
-from renda.org.models import HandlingUnit
+from renda.org.models import Deputy, HandlingUnit
 
 Files = Mapping[str, Any]
 
@@ -36,6 +36,14 @@ def _reassign(scope: Scope, opinion: Opinion, data: inputs.ReassignIn, files: Fi
     return services.opinion_reassign(
         scope=scope, opinion=opinion, unit=unit, workdays=data.workdays, reason=data.reason
     )
+
+
+def _refer(scope: Scope, opinion: Opinion, data: inputs.ReferIn, files: Files) -> Opinion:
+    found = {d.pk: d for d in Deputy.objects.filter(pk__in=data.deputies).select_related("region")}
+    missing = [pk for pk in data.deputies if pk not in found]
+    if missing:
+        raise ValidationFailed("所选代表不存在", field="deputies")
+    return services.opinion_refer(scope=scope, opinion=opinion, deputies=list(found.values()), text=data.text)
 
 
 def _merge(scope: Scope, opinion: Opinion, data: inputs.MergeIn, files: Files) -> Opinion:
@@ -68,10 +76,21 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
         Action(
             "refer",
             inputs.ReferIn,
-            lambda scope, o, data, files: services.opinion_refer(scope=scope, opinion=o, text=data.text),
-            "已转代表形成建议，并告知群众",
+            _refer,
+            "已转交代表，并告知群众",
             summary="转代表形成建议",
-            description="涉及政策调整的问题转交人大代表作为建议素材，并告知群众（群众评价的就是这条告知）。",
+            description=(
+                "涉及政策调整的问题转交所选代表作为建议素材，群众收到阶段性答复；"
+                "建议有了办理结果再告知群众，群众评价的是那次答复。"
+            ),
+        ),
+        Action(
+            "referral_answer",
+            inputs.AnswerIn,
+            lambda scope, o, data, files: services.opinion_referral_answer(scope=scope, opinion=o, text=data.text),
+            "已告知群众建议办理结果",
+            summary="告知代表建议办理结果",
+            description="转代表的意见：把代表建议的办理结果告知群众，群众据此评价。",
         ),
         Action("merge", inputs.MergeIn, _merge, "已合并", summary="合并到同类意见"),
         Action(
@@ -115,6 +134,44 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
             ),
             "已答复，答复已通知群众",
             summary="承办单位答复",
+        ),
+        Action(
+            "interim_reply",
+            inputs.InterimIn,
+            lambda scope, o, data, files: services.opinion_interim_reply(scope=scope, opinion=o, text=data.text),
+            "已发出阶段性答复，群众可查看",
+            summary="阶段性答复",
+            description="办理周期较长时，先告知群众目前进展；群众可见，不作评价。",
+        ),
+        Action(
+            "extend_request",
+            inputs.ExtendIn,
+            lambda scope, o, data, files: services.opinion_extend_request(
+                scope=scope, opinion=o, workdays=data.workdays, reason=data.reason
+            ),
+            "已申请延期，等待乡镇/街道审批",
+            summary="申请延期",
+            description="承办单位申请延长答复期限（1–30 个工作日），经乡镇/街道批准后告知群众。",
+        ),
+        Action(
+            "extend_decide",
+            inputs.DecisionIn,
+            lambda scope, o, data, files: services.opinion_extend_decide(
+                scope=scope, opinion=o, approve=data.approve, note=data.note
+            ),
+            "已审批延期申请",
+            summary="审批延期申请",
+            description="同意：答复期限延至申请的日期，并短信告知群众；不同意须写明意见。",
+        ),
+        Action(
+            "review_answer",
+            inputs.DecisionIn,
+            lambda scope, o, data, files: services.opinion_review_answer(
+                scope=scope, opinion=o, approve=data.approve, note=data.note
+            ),
+            "已审核答复",
+            summary="审核承办单位答复",
+            description="开启答复审核的乡镇/街道：同意则答复告知群众；不同意退回承办单位修改（须写明意见）。",
         ),
         Action(
             "escalated_answer",

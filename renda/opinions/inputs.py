@@ -29,7 +29,26 @@ class AnswerIn(InputSchema):
 
 
 class ReferIn(InputSchema):
-    text: str = Field("", max_length=MAX_BODY_TEXT, title="告知群众的内容", description="不填则使用标准告知语")
+    deputies: list[int] = Field(
+        ..., min_length=1, max_length=10, title="转交的代表", description="代表编号，1–10 位（本县在任代表）"
+    )
+    text: str = Field(
+        "", max_length=MAX_BODY_TEXT, title="告知群众的内容", description="阶段性答复，不填则使用标准告知语"
+    )
+
+
+class InterimIn(InputSchema):
+    text: str = Field(..., max_length=MAX_BODY_TEXT, title="阶段性答复", description="5–5000 字，群众可见，不评价")
+
+
+class ExtendIn(InputSchema):
+    workdays: int = Field(..., title="延长工作日", description="1–30 个工作日，自原答复期限起算")
+    reason: str = Field(..., max_length=MAX_BODY_TEXT, title="延期理由")
+
+
+class DecisionIn(InputSchema):
+    approve: bool = Field(..., title="决定", description="true 同意 / false 不同意（须写明意见）")
+    note: str = Field("", max_length=MAX_BODY_TEXT, title="意见", description="不同意时必填")
 
 
 class MergeIn(InputSchema):

@@ -170,7 +170,7 @@ def opinion_submit(
     cleaned = _validate_intake(data)
     assert data.category is not None  # _validate_intake refuses a missing category
     fingerprint = _fingerprint(data)
-    deadline = _intake_deadline()
+    triage_due, deadline = _intake_deadlines()
     limits = _intake_limits(client_ip, cleaned["phone"]) if scope is None else []
     try:
         check_rates(limits)  # before any photo is decoded: a refused sender costs no decoding
@@ -200,6 +200,7 @@ def opinion_submit(
         citizen_phone=cleaned["phone"],
         anonymous=data.anonymous,
         consent=data.consent,
+        triage_due=triage_due.date,
         deadline=deadline.date,
         deadline_official=deadline.official,
         created_by=scope.user if scope is not None else None,
@@ -240,22 +241,23 @@ def _stored_replay(key: str, data: OpinionInput, limits: list[Limit]) -> tuple[O
 
 
 DEADLINE_TTL = 10.0  # seconds, as rule values: a calendar edit reaches every process within this
-_deadlines: dict[tuple[dt.date, int], tuple[float, Deadline]] = {}
+_deadlines: dict[tuple[dt.date, int, int], tuple[float, tuple[Deadline, Deadline]]] = {}
 forget_on_change(_deadlines.clear)  # a calendar edit reaches this process's submissions at once
 
 
-def _intake_deadline() -> Deadline:
-    """The township's answer deadline of a case filed today, kept a few seconds per process:
-    every submission of a day has the same one, and each computation reads the whole calendar."""
-    key = (today(), int(rule("opinion.direct_answer_workdays")))
+def _intake_deadlines() -> tuple[Deadline, Deadline]:
+    """The two deadlines of a case filed today: the township's 分办期限 and the 答复期限 the
+    receipt promises the citizen. Kept a few seconds per process: every submission of a day has
+    the same ones, and each computation reads the whole calendar."""
+    key = (today(), int(rule("opinion.triage_workdays")), int(rule("opinion.reply_workdays")))
     now = time.monotonic()
     hit = _deadlines.get(key)
     if hit is not None and now - hit[0] < DEADLINE_TTL:
         return hit[1]
-    deadline = add_workdays(*key)
+    pair = (add_workdays(key[0], key[1]), add_workdays(key[0], key[2]))
     _deadlines.clear()
-    _deadlines[key] = (now, deadline)
-    return deadline
+    _deadlines[key] = (now, pair)
+    return pair
 
 
 def ip_limit(client_ip: str) -> Limit:

@@ -42,14 +42,18 @@ class State(models.TextChoices):  # 办理状态
     SUBMITTED = "submitted", "待分办"
     ROUTED = "routed", "已交办待受理"
     IN_PROGRESS = "in_progress", "办理中"
+    REVIEW = "review", "答复待审核"
+    REFERRED = "referred", "已转代表"
     ANSWERED = "answered", "已答复待评价"
     ESCALATED = "escalated", "已提级督办"
     MERGED = "merged", "已合并"
     CLOSED = "closed", "已办结"
 
 
-OPEN_STATES = [State.SUBMITTED, State.ROUTED, State.IN_PROGRESS, State.ESCALATED]
-DEADLINE_STATES = OPEN_STATES
+# Open: not yet answered to the citizen. A case with deputies (转代表) is open but runs no
+# deadline: its answer is the suggestion's, months later.
+DEADLINE_STATES = [State.SUBMITTED, State.ROUTED, State.IN_PROGRESS, State.REVIEW, State.ESCALATED]
+OPEN_STATES = [*DEADLINE_STATES, State.REFERRED]
 
 
 class Rating(models.TextChoices):  # 满意度
@@ -115,7 +119,11 @@ class Opinion(TimeStampedModel):  # 意见建议
         related_name="opinions",
         db_index=False,  # opinion_unit_state_idx leads with it
     )
-    deadline = models.DateField("办理期限", null=True, blank=True)
+    # Two deadlines, named as offices name them: the township's 分办期限 (route or answer the case
+    # by then) and the 答复期限 the receipt promises the citizen, which the unit answers by. The
+    # promise moves later only with notice to the citizen (a routing past it, an approved 延期).
+    triage_due = models.DateField("分办期限", null=True, blank=True)
+    deadline = models.DateField("答复期限", null=True, blank=True)
     deadline_official = models.BooleanField("期限按法定节假日计算", default=True)
     is_overdue = models.BooleanField("已逾期", default=False)
     reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
@@ -124,6 +132,11 @@ class Opinion(TimeStampedModel):  # 意见建议
     outcome = models.CharField("办结方式", max_length=12, choices=Outcome.choices, blank=True)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     referred_to_deputies = models.BooleanField("已转代表形成建议", default=False)
+    referred_deputies = models.ManyToManyField(
+        "org.Deputy", verbose_name="转交的代表", blank=True, related_name="referred_opinions"
+    )
+    received_by = models.CharField("接待人", max_length=50, blank=True, help_text="线下录入：接待群众的代表或联络员")
+    received_on = models.DateField("接待日期", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="并入",
@@ -246,15 +259,26 @@ class Follower(TimeStampedModel):  # 附议：a citizen who reported the same th
 
 class AnswerKind(models.TextChoices):
     DIRECT = "direct", "乡镇直接答复"
+    INTERIM = "interim", "阶段性答复"
     UNIT = "unit", "承办单位答复"
-    REFERRAL = "referral", "转代表建议告知"
+    REFERRAL = "referral", "代表建议办理结果告知"
     ESCALATED = "escalated", "提级督办答复"
     PLATFORM = "platform", "基层治理平台答复"
+
+
+class AnswerStatus(models.TextChoices):
+    PUBLISHED = "published", "已告知群众"
+    PENDING = "pending", "待乡镇审核"
+    RETURNED = "returned", "审核退回修改"
 
 
 class Answer(TimeStampedModel):  # 答复
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="answers")
     kind = models.CharField("答复方式", max_length=12, choices=AnswerKind.choices)
+    # 答复审核 (switched on per township): a unit's answer waits for the township before the
+    # citizen sees it. Only published answers are shown to citizens or rated.
+    status = models.CharField("审核状态", max_length=12, choices=AnswerStatus.choices, default=AnswerStatus.PUBLISHED)
+    review_note = models.CharField("审核意见", max_length=500, blank=True)
     unit = models.ForeignKey("org.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField("答复内容")
     attachment = models.FileField("附件", upload_to="answers/%Y/%m/", blank=True)
@@ -270,6 +294,43 @@ class Answer(TimeStampedModel):  # 答复
 
     def __str__(self) -> str:
         return f"答复 {self.opinion_id}#{self.round}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
+class Extension(TimeStampedModel):  # 延期申请
+    """A unit asks for more time; the township approves (the new 答复期限 is told to the citizen)
+    or refuses. One request waits at a time."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey("org.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    workdays = models.PositiveSmallIntegerField("延长工作日")
+    reason = models.CharField("延期理由", max_length=500)
+    deadline_before = models.DateField("原答复期限")
+    deadline_after = models.DateField("申请的答复期限")
+    state = models.CharField("审批", max_length=12, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    decision_note = models.CharField("审批意见", max_length=500, blank=True)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TimeStampedModel.Meta):
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        constraints = [
+            models.UniqueConstraint(fields=["opinion"], condition=Q(state="pending"), name="extension_one_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"延期 {self.opinion_id} +{self.workdays}"
 
 
 class RatingRecord(TimeStampedModel):  # 群众评价

@@ -37,11 +37,15 @@ def authorize(scope: Scope, opinion: Opinion, transition: Transition) -> None:
 
 def available(scope: Scope, opinion: Opinion) -> list[Transition]:
     """The staff transitions this user may start on this case now (the buttons, the API's ``actions``)."""
-    return [
+    offered = [
         x
         for x in MACHINE.allowed(opinion.state, scope.perms)
         if x.perm != UNIT_PERM or opinion.unit_id in scope.unit_ids
     ]
+    if any(x.name in ("extend_request", "extend_decide") for x in offered):
+        waiting = opinion.extensions.filter(state="pending").exists()  # one request waits at a time
+        offered = [x for x in offered if x.name != ("extend_request" if waiting else "extend_decide")]
+    return offered
 
 
 def visible_opinions_q(scope: Scope) -> Q:

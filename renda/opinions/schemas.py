@@ -275,7 +275,7 @@ class TrackOut(Schema):
     outcome: str = Field(..., description="办结方式；未办结为空")
     outcome_label: str
     merged_into: str | None = Field(None, description="已与同类问题合并办理时，合并后那件的标题（不含他人的回执码）")
-    deadline: dt.date | None = Field(None, description="办理期限（办理中时）")
+    deadline: dt.date | None = Field(None, description="答复期限（办理中时）")
     deadline_official: bool = Field(
         ..., description="期限是否按法定节假日计算；false 表示该年度节假日尚未录入，按周末计算"
     )
@@ -323,9 +323,10 @@ class OpinionItem(Schema):
     region: RegionBrief = Field(..., description="事情发生的村/社区")
     station: StationBrief | None = Field(None, description="联络站")
     unit: UnitBrief | None = Field(None, description="承办单位")
-    deadline: dt.date | None = Field(None, description="办理期限")
+    triage_due: dt.date | None = Field(None, description="分办期限（待分办时有意义）")
+    deadline: dt.date | None = Field(None, description="答复期限（承办单位按此答复群众）")
     deadline_official: bool = Field(..., description="false：该年度节假日尚未录入，期限按周末计算")
-    is_overdue: bool
+    is_overdue: bool = Field(..., description="已超过答复期限")
     reopen_count: int = Field(..., description="重办次数")
     created_at: dt.datetime
 
@@ -355,6 +356,8 @@ class PhotoOut(Schema):
 
 class StaffAnswerOut(CitizenAnswerOut):
     answered_by: str = Field(..., description="答复人")
+    status: str = Field(..., description="published 已告知群众 / pending 待乡镇审核 / returned 审核退回修改")
+    review_note: str = Field("", description="审核意见")
 
     @staticmethod
     def resolve_answered_by(obj: Any) -> str:

@@ -13,7 +13,7 @@ from renda.audit.models import AuditEvent
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.workdays import add_workdays
-from renda.opinions.models import OPEN_STATES, Answer, Opinion, ReceptionSlot, State
+from renda.opinions.models import OPEN_STATES, Answer, Extension, Opinion, ReceptionSlot, State
 from renda.opinions.policy import visible_opinions_q
 from renda.opinions.text import similar
 from renda.org.models import Category, Deputy, Station
@@ -28,7 +28,7 @@ def opinion_base(*, scope: Scope) -> QuerySet[Opinion]:
 @dataclass
 class OpinionFilter:
     state: str = ""
-    queue: str = ""  # "overdue", "due_soon", "new", "mine"
+    queue: str = ""  # "open", "overdue", "due_soon", "triage_late"
     q: str = ""
     category_id: int | None = None
     region_id: int | None = None
@@ -46,6 +46,8 @@ def opinion_list(*, scope: Scope, filters: OpinionFilter | None = None) -> Query
     elif f.queue == "due_soon":
         soon = add_workdays(timezone.localdate(), int(rule("opinion.due_soon_workdays"))).date
         qs = qs.filter(state__in=OPEN_STATES, is_overdue=False, deadline__lte=soon)
+    elif f.queue == "triage_late":
+        qs = qs.filter(state=State.SUBMITTED, triage_due__lt=timezone.localdate())
     elif f.queue == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     if f.q.strip():
@@ -76,11 +78,34 @@ def opinion_detail(*, scope: Scope, pk: int) -> Opinion:
             Prefetch("answers", queryset=Answer.objects.select_related("unit").order_by("id")),
             "ratings",
             "followers",
+            Prefetch("referred_deputies", queryset=Deputy.objects.order_by("name")),
+            Prefetch("extensions", queryset=Extension.objects.select_related("unit").order_by("id")),
             Prefetch("merged_cases", queryset=Opinion.objects.only("id", "receipt_code", "title", "merged_into_id")),
         ),
         perm=Perm.OPINION_VIEW,
         pk=pk,
     )
+
+
+def referral_candidates(*, opinion: Opinion) -> list[tuple[Deputy, bool]]:
+    """Deputies a case may be handed to (转代表): those elected in its township (at any level),
+    the ones it was addressed to or whose station took it first, each with whether it is preselected."""
+    near: set[int] = set()
+    if opinion.deputy_id:
+        near.add(opinion.deputy_id)
+    if opinion.station_id:
+        near |= set(
+            Deputy.objects.filter(
+                memberships__station_id=opinion.station_id, memberships__end_date__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    deputies = list(
+        Deputy.objects.filter(subtree_q(opinion.region.path[:9], "region__path"), is_active=True)
+        .select_related("region")
+        .order_by("name")[:300]
+    )
+    deputies.sort(key=lambda d: (d.pk not in near, d.name))
+    return [(d, d.pk == opinion.deputy_id) for d in deputies]
 
 
 def duplicate_candidates(*, opinion: Opinion, limit: int = 3) -> list[tuple[Opinion, float]]:
@@ -119,11 +144,21 @@ def citizen_steps(*, opinion: Opinion) -> list[tuple[dt.datetime, str]]:
     steps = []
     if opinion.intake_pending:  # stored and acknowledged; its submit event is being appended
         steps.append((opinion.created_at, citizen_label("opinion.submit") or ""))
-    for event in opinion_timeline(opinion=opinion).only("created_at", "action"):
+    for event in opinion_timeline(opinion=opinion).only("created_at", "action", "after"):
         label = citizen_label(event.action)
+        if label and event.action == "opinion.deadline_moved" and event.after:
+            moved_to = _day(event.after.get("deadline_to"))
+            label = f"{label}：{moved_to:%Y年%m月%d日}前答复" if moved_to else label
         if label:
             steps.append((event.created_at, label))
     return steps
+
+
+def _day(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def free_slots(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +28,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from renda.accounts.selectors import staff_users, unit_users
+from renda.accounts.selectors import deputy_users, staff_users, unit_users
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, ValidationFailed
 from renda.core.files import clean_document
 from renda.core.queue import run_after_commit
 from renda.core.ratelimit import Limit, check_rates
-from renda.core.rules import rule
+from renda.core.rules import rule, rule_in
 from renda.core.scoping import Scope
 from renda.core.validation import clean_phone, clean_text, mask_phone
 from renda.core.workdays import Deadline, add_workdays
@@ -45,6 +45,9 @@ from renda.opinions.intake import complete_pending, opinions_intake_process, pub
 from renda.opinions.models import (
     Answer,
     AnswerKind,
+    AnswerStatus,
+    Extension,
+    ExtensionState,
     Follower,
     Opinion,
     Outcome,
@@ -53,8 +56,9 @@ from renda.opinions.models import (
     State,
     WebhookDelivery,
 )
+from renda.opinions.routing import NOT_FOR_OPINIONS
 from renda.opinions.states import FOLLOWABLE, MACHINE
-from renda.org.models import HandlingUnit
+from renda.org.models import Deputy, HandlingUnit
 
 MAX_ANSWER = 5000
 MAX_REASON = 500
@@ -149,37 +153,84 @@ def _answer(
     attachment: UploadedFile[bytes] | None = None,
     actor_label: str = "",
 ) -> Opinion:
-    """An answer to the citizen (and their followers), who may then rate it."""
+    """An answer to the citizen (and their followers), who may then rate it. Where the township
+    reviews answers (答复审核, ``rule_in("opinion.answer_review")``) a unit's answer waits for it."""
+    opinion = step.row
+    held = kind == AnswerKind.UNIT and bool(rule_in("opinion.answer_review", opinion.region.path))
+    answer = _record_answer(
+        step,
+        kind=kind,
+        text=text,
+        unit=unit,
+        attachment=attachment,
+        actor_label=actor_label,
+        status=AnswerStatus.PENDING if held else AnswerStatus.PUBLISHED,
+    )
+    if held:
+        step.move(State.REVIEW)
+        step.notify(_tell_staff, opinion, f"承办单位已答复，请审核后告知群众：{opinion.title}")
+        step.audit("answer_for_review", kind=kind, round=answer.round)
+        return opinion
+    return _publish(step, answer, actor_label=actor_label)
+
+
+def _record_answer(
+    step: Step[Opinion],
+    *,
+    kind: str,
+    text: str,
+    unit: HandlingUnit | None,
+    attachment: UploadedFile[bytes] | None = None,
+    actor_label: str = "",
+    status: str = AnswerStatus.PUBLISHED,
+) -> Answer:
     opinion, scope = step.row, step.scope
     text = clean_text(text, label="答复内容", field="text", max_length=MAX_ANSWER)
     if len(text) < 5:
         raise ValidationFailed("答复内容太短，请写明办理结果（至少 5 个字）", field="text")
     if attachment is not None:
         clean_document(attachment, field="attachment", label="附件", max_bytes=MAX_ATTACHMENT)
-    round_no = opinion.reopen_count + 1
     user = scope.user if scope is not None else None
     label = actor_label or (
         str(user) if user is not None else (scope.system_label if scope is not None else "") or "系统"
     )
-    Answer.objects.create(
+    return Answer.objects.create(
         opinion=opinion,
         kind=kind,
+        status=status,
         unit=unit,
         text=text,
         attachment=attachment or "",
-        round=round_no,
+        round=opinion.reopen_count + 1,
         answered_by=user,
         answered_by_label=(
             f"{unit.name} {label}" if unit and kind == AnswerKind.UNIT and unit.name not in label else label
         ),
     )
+
+
+def _publish(step: Step[Opinion], answer: Answer, *, actor_label: str = "", **extra: Any) -> Opinion:
+    """The answer reaches the citizen: the case waits for their rating."""
+    opinion, scope = step.row, step.scope
     step.move(State.ANSWERED)
     step.set(opinion, answered_at=timezone.now(), deadline=None, is_overdue=False)
     step.notify(_tell_answered, opinion)
-    if opinion.unit_id and kind != AnswerKind.PLATFORM:
+    if opinion.unit_id and answer.kind != AnswerKind.PLATFORM:
         step.notify(_queue_webhook, opinion, "answered")  # the platform's own answer is not echoed back
-    step.audit("answer", actor=scope.actor if scope is not None else label, kind=kind, round=round_no)
+    actor = scope.actor if scope is not None else (actor_label or "系统")
+    step.audit("answer", actor=actor, kind=answer.kind, round=answer.round, **extra)
     return opinion
+
+
+def _rated_answer_kind(case: Opinion) -> str | None:
+    """The kind of the answer a rating is about: the last one the citizen was given."""
+    return (
+        case.answers.filter(status=AnswerStatus.PUBLISHED)
+        .exclude(kind=AnswerKind.INTERIM)
+        .order_by("-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
 
 
 # ------------------------------------------------------------------ citizens (附议, 评价)
@@ -271,7 +322,7 @@ def opinion_rate(*, opinion: Opinion, value: str, comment: str = "") -> Opinion:
                 RatingRecord.objects.create(opinion=case, round=round_no, value=value, comment=note)
         except IntegrityError:
             raise Conflict("本轮答复已经评价过了") from None
-        last_kind = case.answers.order_by("-id").values_list("kind", flat=True).first()
+        last_kind = _rated_answer_kind(case)
         if value != Rating.UNSATISFIED or last_kind == AnswerKind.ESCALATED:
             step.move(State.CLOSED)
             step.set(case, outcome=value, closed_at=timezone.now())
@@ -281,6 +332,8 @@ def opinion_rate(*, opinion: Opinion, value: str, comment: str = "") -> Opinion:
             days = int(rule("opinion.route_workdays" if case.unit_id else "opinion.direct_answer_workdays"))
             deadline = add_workdays(today(), days)
             step.set(case, reopen_count=1, deadline=deadline.date, deadline_official=deadline.official)
+            if not case.unit_id:
+                step.set(case, triage_due=add_workdays(today(), int(rule("opinion.triage_workdays"))).date)
             step.move(State.IN_PROGRESS if case.unit_id else State.SUBMITTED)
             action = "reopen"
             if case.unit_id:
@@ -316,18 +369,72 @@ def opinion_answer_directly(*, scope: Scope, opinion: Opinion, text: str) -> Opi
     )
 
 
-def opinion_refer(*, scope: Scope, opinion: Opinion, text: str = "") -> Opinion:
-    """A matter that needs a policy change goes to deputies as material for a suggestion;
-    the citizen is told so (this is the answer they rate)."""
+STANDARD_REFERRAL = (
+    "您反映的问题涉及政策调整，已转交人大代表，作为代表建议的素材向有关部门提出。建议办理结果将另行告知。"
+)
+MAX_REFERRED = 10
+
+
+def opinion_refer(*, scope: Scope, opinion: Opinion, deputies: Sequence[Deputy], text: str = "") -> Opinion:
+    """转代表: a matter that needs a policy change goes to the deputies chosen, as material for a
+    suggestion. The citizen is told (a 阶段性答复, not an answer to rate); the case is rated once
+    the township tells them what became of it (``opinion_referral_answer``)."""
 
     def change(step: Step[Opinion]) -> Opinion:
-        step.set(step.row, referred_to_deputies=True)
-        message = text.strip() or (
-            "您反映的问题涉及政策调整，已转交人大代表，作为代表建议的素材向有关部门提出。建议办理结果将另行告知。"
-        )
-        return _answer(step, kind=AnswerKind.REFERRAL, text=message, unit=None)
+        case = step.row
+        chosen = _referral_deputies(case, deputies)
+        message = clean_text(text, label="告知群众的内容", field="text", max_length=MAX_ANSWER, required=False)
+        _record_answer(step, kind=AnswerKind.INTERIM, text=message or STANDARD_REFERRAL, unit=None)
+        step.move(State.REFERRED)
+        step.set(case, referred_to_deputies=True, deadline=None, is_overdue=False)
+        case.referred_deputies.set(chosen)
+        step.notify(_tell_referred, case, chosen)
+        step.notify(_tell_interim, case)
+        step.audit("refer", deputies=[d.name for d in chosen])
+        return case
 
     return perform(OPINIONS, "refer", scope=scope, pks=[opinion.pk], change=change)
+
+
+def _referral_deputies(case: Opinion, deputies: Sequence[Deputy]) -> list[Deputy]:
+    chosen = list({d.pk: d for d in deputies}.values())
+    if not chosen:
+        raise ValidationFailed("请选择转交的代表", field="deputies")
+    if len(chosen) > MAX_REFERRED:
+        raise ValidationFailed(f"一次最多转交 {MAX_REFERRED} 位代表", field="deputies")
+    county = case.region.path[:6]
+    for deputy in chosen:
+        if not (deputy.is_active and deputy.region.path.startswith(county)):
+            raise ValidationFailed(f"“{deputy.name}”不是本地在任代表", field="deputies")
+    return chosen
+
+
+def _tell_referred(opinion: Opinion, deputies: Sequence[Deputy]) -> None:
+    _tell(deputy_users(deputies), opinion, f"群众意见转交您作为代表建议的素材：{opinion.title}")
+
+
+def _tell_interim(opinion: Opinion) -> None:
+    """A 阶段性答复 by SMS: only that there is one (the text stays on the tracking page)."""
+    if opinion.citizen_phone:
+        track = public_link(reverse("public:track"))
+        notify_send(
+            channel=Channel.SMS,
+            to_address=opinion.citizen_phone,
+            target=opinion,
+            body=f"您反映的问题（回执码 {opinion.receipt_code}）有阶段性答复，请凭回执码查看：{track}",
+        )
+
+
+def opinion_referral_answer(*, scope: Scope, opinion: Opinion, text: str) -> Opinion:
+    """The township tells the citizen what became of a referred case (the deputies' suggestion
+    and its answer): this is the answer the citizen rates."""
+    return perform(
+        OPINIONS,
+        "referral_answer",
+        scope=scope,
+        pks=[opinion.pk],
+        change=lambda step: _publish(step, _record_answer(step, kind=AnswerKind.REFERRAL, text=text, unit=None)),
+    )
 
 
 def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str) -> Opinion:
@@ -374,32 +481,60 @@ def opinion_merge(*, scope: Scope, opinion: Opinion, into: Opinion, reason: str)
     return perform(OPINIONS, "merge", scope=scope, pks=[opinion.pk, into.pk], change=change)
 
 
-def _routing_days(case: Opinion, unit: HandlingUnit, workdays: int | None) -> int:
-    """The working days a unit is given, once the unit is one this case may go to."""
+def _routing_days(case: Opinion, unit: HandlingUnit, workdays: int | None) -> int | None:
+    """The working days a unit is given (None: by the rule), once the unit is one this case may go to."""
     if not unit.is_active:
         raise ValidationFailed(f"“{unit.name}”已停用", field="unit")
+    if unit.kind in NOT_FOR_OPINIONS:
+        raise ValidationFailed(f"“{unit.name}”不承办群众意见，请选择政府部门或站所", field="unit")
     township = case.region.path[:9]
     if not (case.region.path.startswith(unit.region.path) or unit.region.path.startswith(township)):
         raise ValidationFailed("承办单位须是本乡镇/街道或其上级（县、市）的单位", field="unit")
-    days = workdays if workdays is not None else int(rule("opinion.route_workdays"))
-    if not 1 <= days <= 60:
+    if workdays is not None and not 1 <= workdays <= 60:
         raise ValidationFailed("办理期限应为 1 至 60 个工作日", field="workdays")
-    return days
+    return workdays
 
 
-def _hand_to(step: Step[Opinion], unit: HandlingUnit, days: int) -> Deadline:
-    """The case goes to ``unit``, due in ``days`` working days from today (交办 and 改派)."""
-    deadline = add_workdays(today(), days)
+def _hand_to(step: Step[Opinion], unit: HandlingUnit, workdays: int | None) -> tuple[dt.date, dt.date | None]:
+    """The case goes to ``unit`` (交办 and 改派) and the unit answers by the 答复期限.
+
+    Without a number of days the unit gets at least the rule's period and never less than the
+    promise; a number the staff chose counts from today. A 答复期限 that moves later than the
+    citizen was told is texted to them and said on their tracking page (never silently): the
+    second value is the earlier promise then, for the caller's ``_audit_moved`` after its own event."""
+    case = step.row
+    promised = case.deadline
+    if workdays is None:
+        due = add_workdays(today(), int(rule("opinion.route_workdays")))
+        if promised is not None and promised >= due.date:
+            due = Deadline(promised, case.deadline_official)
+    else:
+        due = add_workdays(today(), workdays)
     step.move(State.ROUTED)
-    step.set(
-        step.row,
-        unit=unit,
-        deadline=deadline.date,
-        deadline_official=deadline.official,
-        is_overdue=False,
-        reminded_at=None,
-    )
-    return deadline
+    step.set(case, unit=unit, deadline=due.date, deadline_official=due.official, is_overdue=False, reminded_at=None)
+    if promised is not None and due.date > promised:
+        step.notify(_tell_deadline_moved, case, promised)
+        return due.date, promised
+    return due.date, None
+
+
+def _audit_moved(step: Step[Opinion], promised: dt.date | None, reason: str = "") -> None:
+    if promised is not None:
+        step.audit("deadline_moved", before=None, reason=reason, deadline_from=promised, deadline_to=step.row.deadline)
+
+
+def _tell_deadline_moved(opinion: Opinion, promised: dt.date) -> None:
+    """The citizen hears that the 答复期限 they were given is now later (by SMS, with their own code)."""
+    if opinion.citizen_phone:
+        notify_send(
+            channel=Channel.SMS,
+            to_address=opinion.citizen_phone,
+            target=opinion,
+            body=(
+                f"您反映的问题（回执码 {opinion.receipt_code}）答复期限由 {promised:%m月%d日} 调整为 "
+                f"{opinion.deadline:%m月%d日}，可凭回执码查询办理进度。"
+            ),
+        )
 
 
 def opinion_route(
@@ -411,10 +546,11 @@ def opinion_route(
         case = step.row
         days = _routing_days(case, unit, workdays)
         text = _clean_reason(note, label="交办说明", required=False)
-        deadline = _hand_to(step, unit, days)
-        step.notify(_tell_unit, case, f"新交办意见：{case.title}，请于 {deadline.date:%Y-%m-%d} 前答复")
+        due, moved = _hand_to(step, unit, days)
+        step.notify(_tell_unit, case, f"新交办意见：{case.title}，请于 {due:%Y-%m-%d} 前答复")
         step.notify(_queue_webhook, case, "routed")
         step.audit("route", reason=text, workdays=days)
+        _audit_moved(step, moved, f"交办{unit.name}")
         return case
 
     return perform(OPINIONS, "route", scope=scope, pks=[opinion.pk], change=change)
@@ -434,10 +570,11 @@ def opinion_reassign(
         text = _clean_reason(reason, label="改派理由")
         if before is not None:
             step.notify(_tell_unit, case, f"意见已改派给{unit.name}，贵单位不再承办：{case.title}", unit=before)
-        deadline = _hand_to(step, unit, days)
-        step.notify(_tell_unit, case, f"新交办意见（改派）：{case.title}，请于 {deadline.date:%Y-%m-%d} 前答复")
+        due, moved = _hand_to(step, unit, days)
+        step.notify(_tell_unit, case, f"新交办意见（改派）：{case.title}，请于 {due:%Y-%m-%d} 前答复")
         step.notify(_queue_webhook, case, "routed")
         step.audit("reassign", reason=text, workdays=days, from_unit=before.name if before else None)
+        _audit_moved(step, moved, f"改派{unit.name}")
         return case
 
     return perform(OPINIONS, "reassign", scope=scope, pks=[opinion.pk], change=change)
@@ -481,9 +618,10 @@ def opinion_return(*, scope: Scope, opinion: Opinion, reason: str) -> Opinion:
         case = step.row
         text = _clean_reason(reason, label="退回理由")
         returned_by = case.unit
-        deadline = add_workdays(today(), int(rule("opinion.direct_answer_workdays")))
+        # Back in the township's queue with a new 分办期限; the 答复期限 promised to the citizen stands.
+        triage = add_workdays(today(), int(rule("opinion.triage_workdays")))
         step.move(State.SUBMITTED)
-        step.set(case, unit=None, deadline=deadline.date, deadline_official=deadline.official, is_overdue=False)
+        step.set(case, unit=None, triage_due=triage.date)
         step.notify(
             _tell_staff,
             case,
@@ -511,6 +649,107 @@ def opinion_unit_answer(
         pks=[opinion.pk],
         change=lambda step: _answer(step, kind=AnswerKind.UNIT, text=text, unit=step.row.unit, attachment=attachment),
     )
+
+
+def opinion_review_answer(*, scope: Scope, opinion: Opinion, approve: bool, note: str = "") -> Opinion:
+    """答复审核: the township lets a unit's answer reach the citizen, or sends it back to the
+    unit with what to change (the case is 办理中 again, its 答复期限 running)."""
+
+    def change(step: Step[Opinion]) -> Opinion:
+        case = step.row
+        answer = case.answers.filter(status=AnswerStatus.PENDING).order_by("-id").first()
+        if answer is None:
+            raise Conflict("没有待审核的答复")
+        text = _clean_reason(note, label="审核意见", required=not approve)
+        if approve:
+            Answer.objects.filter(pk=answer.pk).update(status=AnswerStatus.PUBLISHED, review_note=text)
+            return _publish(step, answer, reviewed=True)
+        Answer.objects.filter(pk=answer.pk).update(status=AnswerStatus.RETURNED, review_note=text)
+        step.move(State.IN_PROGRESS)
+        step.notify(_tell_unit, case, f"答复未通过审核，请修改后重新答复：{case.title}。意见：{text}")
+        step.audit("review_return", reason=text)
+        return case
+
+    return perform(OPINIONS, "review_answer", scope=scope, pks=[opinion.pk], change=change)
+
+
+def opinion_interim_reply(*, scope: Scope, opinion: Opinion, text: str) -> Opinion:
+    """阶段性答复: the unit tells the citizen where things stand before the answer (a matter that
+    takes longer: a budget, a construction season). The citizen sees it; it is not rated."""
+
+    def change(step: Step[Opinion]) -> Opinion:
+        _record_answer(step, kind=AnswerKind.INTERIM, text=text, unit=step.row.unit)
+        step.notify(_tell_interim, step.row)
+        step.audit("interim", before=None)
+        return step.row
+
+    return perform(OPINIONS, "interim_reply", scope=scope, pks=[opinion.pk], change=change)
+
+
+MAX_EXTENSION_WORKDAYS = 30
+
+
+def opinion_extend_request(*, scope: Scope, opinion: Opinion, workdays: int, reason: str) -> Extension:
+    """延期: the unit asks the township for more working days, with a reason."""
+
+    def change(step: Step[Opinion]) -> Extension:
+        case = step.row
+        if not isinstance(workdays, int) or not 1 <= workdays <= MAX_EXTENSION_WORKDAYS:
+            raise ValidationFailed(f"延长期限应为 1 至 {MAX_EXTENSION_WORKDAYS} 个工作日", field="workdays")
+        text = _clean_reason(reason, label="延期理由")
+        if case.extensions.filter(state=ExtensionState.PENDING).exists():
+            raise Conflict("已有一份延期申请在等待审批")
+        if case.unit is None:
+            raise Conflict("意见尚未交办给承办单位")
+        base = case.deadline or today()
+        extension = Extension.objects.create(
+            opinion=case,
+            unit=case.unit,
+            workdays=workdays,
+            reason=text,
+            deadline_before=base,
+            deadline_after=add_workdays(base, workdays).date,
+            requested_by=step.scope.user if step.scope is not None else None,
+        )
+        step.notify(
+            _tell_staff,
+            case,
+            f"{case.unit.name if case.unit else '承办单位'}申请延期 {workdays} 个工作日：{case.title}",
+        )
+        step.audit("extend_request", before=None, reason=text, workdays=workdays, to=extension.deadline_after)
+        return extension
+
+    return perform(OPINIONS, "extend_request", scope=scope, pks=[opinion.pk], change=change)
+
+
+def opinion_extend_decide(*, scope: Scope, opinion: Opinion, approve: bool, note: str = "") -> Opinion:
+    """The township approves a 延期 (the new 答复期限 is texted to the citizen and shown on their
+    page) or refuses it with a reason (the unit is told; the deadline stands)."""
+
+    def change(step: Step[Opinion]) -> Opinion:
+        case = step.row
+        extension = case.extensions.filter(state=ExtensionState.PENDING).first()
+        if extension is None:
+            raise Conflict("没有待审批的延期申请")
+        text = _clean_reason(note, label="审批意见", required=not approve)
+        user = step.scope.user if step.scope is not None else None
+        decided = {"decision_note": text, "decided_at": timezone.now(), "decided_by": user}
+        if not approve:
+            Extension.objects.filter(pk=extension.pk).update(state=ExtensionState.REFUSED, **decided)
+            step.notify(_tell_unit, case, f"延期申请未获批准：{case.title}。意见：{text}")
+            step.audit("extend_refuse", before=None, reason=text)
+            return case
+        Extension.objects.filter(pk=extension.pk).update(state=ExtensionState.APPROVED, **decided)
+        promised = case.deadline
+        step.set(case, deadline=extension.deadline_after, is_overdue=False, reminded_at=None)
+        step.notify(_tell_unit, case, f"延期已批准，请于 {extension.deadline_after:%Y-%m-%d} 前答复：{case.title}")
+        step.audit("extend_approve", reason=text, workdays=extension.workdays)
+        if promised is not None and extension.deadline_after > promised:
+            step.notify(_tell_deadline_moved, case, promised)
+            _audit_moved(step, promised, "承办单位申请延期，经乡镇/街道批准")
+        return case
+
+    return perform(OPINIONS, "extend_decide", scope=scope, pks=[opinion.pk], change=change)
 
 
 # ------------------------------------------------------------------ the governance platform reports (四平台回传)

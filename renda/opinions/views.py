@@ -25,7 +25,7 @@ from renda.opinions.actions import ACTIONS
 from renda.opinions.exports import opinions_export
 from renda.opinions.forms import OfflineOpinionForm
 from renda.opinions.models import OPEN_STATES, Appointment, AppointmentState, Opinion, ReceptionSlot, Source, State
-from renda.opinions.routing import suggested_unit, unit_choices
+from renda.opinions.routing import handling_unit_ids, suggested_unit, unit_choices
 from renda.org.models import Category, Deputy, Station
 from renda.regions.selectors import region_choices
 
@@ -33,6 +33,8 @@ from renda.regions.selectors import region_choices
 # from its input schema (core/actions.py form_fields), so a new transition needs no template.
 FORMS_IN_TEMPLATE = {
     "route",
+    "extend_decide",
+    "review_answer",
     "answer_directly",
     "refer",
     "merge",
@@ -42,7 +44,13 @@ FORMS_IN_TEMPLATE = {
     "unit_answer",
     "escalated_answer",
 }
-QUEUES = [("", "全部"), ("open", "办理中"), ("overdue", "已逾期"), ("due_soon", "即将到期")]
+QUEUES = [
+    ("", "全部"),
+    ("open", "办理中"),
+    ("triage_late", "分办超期"),
+    ("overdue", "答复逾期"),
+    ("due_soon", "即将到期"),
+]
 
 
 def _filters(request: HttpRequest) -> selectors.OpinionFilter:
@@ -90,21 +98,38 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, scope: Scope, opinion: Opinion, **extra: Any) -> dict[str, Any]:
     actions = {t.name for t in policy.available(scope, opinion)}
     show_person = policy.can_see_person(scope, opinion)
+    timeline = list(selectors.opinion_timeline(opinion=opinion))
+    returns = [e for e in timeline if e.action == "opinion.return"]
     context: dict[str, Any] = {
         "opinion": opinion,
         "actions": actions,
         "citizen_name": opinion.citizen_name if show_person else mask_name(opinion.citizen_name),
         "citizen_phone": opinion.citizen_phone if show_person else mask_phone(opinion.citizen_phone),
-        "timeline": selectors.opinion_timeline(opinion=opinion),
+        "timeline": timeline,
         "today": timezone.localdate(),
+        # A case a unit sent back: why, at the top of the page, for whoever routes it again.
+        "last_return": returns[-1] if returns and opinion.state == State.SUBMITTED else None,
     }
     if "route" in actions:
-        context["units"] = unit_choices(scope=scope, opinion=opinion)
+        returned_by = {(e.after or {}).get("returned_by") for e in returns}
+        units = list(unit_choices(scope=scope, opinion=opinion))
+        handles = handling_unit_ids(opinion=opinion, units=unit_choices(scope=scope, opinion=opinion))
+        context["unit_groups"] = [
+            (label, [(u, u.name in returned_by) for u in units if (u.pk in handles) == own])
+            for label, own in (("承办此类问题的单位", True), ("其他单位", False))
+        ]
         suggested = suggested_unit(opinion=opinion)
-        context["suggested_unit_id"] = suggested.pk if suggested else None
-        context["default_workdays"] = rule("opinion.route_workdays")
+        # Never preselect the unit that has just said the case is not theirs.
+        context["suggested_unit_id"] = suggested.pk if suggested and suggested.name not in returned_by else None
+        context["route_workdays"] = rule("opinion.route_workdays")
     if "merge" in actions:
         context["duplicates"] = selectors.duplicate_candidates(opinion=opinion)
+    if "refer" in actions:
+        context["referral_deputies"] = selectors.referral_candidates(opinion=opinion)
+    if "extend_decide" in actions:
+        context["pending_extension"] = opinion.extensions.filter(state="pending").select_related("unit").first()
+    if "review_answer" in actions:
+        context["pending_answer"] = opinion.answers.filter(status="pending").order_by("-id").first()
     posted = extra.get("posted") if extra.get("error_action") else None
     context["drawn_forms"] = [
         {
@@ -144,8 +169,17 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         pk,
         load=lambda scope, key: selectors.opinion_detail(scope=scope, pk=key),
         refused=refused,
-        done=lambda opinion, result, entry: redirect("opinions:detail", pk=pk),
+        done=lambda opinion, result, entry: _after(request, opinion, entry.name),
     )
+
+
+def _after(request: HttpRequest, opinion: Opinion, action: str) -> HttpResponse:
+    """Back to the case, unless the action took it out of the user's sight (a unit that returned
+    it, or one it was re-assigned away from, no longer sees it): then to their queue."""
+    scope = scope_for_user(request.user)
+    if selectors.opinion_base(scope=scope).filter(pk=opinion.pk).exists():
+        return redirect("opinions:detail", pk=opinion.pk)
+    return redirect("opinions:queue")
 
 
 @login_required

@@ -45,7 +45,7 @@ TOWNSHIP_UNITS: list[tuple[str, str, list[str]]] = [
     ("水利站", "office", ["农业农村"]),
     ("卫生院", "office", ["卫生健康"]),
     ("中心学校", "office", ["教育文体"]),
-    ("供电所", "office", ["水电气与通信"]),
+    ("供电所", "office", ["水电气与通信/供电"]),
 ]
 
 # County bureaus plus 监委, 法院, 检察院 (一府一委两院).
@@ -69,3 +69,14 @@ COUNTY_UNITS: list[tuple[str, str, list[str]]] = [
     ("人民法院", "court", []),
     ("人民检察院", "procuratorate", []),
 ]
+
+# Public utilities and operators of a county: a gas leak, a bus line or broadband is theirs to
+# answer. Reached through their customer service desk.
+COUNTY_UTILITIES: list[tuple[str, str, list[str]]] = [
+    ("供水有限公司", "other", ["水电气与通信/供水"]),
+    ("燃气有限公司", "other", ["水电气与通信/燃气"]),
+    ("公共交通有限公司", "other", ["交通运输/公交线路"]),
+    ("电信分公司", "other", ["水电气与通信/网络通信"]),
+]
+# A unit's category list names a first-level class ("城乡建设") or, after a slash, one of its
+# second-level classes ("水电气与通信/燃气"): routing prefers the second level (opinions/routing.py).

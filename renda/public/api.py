@@ -245,7 +245,7 @@ def _tracked(opinion: Opinion) -> dict[str, Any]:
         "deadline": shown.deadline if shown.is_open else None,
         "deadline_official": shown.deadline_official,
         "steps": [{"at": at, "label": label} for at, label in steps],
-        "answers": list(shown.answers.select_related("unit").order_by("id")),
+        "answers": list(shown.answers.filter(status="published").select_related("unit").order_by("id")),
         "ratings": list(opinion.ratings.order_by("round")),
         "can_rate": opinion.state == State.ANSWERED,
     }

@@ -268,7 +268,7 @@ def track_detail(request: HttpRequest, receipt_code: str) -> HttpResponse:
         "shown": shown,
         "steps": selectors.citizen_steps(opinion=opinion)
         + (selectors.citizen_steps(opinion=shown) if shown != opinion else []),
-        "answers": list(shown.answers.order_by("id")),
+        "answers": list(shown.answers.filter(status="published").order_by("id")),
         "ratings": list(opinion.ratings.order_by("round")),
         "can_rate": opinion.state == State.ANSWERED,
         "rating_choices": Rating.choices,

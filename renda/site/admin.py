@@ -34,7 +34,9 @@ class CalendarYearAdmin(AuditedAdmin):
 @admin.register(RuleSetting)
 class RuleSettingAdmin(AuditedAdmin):
     action_name = "rule"
-    list_display = ["key", "label", "value", "default", "note"]
+    list_display = ["key", "region", "label", "value", "default", "note"]
+    list_filter = ["key"]
+    autocomplete_fields = ["region"]
 
     @admin.display(description="说明")
     def label(self, obj: RuleSetting) -> str:

@@ -113,6 +113,7 @@ def test_the_whole_loop_through_the_api(
     assert [a["name"] for a in clerk.get(f"/opinions/{opinion.pk}").json()["actions"]] == [
         "accept",
         "return",
+        "extend-request",
         "unit-answer",
     ]
     assert clerk.post(f"/opinions/{opinion.pk}/accept", {}).json()["state"] == "in_progress"
@@ -869,8 +870,9 @@ def test_opinion_detail_query_count(
     client = api_as("township")
     client.get(f"/opinions/{opinion.pk}")
 
-    # session, user, roles; the case; photos, answers, ratings, followers, merged cases; timeline
-    with django_assert_max_num_queries(10):
+    # session, user, roles; the case; photos, answers, ratings, followers, referred deputies,
+    # extensions, merged cases; timeline
+    with django_assert_max_num_queries(12):
         response = client.get(f"/opinions/{opinion.pk}")
 
     assert response.status_code == 200

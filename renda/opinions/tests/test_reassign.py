@@ -104,7 +104,24 @@ def test_the_api_reassigns_and_a_unit_may_not(client_as, routed):
 def test_the_service_itself_refuses_a_unit_of_another_township(scope_of, routed):
     opinion, first, other = routed
     staff = scope_of("township")
-    elsewhere = HandlingUnit.objects.exclude(pk__in=unit_choices(scope=staff, opinion=opinion)).first()
+    elsewhere = (
+        HandlingUnit.objects.exclude(pk__in=unit_choices(scope=staff, opinion=opinion))
+        .exclude(region__path=opinion.region.path[:6])
+        .first()
+    )
     with pytest.raises(ValidationFailed, match="承办单位须是本乡镇/街道或其上级"):
         services.opinion_reassign(scope=staff, opinion=opinion, unit=elsewhere, reason="试试别处")
+    assert Opinion.objects.get(pk=opinion.pk).unit_id == first.pk
+
+
+@pytest.mark.django_db
+def test_a_court_is_not_offered_and_the_service_refuses_it(scope_of, routed):
+    """法院、检察院、监委 do not answer a citizen's complaint: not offered, and refused if sent."""
+    opinion, first, other = routed
+    staff = scope_of("township")
+    offered = {u.kind for u in unit_choices(scope=staff, opinion=opinion)}
+    assert not offered & {"court", "procuratorate", "supervision"}
+    court = HandlingUnit.objects.get(region__path=opinion.region.path[:6], kind="court")
+    with pytest.raises(ValidationFailed, match="不承办群众意见"):
+        services.opinion_reassign(scope=staff, opinion=opinion, unit=court, reason="试试法院")
     assert Opinion.objects.get(pk=opinion.pk).unit_id == first.pk
