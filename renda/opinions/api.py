@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import P, Query, Router
 from ninja.params import HeaderEx, PathEx
 
@@ -123,6 +124,8 @@ def enter_opinion(request: HttpRequest, payload: OfflineOpinionIn, idempotency_k
                 # this case; without one the case is anonymous.
                 anonymous=payload.anonymous or not phone,
                 consent=bool(phone),
+                received_by=payload.received_by or str(request.user),
+                received_on=payload.received_on or timezone.localdate(),
             ),
             idempotency_key=_service_key(scope, idempotency_key),
         )

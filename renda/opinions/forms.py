@@ -7,7 +7,7 @@ from django import forms
 from renda.core.scoping import Scope
 from renda.opinions.models import OFFLINE_SOURCES
 from renda.org.forms import ERRORS, RegionChoiceField
-from renda.org.models import Category, Station
+from renda.org.models import Category, Deputy, Station
 from renda.regions.models import RegionLevel
 from renda.regions.selectors import region_choices
 
@@ -19,6 +19,22 @@ class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one box (the services check each: type, size, EXIF removed)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
 class OfflineOpinionForm(forms.Form):
@@ -33,9 +49,33 @@ class OfflineOpinionForm(forms.Form):
     citizen_name = forms.CharField(label="群众姓名", max_length=50, required=False, error_messages=ERRORS)
     citizen_phone = forms.CharField(label="群众电话", max_length=20, required=False, error_messages=ERRORS)
     anonymous = forms.BooleanField(label="未留联系方式（匿名）", required=False)
+    received_on = forms.DateField(
+        label="接待日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages=ERRORS,
+        help_text="不填为今天",
+    )
+    photos = PhotosField(label="照片（可多选）", required=False, error_messages=ERRORS)
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Who received the citizen: the user, or a deputy of their stations (on duty that day).
+        me = str(scope.user) if scope.user is not None else "本人"
+        receivers = [("", f"本人（{me}）")]
+        deputies = Deputy.objects.filter(
+            memberships__station__in=scope.filter(Station.objects.filter(is_active=True))
+            if not scope.station_ids
+            else Station.objects.filter(pk__in=scope.station_ids),
+            memberships__end_date__isnull=True,
+            is_active=True,
+        ).distinct()
+        if scope.deputy_ids:
+            deputies = deputies | Deputy.objects.filter(pk__in=scope.deputy_ids)
+        receivers += [(str(d.pk), f"{d.name}代表") for d in deputies.order_by("name")[:200]]
+        self.fields["receiver"] = forms.ChoiceField(
+            label="接待人", choices=receivers, required=False, error_messages=ERRORS
+        )
         self.fields["region"] = RegionChoiceField(
             queryset=region_choices(scope=scope, max_level=RegionLevel.VILLAGE)
             .filter(level__gte=RegionLevel.VILLAGE)

@@ -78,6 +78,9 @@ class OpinionInput:
     anonymous: bool = False
     consent: bool = False
     photos: Sequence[UploadedFile[bytes]] = field(default_factory=list)
+    # Offline entry (录入): who received the citizen, and when (not the day it is typed in).
+    received_by: str = ""
+    received_on: dt.date | None = None
 
 
 def _fingerprint(data: OpinionInput) -> str:
@@ -124,7 +127,10 @@ def _validate_intake(data: OpinionInput) -> dict[str, Any]:
             raise ValidationFailed("请勾选同意：您的姓名和电话仅用于办理和答复本件意见", field="consent")
     if len(data.photos) > int(rule("opinion.max_photos")):
         raise ValidationFailed(f"最多上传 {rule('opinion.max_photos')} 张照片", field="photos")
-    return {"text": text, "name": name, "phone": phone}
+    received_by = clean_text(data.received_by, label="接待人", field="received_by", max_length=50, required=False)
+    if data.received_on is not None and not today() - dt.timedelta(days=366) <= data.received_on <= today():
+        raise ValidationFailed("接待日期应在一年内，且不晚于今天", field="received_on")
+    return {"text": text, "name": name, "phone": phone, "received_by": received_by}
 
 
 def deputy_home_station(deputy: Deputy) -> Station | None:
@@ -203,6 +209,8 @@ def opinion_submit(
         triage_due=triage_due.date,
         deadline=deadline.date,
         deadline_official=deadline.official,
+        received_by=cleaned["received_by"],
+        received_on=data.received_on,
         created_by=scope.user if scope is not None else None,
         intake_pending=True,
         submit_fingerprint=fingerprint,

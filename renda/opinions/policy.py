@@ -50,7 +50,8 @@ def available(scope: Scope, opinion: Opinion) -> list[Transition]:
 
 def visible_opinions_q(scope: Scope) -> Q:
     """Which opinions inside the scope's regions a user sees, by role: staff all of them; a
-    unit its own; a liaison their station's; a deputy those addressed to them or their station."""
+    unit its own; a liaison their station's; a deputy those addressed to them, their station's,
+    and those handed to them (转代表)."""
     if scope.has(Perm.OPINION_TRIAGE):
         return Q()
     q = Q(pk__in=[])
@@ -62,7 +63,8 @@ def visible_opinions_q(scope: Scope) -> Q:
         stations = Station.objects.filter(
             memberships__deputy_id__in=scope.deputy_ids, memberships__end_date__isnull=True
         )
-        q |= Q(deputy_id__in=scope.deputy_ids) | Q(station__in=stations)
+        referred = Opinion.referred_deputies.through.objects.filter(deputy_id__in=scope.deputy_ids)
+        q |= Q(deputy_id__in=scope.deputy_ids) | Q(station__in=stations) | Q(pk__in=referred.values("opinion_id"))
     return q
 
 

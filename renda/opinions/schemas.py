@@ -486,6 +486,8 @@ class OfflineOpinionIn(InputSchema):
         "", max_length=30, title="手机", description="当面留下电话即视为同意用于办理联系；不留电话按匿名登记"
     )
     anonymous: bool = Field(False, title="匿名")
+    received_by: str = Field("", max_length=100, title="接待人", description="接待群众的代表或联络员；不填为提交人")
+    received_on: dt.date | None = Field(None, title="接待日期", description="一年内、不晚于今天；不填为今天")
 
 
 # ---------------------------------------------------------------- governance platform (基层治理四平台)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from renda.audit.labels import citizen_label
@@ -28,7 +28,7 @@ def opinion_base(*, scope: Scope) -> QuerySet[Opinion]:
 @dataclass
 class OpinionFilter:
     state: str = ""
-    queue: str = ""  # "open", "overdue", "due_soon", "triage_late"
+    queue: str = ""  # "open", "overdue", "due_soon", "triage_late", "extension"
     q: str = ""
     category_id: int | None = None
     region_id: int | None = None
@@ -46,6 +46,8 @@ def opinion_list(*, scope: Scope, filters: OpinionFilter | None = None) -> Query
     elif f.queue == "due_soon":
         soon = add_workdays(timezone.localdate(), int(rule("opinion.due_soon_workdays"))).date
         qs = qs.filter(state__in=OPEN_STATES, is_overdue=False, deadline__lte=soon)
+    elif f.queue == "extension":
+        qs = qs.filter(Exists(Extension.objects.filter(opinion_id=OuterRef("pk"), state="pending")))
     elif f.queue == "triage_late":
         qs = qs.filter(state=State.SUBMITTED, triage_due__lt=timezone.localdate())
     elif f.queue == "open":

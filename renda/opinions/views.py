@@ -203,10 +203,19 @@ def enter(request: HttpRequest) -> HttpResponse:
     """录入: several offline opinions in a row; source, village and station stay for the next one."""
     scope = scope_for_user(request.user)
     scope.require(Perm.OPINION_ENTER)
-    form = OfflineOpinionForm(request.POST or None, scope=scope, initial=request.session.get("enter_defaults", {}))
+    form = OfflineOpinionForm(
+        request.POST or None,
+        request.FILES or None,
+        scope=scope,
+        initial=request.session.get("enter_defaults", {}),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         deputy = Deputy.objects.filter(pk__in=scope.deputy_ids).first() if scope.deputy_ids else None
+        receiver = Deputy.objects.filter(pk=int(data["receiver"])).first() if data.get("receiver") else None
+        if receiver is not None:
+            deputy = receiver  # the case is the deputy's who received the citizen
+        received_by = f"{receiver.name}代表" if receiver is not None else str(request.user)
         try:
             opinion, _ = intake.opinion_submit(
                 scope=scope,
@@ -221,6 +230,9 @@ def enter(request: HttpRequest) -> HttpResponse:
                     citizen_phone=data["citizen_phone"],
                     anonymous=data["anonymous"] or not data["citizen_phone"],
                     consent=bool(data["citizen_phone"]),
+                    photos=data.get("photos") or [],
+                    received_by=received_by,
+                    received_on=data.get("received_on") or timezone.localdate(),
                 ),
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
@@ -231,6 +243,8 @@ def enter(request: HttpRequest) -> HttpResponse:
                 "source": data["source"],
                 "region": data["region"].pk,
                 "station": data["station"].pk if data["station"] else None,
+                "receiver": data.get("receiver") or "",
+                "received_on": data["received_on"].isoformat() if data.get("received_on") else "",
             }
             messages.success(request, f"已录入，回执码 {opinion.receipt_code}。可继续录入下一件。")
             return redirect("opinions:enter")

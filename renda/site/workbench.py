@@ -60,8 +60,11 @@ def township_section(scope: Scope) -> Section:
         "待办",
         [
             _opinions(scope, "待分办", "wb-to-route", state="submitted"),
+            _opinions(scope, "分办超期", "wb-triage-late", queue="triage_late", alert=True),
             _opinions(scope, "即将逾期", "wb-due-soon", queue="due_soon"),
             _opinions(scope, "已逾期", "wb-overdue", queue="overdue", alert=True),
+            _opinions(scope, "待审批延期", "wb-extensions", queue="extension"),
+            _opinions(scope, "答复待审核", "wb-review", state="review"),
             _suggestions(scope, "待审查建议", "wb-to-review", state="submitted"),
             Tile("待办会议", meetings, reverse("meetings:index"), id="wb-meetings"),
         ],
@@ -105,6 +108,7 @@ def deputy_section(scope: Scope) -> Section:
             Tile("待投票", waiting, vote_url, waiting > 0, "wb-to-vote"),
             _suggestions(scope, "待评价答复", "wb-to-rate", queue="to_rate"),
             _opinions(scope, "我站点的群众意见（办理中）", "wb-station-opinions", queue="open"),
+            _opinions(scope, "转给我的民意（待形成建议）", "wb-referred", state="referred"),
         ],
     )
 

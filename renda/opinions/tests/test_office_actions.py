@@ -241,3 +241,16 @@ def test_a_referral_needs_deputies_of_the_place(client_as, case):
     bogus = staff.post(f"/opinions/{case.pk}/act/refer/", {"deputies": ["abc"]})
     assert bogus.status_code == 400
     assert Opinion.objects.get(pk=case.pk).state == State.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_deputy_sees_and_is_told_of_a_case_handed_to_them(client_as, scope_of, case):
+    from renda.accounts.models import RoleAssignment
+
+    deputy = RoleAssignment.objects.get(user__username="deputy").deputy
+    assert deputy.region.path.startswith(case.region.path[:6])
+    services.opinion_refer(scope=scope_of("township"), opinion=case, deputies=[deputy])
+    assert Notification.objects.filter(to_user__username="deputy", body__contains="转交您").exists()
+    mine = client_as("deputy")
+    assert mine.get(f"/opinions/{case.pk}/").status_code == 200
+    assert case.receipt_code in mine.get("/opinions/?state=referred").content.decode()

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -165,3 +166,47 @@ def test_a_reception_slot_is_named_in_beijing_time(liaison_station):
         station=liaison_station, starts_at=start.astimezone(dt.UTC), ends_at=start + dt.timedelta(hours=2)
     )
     assert str(slot).endswith("2026-12-08 09:00")
+
+
+@pytest.mark.django_db
+def test_offline_entry_records_who_received_the_citizen_when_and_their_photos(
+    client_as, village, lamp_category, liaison_station
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from renda.opinions.tests.conftest import jpeg_bytes
+
+    client = client_as("liaison")
+    form = client.get("/opinions/new/").context["form"]
+    deputies = [(v, label) for v, label in form.fields["receiver"].choices if v]
+    assert deputies, "the station's deputies are offered as receivers"
+    value, label = deputies[0]
+    day = timezone.localdate() - dt.timedelta(days=2)
+    data = {
+        "source": "reception",
+        "region": village.pk,
+        "category": lamp_category.pk,
+        "station": liaison_station.pk,
+        "text": "接待日群众反映：村口路灯不亮已经一周。",
+        "receiver": value,
+        "received_on": day.isoformat(),
+        "idempotency_key": "r1",
+        "photos": [
+            SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg"),
+            SimpleUploadedFile("b.jpg", jpeg_bytes(), content_type="image/jpeg"),
+        ],
+    }
+    assert client.post("/opinions/new/", data).status_code == 302
+    created = Opinion.objects.get(idempotency_key="r1")
+    assert created.received_by == label and created.received_on == day
+    assert created.deputy_id == int(value) and created.photos.count() == 2
+    page = client_as("township").get(f"/opinions/{created.pk}/").content.decode()
+    assert label in page and f"{day:%Y-%m-%d}" in page
+    # a date in the future, or a photo that is not one, is refused and nothing is stored
+    future = timezone.localdate() + dt.timedelta(days=1)
+    bad = client.post("/opinions/new/", data | {"received_on": future.isoformat(), "idempotency_key": "r2"})
+    assert bad.status_code == 200 and "接待日期" in bad.content.decode()
+    fake = SimpleUploadedFile("c.jpg", b"not a photo", content_type="image/jpeg")
+    bad = client.post("/opinions/new/", data | {"photos": [fake], "idempotency_key": "r3"})
+    assert bad.status_code == 200 and not Opinion.objects.filter(idempotency_key__in=["r2", "r3"]).exists()

@@ -10,9 +10,18 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 TILES = {
-    "township": ["wb-to-route", "wb-due-soon", "wb-overdue", "wb-to-review", "wb-meetings"],
+    "township": [
+        "wb-to-route",
+        "wb-triage-late",
+        "wb-due-soon",
+        "wb-overdue",
+        "wb-extensions",
+        "wb-review",
+        "wb-to-review",
+        "wb-meetings",
+    ],
     "clerk": ["wb-to-accept", "wb-in-progress", "wb-due-soon", "wb-escalated", "wb-suggestions"],
-    "deputy": ["wb-invited", "wb-to-vote", "wb-to-rate", "wb-station-opinions"],
+    "deputy": ["wb-invited", "wb-to-vote", "wb-to-rate", "wb-station-opinions", "wb-referred"],
     "liaison": ["wb-today", "wb-week", "wb-station-opinions"],
 }
 
