@@ -94,6 +94,9 @@ MATRIX: dict[str, Route] = {
     "opinions:appointment_state": Route(
         Perm.OPINION_ENTER, method="post", fixed=(("pk", "999999"),), inscope_status=404
     ),
+    "opinions:appointment_phone": Route(
+        Perm.OPINION_ENTER, method="post", fixed=(("pk", "999999"),), inscope_status=404
+    ),
     # 民意处理, citizens (no login)
     "public:deputy": Route(PUBLIC, "deputy"),
     "public:station": Route(PUBLIC, "station"),

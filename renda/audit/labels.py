@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "appointment.met": "已见面",
     "appointment.no_show": "未到",
     "appointment.cancelled": "取消预约",
+    "appointment.reveal_phone": "查看预约群众的完整电话",
     "suggestion.draft": "起草建议",
     "suggestion.edit": "修改建议",
     "suggestion.invite": "邀请联名代表",

@@ -179,6 +179,29 @@ def appointment_set_state(*, scope: Scope, appointment: Appointment, state: str)
     return appointment
 
 
+def appointment_reveal_phone(*, scope: Scope, appointment: Appointment) -> str:
+    """The citizen's full phone for the liaison who must call them about a booking (a changed
+    time, a reminder): only for a booking still to be met, only in the user's stations, and
+    every look is audited."""
+    scope.require(Perm.OPINION_ENTER)
+    appointment = Appointment.objects.select_related("slot__station__region").get(pk=appointment.pk)
+    station = appointment.slot.station
+    if not scope.covers_path(station.region.path) or (
+        scope.station_ids and not scope.has(Perm.OPINION_TRIAGE) and station.pk not in scope.station_ids
+    ):
+        raise NotFound("预约不存在或不在您的管辖范围内")
+    if appointment.state != AppointmentState.BOOKED:
+        raise Conflict(f"该预约已是“{appointment.get_state_display()}”，无需再联系")
+    audit_record(
+        actor=scope.actor,
+        action="appointment.reveal_phone",
+        target=appointment,
+        region_path=station.region.path,
+        reason="联系预约群众",
+    )
+    return str(appointment.citizen_phone)
+
+
 CANCEL_FAILED = "预约码或手机号后四位不正确"
 CANCEL_LIMIT_PER_HOUR = 20
 

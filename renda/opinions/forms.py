@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from renda.core.scoping import Scope
 from renda.opinions.models import OFFLINE_SOURCES
@@ -63,15 +64,15 @@ class OfflineOpinionForm(forms.Form):
         # Who received the citizen: the user, or a deputy of their stations (on duty that day).
         me = str(scope.user) if scope.user is not None else "本人"
         receivers = [("", f"本人（{me}）")]
-        deputies = Deputy.objects.filter(
-            memberships__station__in=scope.filter(Station.objects.filter(is_active=True))
-            if not scope.station_ids
-            else Station.objects.filter(pk__in=scope.station_ids),
-            memberships__end_date__isnull=True,
-            is_active=True,
-        ).distinct()
+        stations = (
+            Station.objects.filter(pk__in=scope.station_ids)
+            if scope.station_ids
+            else scope.filter(Station.objects.filter(is_active=True))
+        )
+        near = Q(memberships__station__in=stations, memberships__end_date__isnull=True)
         if scope.deputy_ids:
-            deputies = deputies | Deputy.objects.filter(pk__in=scope.deputy_ids)
+            near |= Q(pk__in=scope.deputy_ids)
+        deputies = Deputy.objects.filter(near, is_active=True).distinct()
         receivers += [(str(d.pk), f"{d.name}代表") for d in deputies.order_by("name")[:200]]
         self.fields["receiver"] = forms.ChoiceField(
             label="接待人", choices=receivers, required=False, error_messages=ERRORS

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -314,10 +315,32 @@ def slots(request: HttpRequest) -> HttpResponse:
             "deputies": deputies[:500],
             "error": error,
             "show_phone": scope.has(Perm.PERSONAL_DATA),
+            "revealed": request.session.get(REVEALED, []),
             "posted": request.POST,
         },
         status=400 if error else 200,
     )
+
+
+REVEALED = "revealed_appointments"
+
+
+@login_required
+@require_POST
+def appointment_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看完整电话: the liaison must call the citizen; the look is audited."""
+    scope = scope_for_user(request.user)
+    appointment = scope.get(Appointment.objects.all(), perm=Perm.OPINION_ENTER, pk=pk)
+    try:
+        appointments.appointment_reveal_phone(scope=scope, appointment=appointment)
+    except RendaError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        shown = [p for p in request.session.get(REVEALED, []) if p != pk][-19:]
+        request.session[REVEALED] = [*shown, pk]
+    return redirect(f"{reverse('opinions:slots')}#appointment-{pk}")
 
 
 def _int(value: str | None, default: int) -> int:

@@ -210,3 +210,32 @@ def test_offline_entry_records_who_received_the_citizen_when_and_their_photos(
     fake = SimpleUploadedFile("c.jpg", b"not a photo", content_type="image/jpeg")
     bad = client.post("/opinions/new/", data | {"photos": [fake], "idempotency_key": "r3"})
     assert bad.status_code == 200 and not Opinion.objects.filter(idempotency_key__in=["r2", "r3"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_liaison_sees_a_bookers_full_phone_on_asking_and_the_look_is_audited(client_as, scope_of, liaison_station):
+    from django.utils import timezone
+
+    start = timezone.now() + dt.timedelta(days=2)
+    (slot,) = appointments.slot_create(
+        scope=scope_of("liaison"), station=liaison_station, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    booked, _ = appointments.appointment_book(slot=slot, name="赵六", phone="13600002222", topic="想谈谈修路的事")
+    liaison = client_as("liaison")
+    page = liaison.get("/opinions/slots/").content.decode()
+    assert "13600002222" not in page and f'id="reveal-{booked.pk}"' in page
+    response = liaison.post(f"/opinions/appointments/{booked.pk}/phone/")
+    assert response.status_code == 302
+    page = liaison.get("/opinions/slots/").content.decode()
+    assert 'href="tel:13600002222"' in page
+    event = AuditEvent.objects.get(action="appointment.reveal_phone", target_id=str(booked.pk))
+    assert event.actor_label and "13600002222" not in str(event.after)
+    # Another station's liaison, or a deputy, cannot
+    assert client_as("clerk").post(f"/opinions/appointments/{booked.pk}/phone/").status_code in (403, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["liaison", "deputy", "township"])
+def test_the_entry_page_opens_for_every_role_that_enters(client_as, username):
+    page = client_as(username).get("/opinions/new/")
+    assert page.status_code == 200 and page.context["form"].fields["receiver"].choices[0][0] == ""
