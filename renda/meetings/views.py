@@ -169,6 +169,19 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def signin_sheet(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """签到表 to print (Word or PDF), for those who run the meeting."""
+    from renda.core.official import serve
+    from renda.meetings.documents import signin_sheet as sheet
+
+    scope = scope_for_user(request.user)
+    meeting = _manageable(scope, pk)
+    response: HttpResponse = serve(sheet(meeting), f"{meeting.title}-代表签到表", fmt)
+    return response
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """What the deputy's phone opens after scanning the venue QR: one button to sign in."""

@@ -7,14 +7,11 @@ import io
 from typing import Any
 
 from django.utils import timezone
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from renda.audit.services import audit_record
+from renda.core.official import SMALL_PT, Official
 from renda.core.scoping import Perm, Scope
 from renda.projects.models import Project
 from renda.projects.selectors import expected_progress
@@ -116,72 +113,59 @@ def midyear_xlsx(*, scope: Scope, region: Region, year: int) -> bytes:
     return out.getvalue()
 
 
-def _cjk(run: Any, size: int = 12, bold: bool = False) -> None:
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.name = "SimSun"
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-
-
 def midyear_docx(*, scope: Scope, region: Region, year: int) -> bytes:
     rows = _rows(scope, region, year)
-    doc = Document()
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _cjk(title.add_run(f"关于{region.name}{year}年民生实事项目实施情况的报告"), size=18, bold=True)
-    sub = doc.add_paragraph()
-    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _cjk(sub.add_run(f"（{timezone.localdate():%Y年%m月%d日}，提请年中人民代表大会会议审议）"), size=12)
+    doc = Official()
+    doc.title(f"关于{region.name}{year}年民生实事项目实施情况的报告")
+    doc.para(f"（{timezone.localdate():%Y年%m月%d日}，提请年中人民代表大会会议审议）", align="center", size=SMALL_PT)
     behind = [r for r in rows if r["behind"]]
     done = [r for r in rows if r["progress"] == 100]
     total_budget = sum((r["budget"] for r in rows), start=0)
-    summary = doc.add_paragraph()
-    _cjk(
-        summary.add_run(
-            f"{year}年经人民代表大会票决确定民生实事项目 {len(rows)} 个，计划总投资 {total_budget:,.2f} 万元。"
-            f"截至目前，已完工 {len(done)} 个，进度滞后 {len(behind)} 个。各项目实施情况如下："
-        )
+    doc.blank().para(
+        f"{year}年经人民代表大会票决确定民生实事项目 {len(rows)} 个，计划总投资 {total_budget:,.2f} 万元。"
+        f"截至目前，已完工 {len(done)} 个，进度滞后 {len(behind)} 个。各项目实施情况如下："
     )
     for r in rows:
-        heading = doc.add_paragraph()
-        _cjk(heading.add_run(f"{r['no']}. {r['name']}"), size=14, bold=True)
-        body = doc.add_paragraph()
-        _cjk(
-            body.add_run(
-                f"责任单位：{r['unit']}；计划投资 {r['budget']:,.2f} 万元；计划完成日期 {r['completion'] or '未定'}。"
-                f"按计划应完成 {r['expected']}%，实际完成 {r['progress']}%{'，进度滞后' if r['behind'] else ''}。"
-                f"最近进展：{r['latest']}"
-            )
+        doc.heading(f"{_cn_number(r['no'])}、{r['name']}", level=1)
+        doc.para(
+            f"责任单位：{r['unit']}；计划投资 {r['budget']:,.2f} 万元；计划完成日期 {r['completion'] or '未定'}。"
+            f"按计划应完成 {r['expected']}%，实际完成 {r['progress']}%{'，进度滞后' if r['behind'] else ''}。"
+            f"最近进展：{r['latest']}"
         )
         if r["milestones"]:
-            ms = doc.add_paragraph()
-            _cjk(
-                ms.add_run(
-                    "实施节点："
-                    + "；".join(f"{m.title}（{m.due_date:%Y-%m-%d}，{m.weight}%）" for m in r["milestones"])
-                ),
-                size=11,
+            doc.para(
+                "实施节点：" + "；".join(f"{m.title}（{m.due_date:%Y-%m-%d}，{m.weight}%）" for m in r["milestones"])
             )
-    table = doc.add_table(rows=1, cols=len(HEADERS) - 1)
-    table.style = "Table Grid"
-    for i, label in enumerate(HEADERS[:-2] + ["状态"]):
-        _cjk(table.rows[0].cells[i].paragraphs[0].add_run(label), size=10, bold=True)
-    for r in rows:
-        cells = table.add_row().cells
-        values = [
-            r["no"],
-            r["name"],
-            r["unit"],
-            f"{r['budget']:,.2f}",
-            r["completion"],
-            r["expected"],
-            r["progress"],
-            r["behind"],
-            r["state"],
-        ]
-        for i, value in enumerate(values):
-            _cjk(cells[i].paragraphs[0].add_run(str(value)), size=10)
-    out = io.BytesIO()
-    doc.save(out)
+    if rows:
+        doc.blank().heading("附表：民生实事项目实施进度", level=2)
+        doc.table(
+            [["序号", "项目名称", "责任单位", "计划投资（万元）", "计划完成", "计划进度", "实际进度", "状态"]]
+            + [
+                [
+                    r["no"],
+                    r["name"],
+                    r["unit"],
+                    f"{r['budget']:,.2f}",
+                    r["completion"] or "未定",
+                    f"{r['expected']}%",
+                    f"{r['progress']}%",
+                    f"{r['state']}{'（滞后）' if r['behind'] else ''}",
+                ]
+                for r in rows
+            ],
+            widths=[0.07, 0.22, 0.17, 0.12, 0.12, 0.09, 0.09, 0.12],
+            size=10.5,
+        )
+    content = doc.docx()
     _audit(scope, region, year, "docx", len(rows))
-    return out.getvalue()
+    return content
+
+
+def _cn_number(n: object) -> str:
+    """1 → 一, 12 → 十二: headings of an official document are numbered in Chinese."""
+    digits = "零一二三四五六七八九"
+    value = int(str(n)) if str(n).isdigit() else 0
+    if not 0 < value < 100:
+        return str(n)
+    tens, ones = divmod(value, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")

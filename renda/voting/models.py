@@ -103,6 +103,12 @@ class Vote(TimeStampedModel):  # 表决事项
             ),
         ]
 
+    @property
+    def method_label(self) -> str:
+        """The method with its number: 差额票决（最多选 5 项）."""
+        label = str(self.get_method_display())
+        return label.replace("N 项", f"{self.seats} 项") if self.seats else label
+
     def __str__(self) -> str:
         return self.title if self.round == 1 else f"{self.title}（第{self.round}轮）"
 
@@ -120,6 +126,7 @@ class VoteOption(TimeStampedModel):  # 表决选项（候选项目/决议/测评
     score_total = models.PositiveIntegerField("总分", default=0)
     score_count = models.PositiveIntegerField("评分票数", default=0)
     outcome = models.CharField("结果", max_length=12, choices=Outcome.choices, blank=True)
+    word = ""  # not stored: the result in the word the item takes (通过/入选/当选), set for a page
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "表决选项"

@@ -23,7 +23,7 @@ from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.models import Attendance
 from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
 from renda.meetings.selectors import my_attendance
-from renda.voting import policy, selectors, services
+from renda.voting import documents, policy, selectors, services
 from renda.voting.actions import ACTIONS
 from renda.voting.models import Mark, Vote, VoteMethod, VoteState
 
@@ -32,6 +32,9 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
     options = selectors.options_of(vote)
     mine = my_attendance(scope, vote.meeting)
     voted = mine is not None and selectors.has_voted(vote, scope.deputy_ids)
+    projects = documents.is_project_vote(vote, list(options))
+    for o in options:
+        o.word = documents.outcome_word(vote, o, projects=projects)  # 通过 / 入选 / 当选
     context: dict[str, Any] = {
         "vote": vote,
         "meeting": vote.meeting,
@@ -46,6 +49,7 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
         "rounds": selectors.question_rounds(vote) if vote.round > 1 or vote.state == VoteState.PUBLISHED else [vote],
         "majority_label": MAJORITY_LABELS.get(vote.majority_rule or "", ""),
         "actions": {t.name for t in policy.available(scope, vote)},
+        "can_print": scope.has(Perm.MEETING_MANAGE),
         "mine": mine,
         "can_cast": mine is not None
         and mine.status == Attendance.PRESENT
@@ -72,6 +76,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for_user(request.user)
     vote = selectors.vote_detail(scope=scope, pk=pk)
     return render(request, "voting/detail.html", _context(scope, vote))
+
+
+@login_required
+@require_GET
+def printed(request: HttpRequest, pk: int, what: str, fmt: str) -> HttpResponse:
+    """纸质选票 (for those who run the meeting) and, once published, the 表决结果公告, as Word or PDF."""
+    from renda.core.errors import Conflict, PermissionDenied
+    from renda.core.official import serve
+    from renda.voting import documents
+
+    scope = scope_for_user(request.user)
+    vote = selectors.vote_detail(scope=scope, pk=pk)
+    if what == "ballot":
+        if not scope.has(Perm.MEETING_MANAGE):
+            raise PermissionDenied("只有会议工作人员可以打印选票")
+        doc, name = documents.paper_ballot(vote), f"{vote.title}-纸质选票"
+    else:
+        if vote.state != VoteState.PUBLISHED:
+            raise Conflict("表决结果公布后才能生成公告")
+        doc, name = documents.result_notice(vote), f"{vote.title}-表决结果公告"
+    response: HttpResponse = serve(doc, name, fmt)
+    return response
 
 
 @login_required
