@@ -52,3 +52,12 @@ def test_money_is_shown_in_wan_yuan_with_two_decimals(yuan, shown):
     from renda.site.templatetags.renda import wan
 
     assert wan(yuan) == shown
+
+
+def test_a_printed_page_carries_no_menu_forms_or_buttons() -> None:
+    """The print stylesheet hides what paper does not need (issue #13)."""
+    css = (Path(__file__).resolve().parent.parent / "static" / "css" / "renda.css").read_text(encoding="utf-8")
+    block = css[css.index("@media print") :]
+    for selector in (".topbar", ".mainnav", "form", "button", ".actions-card"):
+        assert selector in block.split("{ display: none")[0], selector
+    assert "size: A4" in block

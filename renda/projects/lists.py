@@ -279,7 +279,7 @@ def list_put_to_vote(*, scope: Scope, candidate_list: CandidateList, meeting: An
             )
             for x in candidates
         ]
-        method_label = "每张选票至多选" if c.method == VoteMethod.CHOOSE_N else "逐项表决，当选"
+        method_label = "每张选票至多选" if c.method == VoteMethod.CHOOSE_N else "逐项表决，入选"
         vote = vote_create(
             scope=scope,
             meeting=meeting,
@@ -377,7 +377,7 @@ def apply_vote_result(
             step.notify(
                 tell,
                 unit_users(x.lead_unit),
-                f"{c.year}年民生实事项目“{x.name}”经代表票决当选，由贵单位负责实施，请制定实施计划",
+                f"{c.year}年民生实事项目“{x.name}”经代表票决入选，由贵单位负责实施，请制定实施计划",
                 reverse("projects:project", args=[project.pk]),
                 project,
             )

@@ -172,8 +172,8 @@ class CandidateList(TimeStampedModel):  # 候选项目清单（代表定单）
 
 class CandidateState(models.TextChoices):
     CANDIDATE = "candidate", "候选"
-    ELECTED = "elected", "票决当选"
-    NOT_ELECTED = "not_elected", "未当选"
+    ELECTED = "elected", "票决入选"
+    NOT_ELECTED = "not_elected", "未入选"
 
 
 class Candidate(TimeStampedModel):  # 候选项目

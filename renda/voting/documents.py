@@ -36,19 +36,8 @@ def is_project_vote(vote: Vote, options: list[VoteOption] | None = None) -> bool
 
 
 def outcome_word(vote: Vote, option: VoteOption, *, projects: bool | None = None) -> str:
-    """The result in the word that fits the item: 通过 for a resolution (赞成/反对/弃权), 入选
-    for a livelihood project, 当选 for a person; a score is a measurement, with no verdict."""
-    if not option.outcome:
-        return ""
-    if option.outcome not in (Outcome.ELECTED, Outcome.NOT_ELECTED):
-        return str(option.get_outcome_display())
-    if vote.method == VoteMethod.SCORE:
-        return ""
-    if vote.method == VoteMethod.YES_NO:
-        word = "通过"
-    else:
-        word = "入选" if (projects if projects is not None else is_project_vote(vote)) else "当选"
-    return word if option.outcome == Outcome.ELECTED else f"未{word}"
+    """The result in the word that fits the item (VoteOption.word)."""
+    return option.word
 
 
 def paper_ballot(vote: Vote) -> Official:
@@ -111,7 +100,7 @@ def result_notice(vote: Vote) -> Official:
             [o.position, o.label, o.count_yes, o.count_no, o.count_abstain, outcome_word(vote, o, projects=projects)]
             for o in options
         ]
-        widths = [0.08, 0.4, 0.12, 0.12, 0.12, 0.16]
+        widths = [0.1, 0.38, 0.12, 0.12, 0.12, 0.16]
     elif vote.method == VoteMethod.CHOOSE_N:
         rows = [["序号", "候选项目" if projects else "候选人", "得票", "结果"]] + [
             [o.position, o.label, o.count_yes, outcome_word(vote, o, projects=projects)] for o in options
@@ -137,10 +126,12 @@ def result_notice(vote: Vote) -> Official:
     elif vote.method == VoteMethod.YES_NO:
         passed = [o.label for o in options if o.outcome == Outcome.ELECTED]
         failed = [o.label for o in options if o.outcome == Outcome.NOT_ELECTED]
-        if passed:
-            doc.blank().para(f"以上{'、'.join(passed)}获得通过。")
+        if passed and projects:
+            doc.blank().para(f"{'、'.join(passed)}入选，确定为民生实事项目。")
+        elif passed:
+            doc.blank().para(f"{'、'.join(passed)}获得通过。")
         if failed:
-            doc.para(f"{'、'.join(failed)}未获通过。")
+            doc.para(f"{'、'.join(failed)}{'未入选' if projects else '未获通过'}。")
     doc.para("现予公告。")
     published = vote.published_at.date() if vote.published_at else when
     doc.blank().signature(signer(meeting), _cn_date(published))

@@ -126,7 +126,6 @@ class VoteOption(TimeStampedModel):  # 表决选项（候选项目/决议/测评
     score_total = models.PositiveIntegerField("总分", default=0)
     score_count = models.PositiveIntegerField("评分票数", default=0)
     outcome = models.CharField("结果", max_length=12, choices=Outcome.choices, blank=True)
-    word = ""  # not stored: the result in the word the item takes (通过/入选/当选), set for a page
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "表决选项"
@@ -136,6 +135,22 @@ class VoteOption(TimeStampedModel):  # 表决选项（候选项目/决议/测评
             models.UniqueConstraint(fields=["vote", "position"], name="option_unique_position"),
             models.UniqueConstraint(fields=["vote", "ref"], condition=~Q(ref=""), name="option_unique_ref"),
         ]
+
+    @property
+    def word(self) -> str:
+        """The result in the word that fits the item: 入选 for a livelihood project, 通过 for a
+        resolution put 赞成/反对/弃权, 当选 for a person; a score is a measurement, no verdict."""
+        if not self.outcome:
+            return ""
+        if self.outcome not in (Outcome.ELECTED, Outcome.NOT_ELECTED):
+            return str(self.get_outcome_display())
+        method = self.vote.method  # the vote its manager loaded it from: no query
+        if method == VoteMethod.SCORE:
+            return ""
+        word = "通过" if method == VoteMethod.YES_NO else "当选"
+        if self.ref.startswith("projects."):
+            word = "入选"
+        return word if self.outcome == Outcome.ELECTED else f"未{word}"
 
     def __str__(self) -> str:
         return self.label

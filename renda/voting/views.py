@@ -23,7 +23,7 @@ from renda.core.scoping import Perm, Scope, scope_for_user
 from renda.meetings.models import Attendance
 from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
 from renda.meetings.selectors import my_attendance
-from renda.voting import documents, policy, selectors, services
+from renda.voting import policy, selectors, services
 from renda.voting.actions import ACTIONS
 from renda.voting.models import Mark, Vote, VoteMethod, VoteState
 
@@ -32,9 +32,6 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
     options = selectors.options_of(vote)
     mine = my_attendance(scope, vote.meeting)
     voted = mine is not None and selectors.has_voted(vote, scope.deputy_ids)
-    projects = documents.is_project_vote(vote, list(options))
-    for o in options:
-        o.word = documents.outcome_word(vote, o, projects=projects)  # 通过 / 入选 / 当选
     context: dict[str, Any] = {
         "vote": vote,
         "meeting": vote.meeting,

@@ -148,7 +148,7 @@ def test_livelihood_projects_vote_to_rectification(
     page.goto(f"/projects/lists/{c.pk}/")
     page.wait_for_selector("#list-state:has-text('票决完成')")
     table = page.inner_text("#candidates")
-    assert table.count("票决当选") == 2 and "未当选" in table
+    assert table.count("票决入选") == 2 and "未入选" in table
     projects = list(Project.objects.filter(candidate__candidate_list=c).order_by("candidate__position"))
     assert [p.name for p in projects] == [CANDIDATES[0][0], CANDIDATES[1][0]]
     assert projects[1].candidate.result["rounds"][-1]["round"] == 2

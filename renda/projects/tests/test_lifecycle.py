@@ -197,7 +197,7 @@ def test_the_published_vote_makes_the_elected_candidates_projects(scope_of, town
     assert loser.result["rounds"][0]["yes"] == 0
     winner = c.candidates.get(name="村道路灯改造")
     assert winner.result["rounds"][0]["yes"] == c.vote.meeting.attendees.filter(status="present").count()
-    assert Notification.objects.filter(body__contains="经代表票决当选").count() >= 2
+    assert Notification.objects.filter(body__contains="经代表票决入选").count() >= 2
     assert AuditEvent.objects.filter(action="list.decide", target_id=str(c.pk)).exists()
 
 

@@ -29,7 +29,7 @@ def test_overview_and_lists_render_for_staff_with_bounded_queries(client_as, pro
     with django_assert_max_num_queries(30):
         assert client.get(reverse("projects:proposals")).status_code == 200
     page = client.get(reverse("projects:list", args=[project.candidate.candidate_list_id])).content.decode()
-    assert "票决当选" in page and "未当选" in page
+    assert "票决入选" in page and "未入选" in page
 
 
 def test_the_clerk_plans_and_reports_on_the_page(client_as, project):
@@ -87,7 +87,7 @@ def test_public_pages_need_no_login_and_show_votes_and_progress(client, project,
     delivery.project_report(scope=scope_of("clerk"), project=project, percent=35, text="已完成设计")
     assert client.get(reverse("projects:public_index")).status_code == 200
     page = client.get(reverse("projects:public_township", args=[township.code])).content.decode()
-    assert project.name in page and "35%" in page and "未当选的候选项目" in page
+    assert project.name in page and "35%" in page and "未入选的候选项目" in page
 
 
 def test_public_proposal_form(client, township):
