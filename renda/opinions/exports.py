@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from renda.audit.services import audit_record
 from renda.core.scoping import Perm, Scope
+from renda.core.sheets import finish_sheet, local_datetime, safe_text
 from renda.core.validation import mask_name, mask_phone
 from renda.core.watermark import apply_watermark, watermark_for
 from renda.opinions.models import Opinion
@@ -40,9 +40,7 @@ HEADERS = [
 ]
 
 
-def _text(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # never a formula in Excel
+_text = safe_text
 
 
 def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) -> bytes:
@@ -64,7 +62,7 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
         ws.append(
             [
                 o.receipt_code,
-                timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
+                local_datetime(o.created_at),
                 o.get_source_display(),
                 names.get(o.region.path[:9], ""),
                 o.region.name,
@@ -77,16 +75,13 @@ def opinions_export(*, scope: Scope, qs: QuerySet[Opinion], description: str) ->
                 "" if o.anonymous else (o.citizen_phone if can_see_person(scope, o) else mask_phone(o.citizen_phone)),
                 o.get_state_display(),
                 o.unit.name if o.unit else "",
-                o.deadline.isoformat() if o.deadline else "",
+                o.deadline,
                 "是" if o.is_overdue and o.is_open else "",
-                timezone.localtime(o.answered_at).strftime("%Y-%m-%d") if o.answered_at else "",
+                local_datetime(o.answered_at),
                 o.get_outcome_display() if o.outcome else "",
             ]
         )
-    for column, width in zip(
-        "ABCDEFGHIJKLMNOP", [11, 17, 10, 12, 12, 18, 30, 50, 10, 14, 12, 20, 12, 8, 12, 10], strict=True
-    ):
-        ws.column_dimensions[column].width = width
+    finish_sheet(ws, widths=[11, 17, 10, 12, 12, 18, 30, 50, 10, 14, 12, 20, 12, 8, 17, 10])
     mark = watermark_for(scope, personal=personal)
     apply_watermark(wb, mark)
     out = io.BytesIO()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.core.actions import form_fields
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.official import XLSX_TYPE, download
 from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
@@ -191,10 +192,8 @@ def export(request: HttpRequest) -> HttpResponse:
     scope.require(Perm.OPINION_VIEW)
     qs = selectors.opinion_list(scope=scope, filters=_filters(request))
     data = opinions_export(scope=scope, qs=qs, description=request.GET.urlencode()[:500] or "全部")
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="opinions-{stamp}.xlsx"'
-    response["Cache-Control"] = "no-store"
+    response: HttpResponse = download(data, f"意见建议清单-{stamp}.xlsx", XLSX_TYPE)
     return response
 
 

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from renda.audit.services import audit_record
 from renda.core.official import SMALL_PT, Official
 from renda.core.scoping import Perm, Scope
+from renda.core.sheets import finish_sheet
 from renda.projects.models import Project
 from renda.projects.selectors import expected_progress
 from renda.regions.models import Region
@@ -49,7 +50,7 @@ def _rows(scope: Scope, region: Region, year: int) -> list[dict[str, Any]]:
                 "name": p.name,
                 "unit": p.lead_unit.name,
                 "budget": p.budget / 10000,
-                "completion": p.completion_date.isoformat() if p.completion_date else "",
+                "completion": p.completion_date,
                 "expected": expected,
                 "progress": p.progress,
                 "behind": "滞后" if p.is_behind or p.progress < expected else "",
@@ -105,8 +106,7 @@ def midyear_xlsx(*, scope: Scope, region: Region, year: int) -> bytes:
                 r["state"],
             ]
         )
-    for column, width in zip("ABCDEFGHIJ", [6, 28, 22, 14, 14, 12, 12, 10, 50, 16], strict=True):
-        ws.column_dimensions[column].width = width
+    finish_sheet(ws, header_row=3, widths=[6, 28, 22, 14, 14, 12, 12, 10, 50, 16])
     out = io.BytesIO()
     wb.save(out)
     _audit(scope, region, year, "xlsx", len(rows))

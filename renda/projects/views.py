@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renda.core.errors import NotFound, RendaError, ValidationFailed
+from renda.core.official import DOCX_TYPE, XLSX_TYPE, download
 from renda.core.pages import page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
@@ -416,12 +417,8 @@ def midyear(request: HttpRequest, fmt: str) -> HttpResponse:
     region = scope.get(Region.objects.all(), pk=region_id)
     year = _year_param(request) or timezone.localdate().year
     if fmt == "docx":
-        data = midyear_docx(scope=scope, region=region, year=year)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        data, content_type = midyear_docx(scope=scope, region=region, year=year), DOCX_TYPE
     else:
-        data = midyear_xlsx(scope=scope, region=region, year=year)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="midyear-{region.code}-{year}.{fmt}"'
-    response["Cache-Control"] = "no-store"
+        data, content_type = midyear_xlsx(scope=scope, region=region, year=year), XLSX_TYPE
+    response: HttpResponse = download(data, f"{region.name}{year}年民生实事项目年中报告.{fmt}", content_type)
     return response

@@ -22,6 +22,10 @@ def labels_to_values(choices: Sequence[tuple[object, str]]) -> dict[str, str]:
     return {label: str(value) for value, label in choices}
 
 
+def labels(choices: Sequence[tuple[object, str]]) -> tuple[str, ...]:
+    return tuple(str(label) for _, label in choices)
+
+
 def allowed(choices: Sequence[tuple[object, str]]) -> str:
     return "、".join(f"“{label}”" for _, label in choices)
 
@@ -50,6 +54,7 @@ class Column:
     required: bool = False
     width: int = 14
     fields: tuple[str, ...] = ()  # service field names (ValidationFailed.field) reported against this column
+    choices: tuple[str, ...] = ()  # a coded column: the template offers these in a drop-down list
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ REGIONS = RosterSpec(
             "村/社区",
             required=True,
             width=14,
+            choices=labels(RegionLevel.choices),
         ),
         Column(
             "kind",
@@ -145,8 +151,9 @@ DEPUTIES = RosterSpec(
             "人大代表",
             required=True,
             width=10,
+            choices=labels(DeputyKind.choices),
         ),
-        Column("gender", "性别", f"{allowed(Gender.choices)}，可留空。", "男", width=6),
+        Column("gender", "性别", f"{allowed(Gender.choices)}，可留空。", "男", width=6, choices=labels(Gender.choices)),
         Column("birth_year", "出生年份", "四位数字年份，如 1975，可留空。", 1975, width=10),
         Column("ethnicity", "民族", "不超过 20 个字，可留空。", "汉族", width=8),
         Column("party", "政治面貌", "不超过 20 个字，可留空。", "中共党员", width=12),
@@ -196,7 +203,15 @@ STATIONS = RosterSpec(
             width=16,
         ),
         Column("name", "名称", "不超过 100 个字。", "上塘村人大代表联络站", required=True, width=26),
-        Column("kind", "类型", f"只能填 {allowed(StationKind.choices)}。", "代表联络站", required=True, width=12),
+        Column(
+            "kind",
+            "类型",
+            f"只能填 {allowed(StationKind.choices)}。",
+            "代表联络站",
+            required=True,
+            width=12,
+            choices=labels(StationKind.choices),
+        ),
         Column(
             "region",
             "所在区划代码",
@@ -217,7 +232,7 @@ STATIONS = RosterSpec(
         Column(
             "industry", "联系行业（联系点）", "代表联系点填写联系的行业，不超过 100 个字，其他站点留空。", "", width=14
         ),
-        Column("is_active", "启用", f"“{YES}”或“{NO}”，留空视为“{YES}”。", YES, width=6),
+        Column("is_active", "启用", f"“{YES}”或“{NO}”，留空视为“{YES}”。", YES, width=6, choices=(YES, NO)),
         Column(
             "head_name",
             "站长姓名",
@@ -249,7 +264,15 @@ UNITS = RosterSpec(
             required=True,
             width=24,
         ),
-        Column("kind", "类型", f"只能填 {allowed(UnitKind.choices)}。", "乡镇站所/办公室", required=True, width=16),
+        Column(
+            "kind",
+            "类型",
+            f"只能填 {allowed(UnitKind.choices)}。",
+            "乡镇站所/办公室",
+            required=True,
+            width=16,
+            choices=labels(UnitKind.choices),
+        ),
         Column(
             "region",
             "所属区划代码",
@@ -275,7 +298,7 @@ UNITS = RosterSpec(
         ),
         Column("contact_name", "联系人", "不超过 50 个字，可留空。", "陈静", width=10),
         Column("contact_phone", "联系电话", "11 位手机号或带区号的固定电话，可留空。", "13700000000", width=14),
-        Column("is_active", "启用", f"“{YES}”或“{NO}”，留空视为“{YES}”。", YES, width=6),
+        Column("is_active", "启用", f"“{YES}”或“{NO}”，留空视为“{YES}”。", YES, width=6, choices=(YES, NO)),
     ),
 )
 

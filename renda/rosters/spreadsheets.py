@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +23,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from renda.core.errors import ValidationFailed
 from renda.core.watermark import Watermark, apply_watermark
@@ -60,6 +61,9 @@ def _text_cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
     return cell
 
 
+TEMPLATE_ROWS = 2000  # rows of a blank template that get the drop-down lists
+
+
 def build_workbook(
     spec: RosterSpec, rows: Iterable[Sequence[object]], *, example: bool = False, mark: Watermark | None = None
 ) -> bytes:
@@ -84,8 +88,22 @@ def build_workbook(
             cell.font = EXAMPLE_FONT
             cells.append(cell)
         ws.append(cells)
+    count = 0
     for row in rows:
         ws.append([_text_cell(ws, value) for value in row])
+        count += 1
+    # Coded columns offer their values in a drop-down list (and refuse others as typed in Excel).
+    last = max(TEMPLATE_ROWS, count + 1 + (1 if example else 0) + 200)
+    for i, column in enumerate(spec.columns, start=1):
+        if column.choices:
+            listed = ",".join(column.choices)
+            check = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=not column.required)
+            check.error, check.errorTitle = f"只能填 {'、'.join(column.choices)}", column.header
+            check.prompt, check.promptTitle = column.note[:255], column.header
+            check.showErrorMessage = check.showInputMessage = True
+            letter = get_column_letter(i)
+            check.add(f"{letter}2:{letter}{last}")
+            ws.data_validations.append(check)
     _write_notes(wb, spec)
     if mark is not None:
         apply_watermark(wb, mark)
@@ -141,6 +159,52 @@ def cell_text(value: object) -> str:
     return str(value).replace("\r\n", "\n").strip()
 
 
+Rows = Iterator[Sequence[object]]
+
+
+def _xlsx_rows(data: bytes, spec: RosterSpec) -> tuple[Rows, Callable[[], None]]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any failure to parse means the same thing to the user
+        raise RosterFileRejected("文件无法读取：这不是有效的 .xlsx 文件，或文件已损坏") from None
+    if not wb.worksheets:
+        wb.close()
+        raise RosterFileRejected("文件中没有工作表")
+    # The roster's own sheet if it is there (users sometimes move 填写说明 first), else the first one.
+    sheet = wb[spec.title] if spec.title in wb.sheetnames else wb.worksheets[0]
+    return sheet.iter_rows(values_only=True), wb.close
+
+
+def _xls_rows(data: bytes, spec: RosterSpec) -> tuple[Rows, Callable[[], None]]:
+    """An Excel 97-2003 file (xlrd): dates come back as dates, whole numbers as digits."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception:  # noqa: BLE001 - not a BIFF file, or a damaged one
+        raise RosterFileRejected("文件无法读取：这不是有效的 .xls 文件，或文件已损坏") from None
+    names = book.sheet_names()
+    if not names:
+        raise RosterFileRejected("文件中没有工作表")
+    sheet = book.sheet_by_name(spec.title) if spec.title in names else book.sheet_by_index(0)
+
+    def rows() -> Rows:
+        for r in range(sheet.nrows):
+            values: list[object] = []
+            for cell in sheet.row(r):
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    values.append(bool(cell.value))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                    values.append(None)
+                else:
+                    values.append(cell.value)
+            yield values
+
+    return rows(), book.release_resources
+
+
 def _check_zip(data: bytes, *, max_bytes: int) -> None:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise RosterFileRejected("文件无法读取：这不是有效的 .xlsx 文件，或文件已损坏")
@@ -182,9 +246,10 @@ def _match_headers(spec: RosterSpec, found: list[str]) -> dict[int, str]:
 def read_rows(upload: UploadedFile[bytes], spec: RosterSpec, *, max_rows: int, max_bytes: int) -> list[SheetRow]:
     """The non-empty data rows of the first sheet, or RosterFileRejected."""
     name = (upload.name or "").lower()
-    if not name.endswith(".xlsx"):
+    legacy = name.endswith(".xls")
+    if not (name.endswith(".xlsx") or legacy):
         raise RosterFileRejected(
-            "只能导入 .xlsx 格式的 Excel 文件（Excel 2007 及以上版本）；.xls、.csv 等文件请在 Excel 中“另存为”.xlsx 后再上传"
+            "只能导入 Excel 文件（.xlsx，或 Excel 97-2003 的 .xls）；.csv、.et 等文件请在 Excel 或 WPS 中“另存为”.xlsx 后再上传"
         )
     size = upload.size or 0
     if size > max_bytes:
@@ -194,17 +259,13 @@ def read_rows(upload: UploadedFile[bytes], spec: RosterSpec, *, max_rows: int, m
         raise RosterFileRejected("文件是空的，没有任何内容")
     if len(data) > max_bytes:
         raise RosterFileRejected(f"文件太大：最大 {max_bytes // (1024 * 1024)} MB，请分批导入")
-    _check_zip(data, max_bytes=max_bytes)
+    kind = ".xls" if legacy else ".xlsx"
+    if legacy:
+        iterator, close = _xls_rows(data, spec)
+    else:
+        _check_zip(data, max_bytes=max_bytes)
+        iterator, close = _xlsx_rows(data, spec)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure to parse means the same thing to the user
-        raise RosterFileRejected("文件无法读取：这不是有效的 .xlsx 文件，或文件已损坏") from None
-    try:
-        if not wb.worksheets:
-            raise RosterFileRejected("文件中没有工作表")
-        # The roster's own sheet if it is there (users sometimes move 填写说明 first), else the first one.
-        sheet = wb[spec.title] if spec.title in wb.sheetnames else wb.worksheets[0]
-        iterator = sheet.iter_rows(values_only=True)
         first = next(iterator, None)
         if first is None or not any(cell_text(v) for v in first):
             raise RosterFileRejected("文件是空的：第一个工作表第一行应为表头，请使用本页下载的模板填写")
@@ -231,9 +292,9 @@ def read_rows(upload: UploadedFile[bytes], spec: RosterSpec, *, max_rows: int, m
     except RosterFileRejected:
         raise
     except Exception:  # noqa: BLE001 - a damaged sheet fails while rows are read
-        raise RosterFileRejected("文件无法读取：这不是有效的 .xlsx 文件，或文件已损坏") from None
+        raise RosterFileRejected(f"文件无法读取：这不是有效的 {kind} 文件，或文件已损坏") from None
     finally:
-        wb.close()
+        close()
     if not rows:
         raise RosterFileRejected("文件中没有数据：表头下面没有任何一行")
     return rows

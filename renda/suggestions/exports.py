@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from renda.core.sheets import finish_sheet
 from renda.suggestions.models import Assignment, Signatory, SignatoryStatus, Suggestion, UnitRole
 from renda.suggestions.selectors import StatRow
 
@@ -68,6 +69,9 @@ def _book(title: str, headers: list[str]) -> tuple[Workbook, Any]:
 
 
 def _bytes(wb: Workbook) -> bytes:
+    for ws in wb.worksheets:
+        if ws.title != "汇总表":  # the summary carries a note under its table: no filter over it
+            finish_sheet(ws, widths=[max(10, min(40, len(str(c.value or "")) * 2.2 + 4)) for c in ws[1]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -239,3 +239,14 @@ def test_a_liaison_sees_a_bookers_full_phone_on_asking_and_the_look_is_audited(c
 def test_the_entry_page_opens_for_every_role_that_enters(client_as, username):
     page = client_as(username).get("/opinions/new/")
     assert page.status_code == 200 and page.context["form"].fields["receiver"].choices[0][0] == ""
+
+
+@pytest.mark.django_db
+def test_the_opinion_export_has_real_dates_a_frozen_filtered_header_and_a_chinese_name(client_as, case):
+    response = client_as("township").get("/opinions/export.xlsx")
+    assert "filename*=UTF-8''%E6%84%8F%E8%A7%81%E5%BB%BA%E8%AE%AE%E6%B8%85%E5%8D%95" in response["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(response.content)).active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == case.receipt_code)
+    assert isinstance(row[1].value, dt.datetime) and row[1].number_format == "yyyy-mm-dd hh:mm"
+    assert isinstance(row[12].value, dt.datetime | dt.date)  # 答复期限

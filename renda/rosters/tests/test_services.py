@@ -211,8 +211,8 @@ def test_a_refusal_while_applying_undoes_the_whole_file(scope_of: ScopeOf) -> No
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("名册.csv", "姓名,手机\n张三,13800000000\n".encode(), "只能导入 .xlsx 格式"),
-        ("名册.xls", b"\xd0\xcf\x11\xe0 old excel", "只能导入 .xlsx 格式"),
+        ("名册.csv", "姓名,手机\n张三,13800000000\n".encode(), "只能导入 Excel 文件"),
+        ("名册.xls", b"\xd0\xcf\x11\xe0 damaged old excel", "不是有效的 .xls 文件"),
         ("名册.xlsx", b"this is not a workbook at all", "文件无法读取"),
         ("名册.xlsx", b"PK\x03\x04broken zip", "文件无法读取"),
         ("名册.xlsx", b"", "文件是空的"),
@@ -522,3 +522,39 @@ def test_station_cells_are_checked(scope_of: ScopeOf) -> None:
         (2, "启用"): "只能填“是”或“否”",
         (3, "类型"): "“联络站”无效，只能填 “代表之家”、“代表联络站”、“代表联系点”",
     }
+
+
+def _xls(spec: object, rows: list[list[object]]) -> bytes:
+    """An Excel 97-2003 file as an office's old machine saves it (xlwt): numbers as numbers."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet(spec.title)  # type: ignore[attr-defined]
+    for c, column in enumerate(spec.columns):  # type: ignore[attr-defined]
+        sheet.write(0, c, column.header)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value not in ("", None):
+                sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xls_roster_from_an_old_excel_imports_like_an_xlsx(scope_of: ScopeOf) -> None:
+    township = scope_of("township")
+    columns = [c.key for c in REGIONS.columns]
+    row = {"code": int(f"{TOWN}298"), "name": "老表格村", "level": "村/社区", "kind": "村"}
+    content = _xls(REGIONS, [[row.get(k, "") for k in columns]])
+    result = roster_import(scope=township, kind="regions", upload=upload(content, "名册.xls"))
+    assert result.errors == [], [e.text for e in result.errors]
+    assert Region.objects.get(code=f"{TOWN}298").name == "老表格村"  # the code, stored by Excel as a number
+
+
+def test_the_template_offers_coded_values_in_drop_down_lists(scope_of: ScopeOf) -> None:
+    wb = load_workbook(io.BytesIO(roster_template(scope=scope_of("township"), kind="stations").content))
+    sheet = wb[STATIONS.title]
+    lists = {str(v.sqref).split(":")[0][0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    kind = next(i for i, c in enumerate(STATIONS.columns) if c.key == "kind")
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[kind]
+    assert lists[letter] == '"代表之家,代表联络站,代表联系点"'

@@ -96,7 +96,7 @@ def test_import_page_shows_the_error_table(client_as: ClientAs) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("名册.csv", b"a,b\n1,2\n", "只能导入 .xlsx 格式"), ("名册.xlsx", b"", "文件是空的")],
+    [("名册.csv", b"a,b\n1,2\n", "只能导入 Excel 文件"), ("名册.xlsx", b"", "文件是空的")],
 )
 def test_import_page_refuses_other_files(client_as: ClientAs, name: str, content: bytes, message: str) -> None:
     response = client_as("township").post(reverse("rosters:import", args=["deputies"]), {"file": upload(content, name)})
