@@ -680,8 +680,6 @@ def paper_batch_enter(
             tellers=clean_tellers,
             entered_by=scope.user if scope.user_id else None,
         )
-        if row.state == VoteState.CLOSED:
-            _write_tally(step, options)
         step.audit(
             "paper",
             before=None,

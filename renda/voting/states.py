@@ -24,7 +24,9 @@ MACHINE = Machine(
         t("open", "开始表决", [S.DRAFT], [S.OPEN], Perm.MEETING_MANAGE),
         # The deputy's own ballot (voting/services.vote_cast), never a staff button.
         t("cast", "投票", [S.OPEN], [], Perm.VOTE_CAST),
-        t("paper", "录入纸质选票计票结果", [S.OPEN, S.CLOSED], [], Perm.MEETING_MANAGE),
+        # Paper ballots are counted and entered before 截止投票: once the box is closed no ballot,
+        # of either kind, joins the count (the tellers' last batch goes in before the close).
+        t("paper", "录入纸质选票计票结果", [S.OPEN], [], Perm.MEETING_MANAGE),
         t("close", "截止投票", [S.OPEN], [S.CLOSED], Perm.MEETING_MANAGE),
         # Too few phone ballots to publish merged with paper: void them, the vote goes on on paper.
         t("to_paper", "改为纸质票表决", [S.OPEN], [], Perm.MEETING_MANAGE),

@@ -337,13 +337,16 @@ def test_paper_batches_combine_with_phone_ballots_and_are_reconciled(make_vote, 
     with pytest.raises(ValidationFailed, match="监票、计票人不能为空"):
         services.paper_batch_enter(scope=staff, vote=vote, ballots=1, invalid=0, counts={}, tellers="")
     assert PaperBatch.objects.count() == before
-    # After close a last batch may still be entered (the tellers count after the box closes)
+    # After 截止投票 no batch joins the count: the tellers enter their last one before the close
     vote = services.vote_close(scope=staff, vote=vote)
-    services.paper_batch_enter(scope=staff, vote=vote, ballots=2, invalid=0, counts={"1": 1, "2": 2}, tellers="王五")
+    with pytest.raises(Conflict, match="已截止待公布"):
+        services.paper_batch_enter(
+            scope=staff, vote=vote, ballots=2, invalid=0, counts={"1": 1, "2": 2}, tellers="王五"
+        )
     vote.refresh_from_db()
-    assert counts(vote) == {"甲项目": 7, "乙项目": 6, "丙项目": 2, "丁项目": 0}
-    assert (vote.ballots_phone, vote.ballots_paper, vote.ballots_invalid) == (4, 5, 1)
-    assert AuditEvent.objects.filter(action="vote.paper", target_id=str(vote.pk)).count() == 2
+    assert counts(vote) == {"甲项目": 6, "乙项目": 4, "丙项目": 2, "丁项目": 0}
+    assert (vote.ballots_phone, vote.ballots_paper, vote.ballots_invalid) == (4, 3, 1)
+    assert AuditEvent.objects.filter(action="vote.paper", target_id=str(vote.pk)).count() == 1
     assert selectors.vote_recount(vote).ok
     vote = services.vote_publish(scope=staff, vote=vote)
     with pytest.raises(Conflict, match="已公布"):
