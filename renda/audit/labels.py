@@ -129,6 +129,7 @@ ACTION_LABELS: dict[str, str] = {
     "meeting.sign_in": "工作人员代为签到",
     "meeting.check_in": "代表扫码签到",
     "meeting.leave": "登记请假",
+    "meeting.leave_withdraw": "撤销请假",
     "meeting.close": "宣布闭会",
     "meeting.behind": "会议次数不足提醒",
     "vote.create": "提交表决事项",

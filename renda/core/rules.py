@@ -58,6 +58,9 @@ DEFAULTS: dict[str, RuleDefault] = {
     "session.min_per_year": RuleDefault(1, "乡镇人代会每年至少举行次数（一般两次）", "地方组织法（2022）第十四条"),
     "session.quorum_fraction": RuleDefault("2/3", "开会法定人数（出席代表占全体代表比例）", "地方组织法第十四条"),
     "session.majority": RuleDefault("all_half", "表决通过：全体代表的过半数", "地方组织法第二十五条"),
+    "session.signin_days_before": RuleDefault(
+        1, "签到开放：会议开始前几天起可以签到（0 为开会当天）", "本地会务规范（报到一般在会前一天）"
+    ),
     "session.expected_per_year": RuleDefault(
         2, "乡镇人代会每年一般举行次数（少于此数提醒）", "地方组织法（2022）第十四条"
     ),

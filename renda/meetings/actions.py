@@ -34,6 +34,14 @@ def _sign_in(scope: Scope, meeting: Meeting, data: inputs.DeputyIn, files: Files
     return services.attendee_sign_in(scope=scope, meeting=meeting, deputy=_deputy(data.deputy))
 
 
+def _sign_in_many(scope: Scope, meeting: Meeting, data: inputs.DeputiesIn, files: Files) -> Any:
+    return services.attendees_sign_in(scope=scope, meeting=meeting, deputies=[_deputy(t) for t in data.deputies])
+
+
+def _leave_withdraw(scope: Scope, meeting: Meeting, data: inputs.DeputyIn, files: Files) -> Any:
+    return services.attendee_leave_withdraw(scope=scope, meeting=meeting, deputy=_deputy(data.deputy))
+
+
 def _leave(scope: Scope, meeting: Meeting, data: inputs.LeaveForm, files: Files) -> Any:
     return services.attendee_leave(scope=scope, meeting=meeting, deputy=_deputy(data.deputy), reason=data.reason)
 
@@ -76,6 +84,24 @@ ACTIONS: ActionTable[Meeting] = ActionTable(
         ),
         Action("sign_in", inputs.DeputyIn, _sign_in, "已代为签到", summary="工作人员代为签到", api="sign_in"),
         Action("leave", inputs.LeaveForm, _leave, "已登记请假", summary="登记请假（已批准）", api="leave"),
+        Action(
+            "sign_in_many",
+            inputs.DeputiesIn,
+            _sign_in_many,
+            "已为选中的代表代签到",
+            summary="为多名代表代签到",
+            api=None,
+            transition="sign_in",
+        ),
+        Action(
+            "leave_withdraw",
+            inputs.DeputyIn,
+            _leave_withdraw,
+            "已撤销请假，可以签到",
+            summary="撤销请假",
+            api=None,
+            transition="leave",
+        ),
         Action(
             "agenda",
             inputs.AgendaIn,

@@ -22,6 +22,12 @@ class DeputyIn(InputSchema):
     deputy: str = Field("", max_length=40, title="代表")
 
 
+class DeputiesIn(InputSchema):
+    """代签 for several deputies ticked on the sign-in console."""
+
+    deputies: list[str] = Field(default_factory=list, max_length=500, title="代表")
+
+
 class LeaveForm(InputSchema):
     """登记请假 on the sign-in console: the deputy and the approved reason."""
 

@@ -35,6 +35,7 @@ from renda.audit.services import audit_record
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.files import clean_document
+from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_text
 from renda.meetings import policy
@@ -330,9 +331,25 @@ def _attendee(meeting: Meeting, deputy_id: int) -> Attendee:
     return attendee
 
 
+def _signin_window(meeting: Meeting) -> None:
+    """Sign-in opens ``session.signin_days_before`` days before the start (报到) and ends with the meeting."""
+    today = timezone.localdate()
+    opens = meeting.start_date - dt.timedelta(days=int(rule("session.signin_days_before")))
+    if today < opens:
+        raise Conflict(
+            f"签到自{opens.month}月{opens.day}日起开放（会议{meeting.start_date.month}月{meeting.start_date.day}日开始）"
+        )
+    if today > meeting.end_date:
+        raise Conflict("会议已经结束，不能再签到")
+
+
 def _mark_present(step: Step[Meeting], attendee: Attendee, method: str) -> Attendee:
     if attendee.status == Attendance.PRESENT:
         return attendee  # signing in twice is harmless: the first time stands
+    _signin_window(step.row)
+    if attendee.status == Attendance.LEAVE and method == SignInMethod.STAFF:
+        # Nobody signs in for a colleague on leave: if they came after all, the leave goes first.
+        raise Conflict(f"{attendee.deputy.name}已请假（{attendee.leave_reason}），如已到会，请先撤销请假再签到")
     step.set(attendee, status=Attendance.PRESENT, signed_in_at=timezone.now(), sign_in_method=method)
     step.audit("check_in" if method == SignInMethod.QR else "sign_in", before=None, deputy=attendee.deputy.name)
     return attendee
@@ -347,6 +364,31 @@ def attendee_sign_in(*, scope: Scope, meeting: Meeting, deputy: Deputy) -> Atten
         pks=[meeting.pk],
         change=lambda step: _mark_present(step, _attendee(step.row, deputy.pk), SignInMethod.STAFF),
     )
+
+
+def attendees_sign_in(*, scope: Scope, meeting: Meeting, deputies: Sequence[Deputy]) -> list[Attendee]:
+    """代签 for several deputies at once (a delegation arriving together); all or none."""
+
+    def change(step: Step[Meeting]) -> list[Attendee]:
+        if not deputies:
+            raise ValidationFailed("请勾选要代签到的代表", field="deputies")
+        return [_mark_present(step, _attendee(step.row, d.pk), SignInMethod.STAFF) for d in deputies]
+
+    return perform(MEETINGS, "sign_in", scope=scope, pks=[meeting.pk], change=change)
+
+
+def attendee_leave_withdraw(*, scope: Scope, meeting: Meeting, deputy: Deputy) -> Attendee:
+    """撤销请假: a deputy on leave came after all; they are expected again (and can sign in)."""
+
+    def change(step: Step[Meeting]) -> Attendee:
+        attendee = _attendee(step.row, deputy.pk)
+        if attendee.status != Attendance.LEAVE:
+            raise Conflict(f"{attendee.deputy.name}没有请假")
+        step.set(attendee, status=Attendance.EXPECTED, leave_reason="")
+        step.audit("leave_withdraw", before=None, deputy=attendee.deputy.name, reason=attendee.leave_reason)
+        return attendee
+
+    return perform(MEETINGS, "leave", scope=scope, pks=[meeting.pk], change=change)
 
 
 def attendee_check_in(*, scope: Scope, meeting: Meeting, token: str) -> Attendee:

@@ -132,9 +132,12 @@ def signin(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign-in console shown on the venue screen: the rotating QR and who has signed in."""
     scope = scope_for_user(request.user)
     meeting = _manageable(scope, pk)
+    q = request.GET.get("q", "").strip()[:20]
+    attendees = list(selectors.attendees_of(meeting))
     context = {
         "meeting": meeting,
-        "attendees": list(selectors.attendees_of(meeting)),
+        "attendees": [a for a in attendees if q in a.deputy.name] if q else attendees,
+        "q": q,
         "quorum": quorum_status(meeting),
         "token": services.checkin_token(meeting),
         "actions": {t.name for t in policy.available(scope, meeting)},
