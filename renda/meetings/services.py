@@ -346,7 +346,9 @@ def _signin_window(meeting: Meeting) -> None:
 def _mark_present(step: Step[Meeting], attendee: Attendee, method: str) -> Attendee:
     if attendee.status == Attendance.PRESENT:
         return attendee  # signing in twice is harmless: the first time stands
-    _signin_window(step.row)
+    if step.scope is not None and step.scope.user_id is not None:
+        # A person signs in on the day; a system import of past sessions' records does not.
+        _signin_window(step.row)
     if attendee.status == Attendance.LEAVE and method == SignInMethod.STAFF:
         # Nobody signs in for a colleague on leave: if they came after all, the leave goes first.
         raise Conflict(f"{attendee.deputy.name}已请假（{attendee.leave_reason}），如已到会，请先撤销请假再签到")

@@ -84,10 +84,10 @@ def printed(request: HttpRequest, pk: int, what: str, fmt: str) -> HttpResponse:
     from renda.voting import documents
 
     scope = scope_for_user(request.user)
+    if what == "ballot" and not scope.has(Perm.MEETING_MANAGE):
+        raise PermissionDenied("只有会议工作人员可以打印选票")
     vote = selectors.vote_detail(scope=scope, pk=pk)
     if what == "ballot":
-        if not scope.has(Perm.MEETING_MANAGE):
-            raise PermissionDenied("只有会议工作人员可以打印选票")
         doc, name = documents.paper_ballot(vote), f"{vote.title}-纸质选票"
     else:
         if vote.state != VoteState.PUBLISHED:

@@ -16,6 +16,8 @@ ROUTES: dict[str, Route] = {
     "meetings:signin": Route(Perm.MEETING_MANAGE, M),
     "meetings:live": Route(Perm.MEETING_MANAGE, M),
     "meetings:qr": Route(Perm.MEETING_MANAGE, M),
+    "meetings:signin_sheet_docx": Route(Perm.MEETING_MANAGE, M),
+    "meetings:signin_sheet_pdf": Route(Perm.MEETING_MANAGE, M),
     # A stale code: the deputy's confirmation page still shows (the POST is what checks the code).
     "meetings:checkin": Route(Perm.VOTE_CAST, M, fixed=(("token", "0123456789abcdef"),)),
     # Opening a planned meeting: 302 for staff in scope.

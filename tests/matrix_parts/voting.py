@@ -13,6 +13,11 @@ ROUTES: dict[str, Route] = {
     "voting:receipt": Route(PUBLIC),
     "voting:detail": Route(Perm.MEETING_VIEW, V),
     "voting:live": Route(Perm.MEETING_MANAGE, V),
+    "voting:ballot_docx": Route(Perm.MEETING_MANAGE, V),
+    "voting:ballot_pdf": Route(Perm.MEETING_MANAGE, V),
+    # The target vote is a draft: its result notice is refused with 409 until it is published.
+    "voting:notice_docx": Route(Perm.MEETING_VIEW, V, inscope_status=409),
+    "voting:notice_pdf": Route(Perm.MEETING_VIEW, V, inscope_status=409),
     # A draft vote: the deputy (entitled, not signed in) is refused with 409.
     "voting:cast": Route(Perm.VOTE_CAST, V, method="post", inscope_status=409),
     "voting:review": Route(Perm.VOTE_CAST, V, method="post", inscope_status=409),
