@@ -50,6 +50,8 @@ MATRIX: dict[str, Route] = {
     "healthz": Route(PUBLIC),
     "accounts:login": Route(PUBLIC, logged_in_redirect=True),
     "accounts:logout": Route(LOGIN, method="post"),
+    "accounts:sms_login": Route(PUBLIC),
+    "accounts:password_reset": Route(PUBLIC),
     "regions:tree": Route(Perm.ORG_VIEW),
     "regions:detail": Route(Perm.ORG_VIEW, "region"),
     "regions:children": Route(Perm.ORG_VIEW, "region"),

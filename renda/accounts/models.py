@@ -84,3 +84,23 @@ class ApiToken(TimeStampedModel):  # API 令牌; only a hash is stored
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInCode(models.Model):  # 短信验证码（登录、重置密码）
+    """A texted code, kept only as a keyed hash (accounts/sms.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField("用途", max_length=8)
+    code_hash = models.CharField("验证码哈希", max_length=64)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["user", "purpose"], name="signin_code_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose}"

@@ -517,6 +517,8 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
         user = user_create(
             scope=scope, username=username, password=DEMO_PASSWORD, display_name=display, check_password=False
         )
+        user.phone = DEMO_PHONES[username]  # for 短信验证码登录 (the code is printed on the console)
+        user.save(update_fields=["phone"])
         if role == Role.ADMIN:
             user.is_staff = True
             user.is_superuser = True
@@ -532,6 +534,12 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
     make("deputy", deputy.name, Role.DEPUTY, deputy=deputy)
     make("clerk", f"{unit.name} 工作人员", Role.UNIT_CLERK, unit=unit)
     return demo_logins()
+
+
+DEMO_PHONES = {
+    name: f"1390000000{i}"
+    for i, name in enumerate(["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"], start=1)
+}
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
