@@ -359,10 +359,24 @@ def suggestion_edit(*, scope: Scope, suggestion: Suggestion, data: DraftInput) -
             raise ValidationFailed("不能更改提交的人民代表大会，请另起草建议", field="body")
         cleaned = _clean_draft(data)
         linked = _check_opinions(scope, data.opinions, s.body)
+        before = (s.title, s.content, s.problem, s.proposal, s.category_id)
         step.set(s, **cleaned, category=data.category, period=data.period, wide_or_hard=data.wide_or_hard)
         s.opinions.set(linked)
+        reconfirm: list[int] = []
+        if before != (s.title, s.content, s.problem, s.proposal, s.category_id):
+            # Co-signers put their names to the text they read: a changed text asks them again.
+            confirmed = Signatory.objects.filter(suggestion=s, is_lead=False, status=SignatoryStatus.CONFIRMED)
+            reconfirm = list(confirmed.values_list("deputy_id", flat=True))
+            confirmed.update(status=SignatoryStatus.INVITED, responded_at=None, invited_at=timezone.now())
+            if reconfirm:
+                step.notify(
+                    _tell_deputies,
+                    s,
+                    reconfirm,
+                    f"{s.lead_deputy.name}代表修改了建议“{s.title}”，请重新确认是否联名。",
+                )
         _counted(step)
-        step.audit("edit", title=s.title)
+        step.audit("edit", title=s.title, reconfirm=len(reconfirm))
         return s
 
     return perform(SUGGESTIONS, "edit", scope=scope, pks=[suggestion.pk], change=change)

@@ -604,3 +604,21 @@ def test_sweep_marks_overdue_reminds_and_closes_unrated(drive, scope_of, outbox)
     assert any("即将到期" in m for m in messages_about(soon))
     again = services.suggestions_sweep()
     assert (again.overdue, again.reminded, again.closed_unrated) == (0, 0, 0)
+
+
+def test_editing_the_text_after_cosigners_confirmed_asks_them_again(drive, scope_of, town):
+    s = drive.draft(joint=True)
+    services.suggestion_cosign(scope=scope_of("cosigner"), suggestion=s)
+    # A change of period alone is not a change of what they signed
+    services.suggestion_edit(scope=scope_of("deputy"), suggestion=s, data=draft_input(town, period="session"))
+    assert Signatory.objects.get(suggestion=s, deputy=town.cosigner).status == SignatoryStatus.CONFIRMED
+    # A changed text is
+    services.suggestion_edit(
+        scope=scope_of("deputy"), suggestion=s, data=draft_input(town, title="关于完善村道和小区路灯的建议")
+    )
+    assert Signatory.objects.get(suggestion=s, deputy=town.cosigner).status == SignatoryStatus.INVITED
+    assert any("请重新确认是否联名" in m for m in messages_about(s))
+    with pytest.raises(ValidationFailed, match="尚未确认"):
+        services.suggestion_submit(scope=scope_of("deputy"), suggestion=s)
+    services.suggestion_cosign(scope=scope_of("cosigner"), suggestion=s)
+    assert services.suggestion_submit(scope=scope_of("deputy"), suggestion=s).state == State.SUBMITTED
