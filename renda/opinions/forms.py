@@ -14,9 +14,22 @@ from renda.regions.selectors import region_choices
 
 
 class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A category, offered grouped by its first level (城乡建设 › 路灯, 道路设施, ...); a first-level
+    class itself is the group's first option (其他城乡建设问题)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", "请选择分类")
         super().__init__(*args, **kwargs)
+        rows = list(self.queryset.select_related("parent")) if self.queryset is not None else []
+        parents = [c for c in rows if c.parent_id is None]
+        grouped: list[Any] = [("", "请选择分类")]
+        for parent in sorted(parents, key=lambda c: (c.sort_order, c.code)):
+            children = sorted((c for c in rows if c.parent_id == parent.pk), key=lambda c: (c.sort_order, c.code))
+            options = [(c.pk, c.name) for c in children]
+            if not any(c.name == parent.name for c in children):
+                options.insert(0, (parent.pk, f"其他{parent.name}问题" if children else parent.name))
+            grouped.append((parent.name, options))
+        self.choices = grouped
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)

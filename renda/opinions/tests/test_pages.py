@@ -250,3 +250,15 @@ def test_the_opinion_export_has_real_dates_a_frozen_filtered_header_and_a_chines
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == case.receipt_code)
     assert isinstance(row[1].value, dt.datetime) and row[1].number_format == "yyyy-mm-dd hh:mm"
     assert isinstance(row[12].value, dt.datetime | dt.date)  # 答复期限
+
+
+@pytest.mark.django_db
+def test_the_category_select_is_grouped_by_first_level(client_as):
+    html = client_as("liaison").get("/opinions/new/").content.decode()
+    select = html[html.index('name="category"') : html.index("</select>", html.index('name="category"'))]
+    assert '<optgroup label="城乡建设">' in select and '<optgroup label="水电气与通信">' in select
+    assert (
+        select.index('<optgroup label="城乡建设">')
+        < select.index(">路灯<")
+        < select.index('<optgroup label="交通运输">')
+    )
