@@ -41,6 +41,8 @@ class Meeting(TimeStampedModel):  # 会议
     kind = models.CharField("会议类型", max_length=16, choices=MeetingKind.choices)
     title = models.CharField("会议名称", max_length=120)
     year = models.PositiveSmallIntegerField("年度")
+    # The congress's term (届) when it met: 代表法 §62 counts absences within one term.
+    term = models.PositiveSmallIntegerField("届次", null=True, blank=True)
     number = models.PositiveSmallIntegerField("第几次会议")
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")

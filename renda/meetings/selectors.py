@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
@@ -73,10 +73,12 @@ class AbsenceFlag:
 
 def absence_flags(*, region: Region | None = None, scope: Scope | None = None) -> list[AbsenceFlag]:
     """Deputies with at least ``deputy.absence_limit`` unapproved absences from the sessions of their
-    township (代表法 §62: two unapproved absences end the qualification)."""
+    township in the congress's current term (代表法 §62: two unapproved absences end the
+    qualification; a new term starts the count again)."""
     limit = int(rule("deputy.absence_limit"))
     qs = Attendee.objects.filter(
         subtree_q(region.path, "meeting__region__path") if region is not None else Q(),
+        Q(meeting__term=F("meeting__body__term")) | Q(meeting__term__isnull=True, meeting__body__term__isnull=True),
         status=Attendance.ABSENT,
         meeting__kind__in=SESSION_KINDS,
         meeting__state=MeetingState.CLOSED,

@@ -149,6 +149,7 @@ def meeting_create(
                 kind=kind,
                 title=title,
                 year=year,
+                term=body.term,
                 number=number,
                 start_date=start_date,
                 end_date=end_date,

@@ -144,6 +144,11 @@ def test_close_records_absences_and_flags_the_second_unapproved_absence(scope_of
     assert [f.deputy.pk for f in flags] == [deputies[3].pk]  # the one on leave twice is not flagged
     assert flags[0].count == 2
     assert Notification.objects.filter(subject="代表未经批准缺席", body__contains=deputies[3].name).exists()
+    # A new term (a new election) starts the count again: the last term's absences no longer count
+    body = meeting.body
+    body.term = (body.term or 0) + 1
+    body.save(update_fields=["term"])
+    assert deputies[3].pk not in [f.deputy.pk for f in selectors.absence_flags(region=demo_town())]
 
 
 def test_open_and_close_refuse_wrong_states(scope_of):
