@@ -95,6 +95,7 @@ def _deputy_accounts(scope: Scope, body: Body) -> dict[int, Scope]:
     return scopes
 
 
+@services.replaying_history()  # a past session of the demo year, recorded as it happened
 def _session(
     scope: Scope,
     rng: random.Random,

@@ -86,6 +86,7 @@ def _proposals(
     return made
 
 
+@meeting_services.replaying_history()  # the session of an earlier date, recorded as it happened
 def _vote(scope: Scope, rng: random.Random, c: CandidateList, meeting_day: dt.date) -> None:
     meeting = meeting_services.meeting_create(
         scope=scope, body=c.body, start_date=meeting_day, agenda=["听取政府工作报告", "票决民生实事项目"]

@@ -46,6 +46,12 @@ def _refer(scope: Scope, opinion: Opinion, data: inputs.ReferIn, files: Files) -
     return services.opinion_refer(scope=scope, opinion=opinion, deputies=list(found.values()), text=data.text)
 
 
+def _extend_request(scope: Scope, opinion: Opinion, data: inputs.ExtendIn, files: Files) -> Opinion:
+    """The request is stored beside the case; the page and the API answer with the case."""
+    services.opinion_extend_request(scope=scope, opinion=opinion, workdays=data.workdays, reason=data.reason)
+    return opinion
+
+
 def _merge(scope: Scope, opinion: Opinion, data: inputs.MergeIn, files: Files) -> Opinion:
     code = data.into.strip().upper()
     into = selectors.opinion_base(scope=scope).filter(receipt_code=code).first() if code else None
@@ -146,9 +152,7 @@ ACTIONS: ActionTable[Opinion] = ActionTable(
         Action(
             "extend_request",
             inputs.ExtendIn,
-            lambda scope, o, data, files: services.opinion_extend_request(
-                scope=scope, opinion=o, workdays=data.workdays, reason=data.reason
-            ),
+            _extend_request,
             "已申请延期，等待乡镇/街道审批",
             summary="申请延期",
             description="承办单位申请延长答复期限（1–30 个工作日），经乡镇/街道批准后告知群众。",

@@ -15,7 +15,8 @@ PHONE = "13900000004"  # the demo township login's
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords(settings, cache_cleared):
+    """Fast hashes; and the per-phone limits start from zero (with Redis they outlive a test)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

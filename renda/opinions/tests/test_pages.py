@@ -242,7 +242,7 @@ def test_the_entry_page_opens_for_every_role_that_enters(client_as, username):
 
 
 @pytest.mark.django_db
-def test_the_opinion_export_has_real_dates_a_frozen_filtered_header_and_a_chinese_name(client_as, case):
+def test_the_opinion_export_has_real_dates_a_frozen_filtered_header_and_a_chinese_name(cache_cleared, client_as, case):
     response = client_as("township").get("/opinions/export.xlsx")
     assert "filename*=UTF-8''%E6%84%8F%E8%A7%81%E5%BB%BA%E8%AE%AE%E6%B8%85%E5%8D%95" in response["Content-Disposition"]
     ws = load_workbook(io.BytesIO(response.content)).active
