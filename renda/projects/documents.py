@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from renda.audit.services import audit_record
 from renda.core.official import SMALL_PT, Official
 from renda.core.scoping import Perm, Scope
-from renda.core.sheets import finish_sheet
+from renda.core.sheets import finish_sheet, safe_text
 from renda.projects.models import Project
 from renda.projects.selectors import expected_progress
 from renda.regions.models import Region
@@ -73,9 +73,7 @@ def _audit(scope: Scope, region: Region, year: int, fmt: str, count: int) -> Non
     )
 
 
-def _text(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # never a formula in Excel
+_text = safe_text  # never a formula in Excel
 
 
 def midyear_xlsx(*, scope: Scope, region: Region, year: int) -> bytes:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from renda.core.sheets import finish_sheet
+from renda.core.sheets import finish_sheet, safe_text
 from renda.suggestions.models import Assignment, Signatory, SignatoryStatus, Suggestion, UnitRole
 from renda.suggestions.selectors import StatRow
 
@@ -51,9 +51,7 @@ LIST_HEADERS = [
 ]
 
 
-def _text(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # never a formula in Excel
+_text = safe_text  # never a formula in Excel
 
 
 def _book(title: str, headers: list[str]) -> tuple[Workbook, Any]:

@@ -35,11 +35,6 @@ def is_project_vote(vote: Vote, options: list[VoteOption] | None = None) -> bool
     return any(o.ref.startswith("projects.") for o in rows)
 
 
-def outcome_word(vote: Vote, option: VoteOption, *, projects: bool | None = None) -> str:
-    """The result in the word that fits the item (VoteOption.word)."""
-    return option.word
-
-
 def paper_ballot(vote: Vote) -> Official:
     """The 纸质选票: one A4 page per ballot, the same for every deputy."""
     meeting = vote.meeting
@@ -97,13 +92,12 @@ def result_notice(vote: Vote) -> Official:
     )
     if vote.method == VoteMethod.YES_NO:
         rows = [["序号", "表决事项", "赞成", "反对", "弃权", "结果"]] + [
-            [o.position, o.label, o.count_yes, o.count_no, o.count_abstain, outcome_word(vote, o, projects=projects)]
-            for o in options
+            [o.position, o.label, o.count_yes, o.count_no, o.count_abstain, o.word] for o in options
         ]
         widths = [0.1, 0.38, 0.12, 0.12, 0.12, 0.16]
     elif vote.method == VoteMethod.CHOOSE_N:
         rows = [["序号", "候选项目" if projects else "候选人", "得票", "结果"]] + [
-            [o.position, o.label, o.count_yes, outcome_word(vote, o, projects=projects)] for o in options
+            [o.position, o.label, o.count_yes, o.word] for o in options
         ]
         widths = [0.1, 0.56, 0.16, 0.18]
     else:
