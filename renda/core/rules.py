@@ -64,6 +64,11 @@ DEFAULTS: dict[str, RuleDefault] = {
     "session.expected_per_year": RuleDefault(
         2, "乡镇人代会每年一般举行次数（少于此数提醒）", "地方组织法（2022）第十四条"
     ),
+    "vote.paper_check": RuleDefault(
+        True,
+        "纸质选票计票结果须由另一名工作人员复核录入，逐项、逐名候选人核对一致后才计入（可按乡镇/街道关闭）",
+        "选举法（投票结束后，监票、计票人员将投票人数和票数加以核对，作出记录，并由监票人签字）；本地会务规范",
+    ),
     "bill.min_joint_township": RuleDefault(5, "乡镇人代会议案联名代表数", "地方组织法第二十二条"),
     "bill.min_joint_county": RuleDefault(10, "县级以上人代会议案联名代表数", "地方组织法第二十二条"),
     # 代表建议

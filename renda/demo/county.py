@@ -529,6 +529,8 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
     make("city", "市人大常委会代表工委 周明", Role.CITY_STAFF, region=city)
     make("county", "县人大常委会代表工委 陈静", Role.COUNTY_STAFF, region=county)
     make("township", f"{town.name}人大主席团 李强", Role.TOWNSHIP_STAFF, region=town)
+    # A second hand in the office: 复核 of paper-ballot sheets is another person's entry.
+    make("township2", f"{town.name}人大干事 周敏", Role.TOWNSHIP_STAFF, region=town)
     make("street", f"{street.name}人大工委 王芳", Role.TOWNSHIP_STAFF, region=street)
     make("liaison", f"{station.name} 联络员", Role.STATION_STAFF, station=station)
     make("deputy", deputy.name, Role.DEPUTY, deputy=deputy)
@@ -536,19 +538,15 @@ def _demo_users(scope: Scope, county: Region) -> list[tuple[str, str, str]]:
     return demo_logins()
 
 
-DEMO_PHONES = {
-    name: f"1390000000{i}"
-    for i, name in enumerate(["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"], start=1)
-}
+# Every staff login the demo prints, in the order it prints them (deputies dep01… come after).
+DEMO_USERS = ["admin", "city", "county", "township", "township2", "street", "liaison", "deputy", "clerk"]
+DEMO_PHONES = {name: f"139000000{i:02d}" for i, name in enumerate(DEMO_USERS, start=1)}
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
     rows = []
-    for user in User.objects.filter(
-        username__in=["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]
-    ).prefetch_related("roles__region"):
+    for user in User.objects.filter(username__in=DEMO_USERS).prefetch_related("roles__region"):
         for a in user.roles.all():
             rows.append((a.get_role_display(), user.username, a.region.name if a.region else "全部区划"))
-    order = ["admin", "city", "county", "township", "street", "liaison", "deputy", "clerk"]
-    rows.sort(key=lambda r: order.index(r[1]))
+    rows.sort(key=lambda r: DEMO_USERS.index(r[1]))
     return rows

@@ -67,6 +67,32 @@ def _demo_town() -> Region | None:
     return assignment.region if assignment else None
 
 
+def check_paper(vote: Vote) -> None:
+    """复核: another hand of the office (``township2`` or ``township`` in their own town, else the
+    county's staff) types every sheet of the vote again, as the rule ``vote.paper_check`` asks
+    before 截止投票."""
+    hands = []
+    for a in RoleAssignment.objects.select_related("user").filter(
+        user__username__in=["township2", "township", "county", "city"]
+    ):
+        if a.role != Role.TOWNSHIP_STAFF or a.region_id == vote.meeting.region_id:
+            hands.append(a.user)
+    order = ["township2", "township", "county", "city"]
+    hands.sort(key=lambda u: order.index(u.username))
+    for batch in list(vote.paper_batches.filter(checked_at__isnull=True)):
+        checker = next((u for u in hands if u.pk != batch.entered_by_id), None)
+        if checker is None:
+            return
+        voting.paper_batch_check(
+            scope=scope_for_user(checker),
+            vote=vote,
+            batch=batch.pk,
+            ballots=batch.ballots,
+            invalid=batch.invalid,
+            counts=batch.counts,
+        )
+
+
 def _deputy_accounts(scope: Scope, body: Body) -> dict[int, Scope]:
     """Logins ``dep01``… for the deputies of ``body`` (the existing ``deputy`` login kept)."""
     pool = list(selectors.deputy_pool(body).order_by("name_pinyin", "id"))
@@ -172,6 +198,7 @@ def _session(
                 counts={"1": {"yes": yes, "no": no, "abstain": abstain}},
                 tellers="监票人 王明、计票人 陈芳",
             )
+            check_paper(vote)
         vote = voting.vote_close(scope=scope, vote=Vote.objects.get(pk=vote.pk))
         voting.vote_publish(scope=scope, vote=vote)
         summary.votes += 1

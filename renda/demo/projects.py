@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from renda.core.scoping import Perm, Scope
+from renda.demo.meetings import check_paper
 from renda.meetings import services as meeting_services
 from renda.org.models import Body, BodyKind, HandlingUnit
 from renda.projects import delivery, lists, selectors, services
@@ -123,6 +124,7 @@ def _vote(scope: Scope, rng: random.Random, c: CandidateList, meeting_day: dt.da
     voting_services.paper_batch_enter(
         scope=scope, vote=vote, ballots=n_present, invalid=0, counts=counts, tellers="监票人 王明、计票人 陈芳"
     )
+    check_paper(vote)
     voting_services.vote_close(scope=scope, vote=Vote.objects.get(pk=vote.pk))
     voting_services.vote_publish(scope=scope, vote=Vote.objects.get(pk=vote.pk), conclude=True)
     meeting_services.meeting_close(scope=scope, meeting=meeting)

@@ -22,6 +22,16 @@ def _paper(scope: Scope, vote: Vote, data: inputs.PaperIn, files: Files) -> Any:
     )
 
 
+def _paper_check(scope: Scope, vote: Vote, data: inputs.PaperCheckIn, files: Files) -> Any:
+    return services.paper_batch_check(
+        scope=scope, vote=vote, batch=data.batch, ballots=data.ballots, invalid=data.invalid, counts=data.counts
+    )
+
+
+def _paper_withdraw(scope: Scope, vote: Vote, data: inputs.PaperWithdrawIn, files: Files) -> Any:
+    return services.paper_batch_withdraw(scope=scope, vote=vote, batch=data.batch, reason=data.reason)
+
+
 ACTIONS: ActionTable[Vote] = ActionTable(
     MACHINE,
     [
@@ -50,6 +60,25 @@ ACTIONS: ActionTable[Vote] = ActionTable(
             summary="录入纸质选票计票结果",
             description="电子票与纸质票合计多于已签到代表时拒绝；差额票决各项得票合计不得超过有效票 × 应选名额。",
             api="enter_paper",
+        ),
+        Action(
+            "paper_check",
+            inputs.PaperCheckIn,
+            _paper_check,
+            "复核一致，这一批纸质票已计入",
+            summary="复核纸质选票计票结果",
+            description="由录入人以外的工作人员再录入一遍；收回选票数、废票数和每一项、每一名候选人的票数都一致才计入，"
+            "不一致时列出每一处差异、不作记录。",
+            api="check_paper",
+        ),
+        Action(
+            "paper_withdraw",
+            inputs.PaperWithdrawIn,
+            _paper_withdraw,
+            "已撤销这一批纸质票计票结果，请重新录入",
+            summary="撤销一批纸质选票计票结果",
+            description="截止投票前撤销录错的一批（原录入内容留在审计日志中）。",
+            api="withdraw_paper",
         ),
         Action(
             "to_paper",

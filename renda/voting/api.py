@@ -28,7 +28,17 @@ from renda.meetings import selectors as meeting_selectors
 from renda.meetings.quorum import MAJORITY_LABELS
 from renda.voting import policy, selectors, services
 from renda.voting.actions import ACTIONS
-from renda.voting.inputs import CastIn, NoInput, PaperIn, PublishIn, ReceiptIn, RunoffIn, VoteIn
+from renda.voting.inputs import (
+    CastIn,
+    NoInput,
+    PaperCheckIn,
+    PaperIn,
+    PaperWithdrawIn,
+    PublishIn,
+    ReceiptIn,
+    RunoffIn,
+    VoteIn,
+)
 from renda.voting.models import Vote, VoteOption
 from renda.voting.schemas import CastOut, PaperOut, ReceiptOut, VoteOut
 
@@ -36,6 +46,7 @@ router = Router(tags=["表决与票决"])
 
 VoteId = PathEx[int, P(ge=1, le=MAX_INT, title="表决事项编号")]
 MeetingId = PathEx[int, P(ge=1, le=MAX_INT, title="会议编号")]
+BatchId = PathEx[int, P(ge=1, le=MAX_INT, title="纸质票批次编号")]
 Key = HeaderEx[
     str | None,
     P(
@@ -190,6 +201,30 @@ def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> Stat
     """电子票与纸质票合计多于已签到代表时拒绝；差额票决各项得票合计不得超过有效票 × 应选名额。"""
     scope, vote = _staff_vote(request, vote_id)
     return Status(201, _run(scope, "paper", vote, payload))
+
+
+@router.post(
+    "/votes/{vote_id}/paper/{batch_id}/check",
+    response={200: PaperOut, **WRITE_ERRORS},
+    summary="复核纸质选票计票结果",
+)
+def check_paper(request: HttpRequest, vote_id: VoteId, batch_id: BatchId, payload: PaperCheckIn) -> Any:
+    """由录入人以外的工作人员再录入一遍；每一项、每一名候选人的票数都一致才计入，不一致时 422 列出每一处差异。"""
+    scope, vote = _staff_vote(request, vote_id)
+    return _run(scope, "paper_check", vote, payload.model_copy(update={"batch": batch_id}))
+
+
+@router.post(
+    "/votes/{vote_id}/paper/{batch_id}/withdraw",
+    response={200: VoteOut, **WRITE_ERRORS},
+    summary="撤销一批纸质选票计票结果",
+)
+def withdraw_paper(
+    request: HttpRequest, vote_id: VoteId, batch_id: BatchId, payload: PaperWithdrawIn
+) -> dict[str, Any]:
+    """截止投票前撤销录错的一批（原录入内容留在审计日志中）。"""
+    scope, vote = _staff_vote(request, vote_id)
+    return _fresh(scope, _run(scope, "paper_withdraw", vote, payload.model_copy(update={"batch": batch_id})))
 
 
 @router.post("/votes/{vote_id}/publish", response={200: VoteOut, **WRITE_ERRORS}, summary="公布结果")

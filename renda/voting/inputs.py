@@ -53,19 +53,51 @@ class PaperIn(InputSchema):
     def from_form(cls, post: QueryDict, vote: Vote) -> PaperIn:
         """The page's tally sheet (one box per option, or per option and mark), as typed: the
         service refuses what does not add up, in its own words."""
-        counts: dict[str, object] = {}
-        for option in vote.options.all():
-            key = f"count-{option.position}"
-            if vote.method == VoteMethod.YES_NO:
-                counts[str(option.position)] = {m: post.get(f"{key}-{m}", "") for m in Mark.values}
-            else:
-                counts[str(option.position)] = post.get(key, "")
         return cls.model_construct(
             ballots=post.get("ballots", ""),
             invalid=post.get("invalid", "") or 0,
-            counts=counts,
+            counts=_sheet_counts(post, vote),
             tellers=post.get("tellers", ""),
         )
+
+
+def _sheet_counts(post: QueryDict, vote: Vote) -> dict[str, object]:
+    """The tally sheet's boxes (one per option, or per option and mark), as typed."""
+    counts: dict[str, object] = {}
+    for option in vote.options.all():
+        key = f"count-{option.position}"
+        if vote.method == VoteMethod.YES_NO:
+            counts[str(option.position)] = {m: post.get(f"{key}-{m}", "") for m in Mark.values}
+        else:
+            counts[str(option.position)] = post.get(key, "")
+    return counts
+
+
+class PaperCheckIn(InputSchema):
+    """复核: the same sheet typed again by another member of staff (API: the batch is in the path)."""
+
+    batch: int = Field(0, ge=0, title="批次", description="页面表单使用；API 的批次在路径中")
+    ballots: int = Field(..., ge=1, le=10000, title="收回选票数")
+    invalid: int = Field(0, ge=0, le=10000, title="废票数")
+    counts: dict[str, int | dict[str, int]] = Field(..., title="各项票数", description="与录入时格式相同")
+
+    @classmethod
+    def from_form(cls, post: QueryDict, vote: Vote) -> PaperCheckIn:
+        return cls.model_construct(
+            batch=post.get("batch", ""),
+            ballots=post.get("ballots", ""),
+            invalid=post.get("invalid", "") or 0,
+            counts=_sheet_counts(post, vote),
+        )
+
+
+class PaperWithdrawIn(InputSchema):
+    batch: int = Field(0, ge=0, title="批次", description="页面表单使用；API 的批次在路径中")
+    reason: str = Field(..., min_length=1, max_length=200, title="撤销原因")
+
+    @classmethod
+    def from_form(cls, post: QueryDict, vote: Vote) -> PaperWithdrawIn:
+        return cls.model_construct(batch=post.get("batch", ""), reason=post.get("reason", ""))
 
 
 class PublishIn(InputSchema):

@@ -227,7 +227,8 @@ class BallotTracker(models.Model):  # 已计入的回执码
 
 
 class PaperBatch(TimeStampedModel):  # 纸质选票计票结果（监票、计票人员清点）
-    """Totals counted by tellers for a batch of paper ballots. ``counts``: for yes_no
+    """Totals counted by tellers for a batch of paper ballots, entered once and checked by a
+    second entry of another member of staff (复核, rule ``vote.paper_check``). ``counts``: for yes_no
     ``{"<position>": {"yes": n, "no": n, "abstain": n}}``, for choose_n ``{"<position>": n}``,
     for score ``{"<position>": total}`` (every valid ballot scores every option)."""
 
@@ -239,6 +240,17 @@ class PaperBatch(TimeStampedModel):  # 纸质选票计票结果（监票、计�
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL
     )
+    # 复核: a second member of staff types the same sheet again; it counts once every item and
+    # candidate agrees (services.paper_batch_check). Empty while the batch awaits its check.
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField("复核时间", null=True, blank=True)
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "纸质选票计票"

@@ -65,6 +65,11 @@ class PaperOut(Schema):
     invalid: int
     counts: dict[str, Any]
     tellers: str
+    checked: bool = Field(..., description="已复核一致（或本乡镇不要求复核），截止投票时计入")
+
+    @staticmethod
+    def resolve_checked(obj: Any) -> bool:
+        return obj.checked_at is not None
 
 
 class ReceiptOut(Schema):

@@ -50,6 +50,7 @@ from renda.audit.services import audit_record
 from renda.core.actions import Records, Step, perform
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.ratelimit import check_rate
+from renda.core.rules import rule_in
 from renda.core.scoping import Perm, Scope
 from renda.core.sqlite import truncate_wal
 from renda.core.validation import clean_text
@@ -644,25 +645,39 @@ def clean_paper_counts(vote: Vote, options: Sequence[VoteOption], valid: int, ra
     return dict(sorted(counts.items(), key=lambda kv: int(kv[0])))
 
 
+def paper_check_required(vote: Vote) -> bool:
+    """复核 (rule ``vote.paper_check``, per township): a batch counts once another member of staff
+    has typed the same sheet again and every item and candidate agrees."""
+    return bool(rule_in("vote.paper_check", vote.meeting.region.path))
+
+
+def _paper_sheet(
+    vote: Vote, options: Sequence[VoteOption], ballots: object, invalid: object, counts: object
+) -> tuple[int, int, dict[str, Any]]:
+    """A tellers' sheet as typed, cleaned: (ballots, invalid, per-option counts)."""
+    n_ballots = _as_count(ballots, label="收回选票数")
+    n_invalid = _as_count(invalid, label="废票数")
+    if n_ballots < 1:
+        raise ValidationFailed("收回选票数应至少为 1", field="ballots")
+    if n_invalid > n_ballots:
+        raise ValidationFailed("废票数不能多于收回选票数", field="invalid")
+    return n_ballots, n_invalid, clean_paper_counts(vote, options, n_ballots - n_invalid, counts)
+
+
 def paper_batch_enter(
     *, scope: Scope, vote: Vote, ballots: object, invalid: object, counts: object, tellers: str
 ) -> PaperBatch:
     """Enter the totals the tellers (监票人、计票人) counted for a batch of paper ballots.
 
-    Refused when phone and paper ballots together would exceed the deputies signed in.
+    Refused when phone and paper ballots together would exceed the deputies signed in. Where
+    复核 applies the batch waits for a second entry (paper_batch_check) before it may be counted.
     """
 
     def change(step: Step[Vote]) -> PaperBatch:
         row = step.row
-        n_ballots = _as_count(ballots, label="收回选票数")
-        n_invalid = _as_count(invalid, label="废票数")
-        if n_ballots < 1:
-            raise ValidationFailed("收回选票数应至少为 1", field="ballots")
-        if n_invalid > n_ballots:
-            raise ValidationFailed("废票数不能多于收回选票数", field="invalid")
-        clean_tellers = clean_text(tellers, label="监票、计票人", field="tellers", max_length=200)
         options = list(row.options.all())
-        cleaned = clean_paper_counts(row, options, n_ballots - n_invalid, counts)
+        n_ballots, n_invalid, cleaned = _paper_sheet(row, options, ballots, invalid, counts)
+        clean_tellers = clean_text(tellers, label="监票、计票人", field="tellers", max_length=200)
         phone = row.participations.count()
         paper = _paper_total(row)
         present = _present(row.meeting_id)
@@ -672,6 +687,7 @@ def paper_batch_enter(
                 f"多于已签到代表 {present} 人，请核对",
                 field="ballots",
             )
+        checked = not paper_check_required(row)
         batch = PaperBatch.objects.create(
             vote=row,
             ballots=n_ballots,
@@ -679,18 +695,111 @@ def paper_batch_enter(
             counts=cleaned,
             tellers=clean_tellers,
             entered_by=scope.user if scope.user_id else None,
+            checked_at=timezone.now() if checked else None,
         )
         step.audit(
             "paper",
             before=None,
+            batch=batch.pk,
             ballots=n_ballots,
             invalid=n_invalid,
             counts=cleaned,
             tellers=clean_tellers,
+            awaits_check=not checked,
         )
         return batch
 
     return perform(VOTES, "paper", scope=scope, pks=[vote.pk], change=change)
+
+
+def _batch_of(vote: Vote, batch_id: object) -> PaperBatch:
+    try:
+        pk = int(str(batch_id))
+    except ValueError:
+        raise ValidationFailed("请选择要处理的一批纸质票", field="batch") from None
+    batch = PaperBatch.objects.select_for_update().filter(vote=vote, pk=pk).first()
+    if batch is None:
+        raise NotFound("本事项没有这一批纸质票")
+    return batch
+
+
+def paper_differences(
+    vote: Vote, options: Sequence[VoteOption], batch: PaperBatch, ballots: int, invalid: int, counts: Mapping[str, Any]
+) -> list[str]:
+    """Every figure where the check disagrees with the first entry, item by item and candidate by
+    candidate, in the words the tellers use."""
+    found = []
+    if batch.ballots != ballots:
+        found.append(f"收回选票数：原录入 {batch.ballots}，复核 {ballots}")
+    if batch.invalid != invalid:
+        found.append(f"废票数：原录入 {batch.invalid}，复核 {invalid}")
+    for option in options:
+        first, second = batch.counts.get(str(option.position)), counts.get(str(option.position))
+        if vote.method == VoteMethod.YES_NO:
+            for mark in Mark.values:
+                a, b = int((first or {}).get(mark, 0)), int((second or {}).get(mark, 0))
+                if a != b:
+                    found.append(f"“{option.label}”{Mark(mark).label}票：原录入 {a}，复核 {b}")
+        elif int(first or 0) != int(second or 0):
+            what = "得票" if vote.method == VoteMethod.CHOOSE_N else "总分"
+            found.append(f"“{option.label}”{what}：原录入 {int(first or 0)}，复核 {int(second or 0)}")
+    return found
+
+
+def paper_batch_check(
+    *, scope: Scope, vote: Vote, batch: object, ballots: object, invalid: object, counts: object
+) -> PaperBatch:
+    """复核: another member of staff types the same sheet again. Every item and candidate must
+    agree with the first entry; any difference is named and nothing is recorded (the tellers
+    recount, or the batch is withdrawn and entered afresh)."""
+
+    def change(step: Step[Vote]) -> PaperBatch:
+        row = step.row
+        found = _batch_of(row, batch)
+        if found.checked_at is not None:
+            raise Conflict("这一批纸质票已经复核一致，无需再次复核")
+        if found.entered_by_id is not None and found.entered_by_id == scope.user_id:
+            raise ValidationFailed("复核须由另一名工作人员录入：录入人不能复核自己录入的结果", field="batch")
+        options = list(row.options.all())
+        n_ballots, n_invalid, cleaned = _paper_sheet(row, options, ballots, invalid, counts)
+        differences = paper_differences(row, options, found, n_ballots, n_invalid, cleaned)
+        if differences:
+            raise ValidationFailed(
+                f"复核与原录入有 {len(differences)} 处不一致，请监票、计票人重新清点后再复核，"
+                f"或撤销这一批后重新录入：{'；'.join(differences)}",
+                field="counts",
+            )
+        found.checked_by = scope.user if scope.user_id else None
+        found.checked_at = timezone.now()
+        found.save(update_fields=["checked_by", "checked_at", "updated_at"])
+        step.audit("paper_check", before=None, batch=found.pk, ballots=n_ballots, invalid=n_invalid)
+        return found
+
+    return perform(VOTES, "paper_check", scope=scope, pks=[vote.pk], change=change)
+
+
+def paper_batch_withdraw(*, scope: Scope, vote: Vote, batch: object, reason: str) -> Vote:
+    """撤销 a batch entered wrongly, before 截止投票 (the tellers enter it afresh). Its figures stay
+    in the audit log."""
+
+    def change(step: Step[Vote]) -> Vote:
+        row = step.row
+        found = _batch_of(row, batch)
+        clean_reason = clean_text(reason, label="撤销原因", field="reason", max_length=200)
+        step.audit(
+            "paper_withdraw",
+            before=None,
+            batch=found.pk,
+            ballots=found.ballots,
+            invalid=found.invalid,
+            counts=found.counts,
+            tellers=found.tellers,
+            reason=clean_reason,
+        )
+        found.delete()
+        return row
+
+    return perform(VOTES, "paper_withdraw", scope=scope, pks=[vote.pk], change=change)
 
 
 # ---------------------------------------------------------------- tally and result
@@ -790,6 +899,13 @@ def vote_close(*, scope: Scope, vote: Vote) -> Vote:
         refusal = _phone_merge_refusal(phone, paper)
         if refusal:
             raise Conflict(refusal, field="phone")
+        unchecked = row.paper_batches.filter(checked_at__isnull=True).count()
+        if unchecked and paper_check_required(row):
+            raise Conflict(
+                f"还有 {unchecked} 批纸质票计票结果未复核：须由另一名工作人员再录入一遍、逐项核对一致，"
+                "或撤销录错的一批，才能截止投票",
+                field="paper",
+            )
         _open_box(row)
         step.move(VoteState.CLOSED)
         step.set(row, closed_at=timezone.now(), present_at_close=present, seal_salt="", seal_public="")

@@ -27,6 +27,9 @@ MACHINE = Machine(
         # Paper ballots are counted and entered before 截止投票: once the box is closed no ballot,
         # of either kind, joins the count (the tellers' last batch goes in before the close).
         t("paper", "录入纸质选票计票结果", [S.OPEN], [], Perm.MEETING_MANAGE),
+        # 复核: a second member of staff enters the same sheet; 撤销: a batch entered wrongly.
+        t("paper_check", "复核纸质选票计票结果", [S.OPEN], [], Perm.MEETING_MANAGE),
+        t("paper_withdraw", "撤销一批纸质选票计票结果", [S.OPEN], [], Perm.MEETING_MANAGE),
         t("close", "截止投票", [S.OPEN], [S.CLOSED], Perm.MEETING_MANAGE),
         # Too few phone ballots to publish merged with paper: void them, the vote goes on on paper.
         t("to_paper", "改为纸质票表决", [S.OPEN], [], Perm.MEETING_MANAGE),

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from renda.accounts.models import RoleAssignment
 from renda.core.scoping import Perm, Scope, scope_for_user
+from renda.demo.meetings import check_paper
 from renda.meetings.quorum import quorum_status
 from renda.opinions.tests.conftest import jpeg_bytes
 from renda.projects import delivery, lists, services
 from renda.projects.models import CandidateList, Project, ProjectState
 from renda.projects.tests.helpers import CANDIDATES, clerk_unit, open_session
 from renda.regions.models import Region
+from renda.voting.models import Vote
 from tests.browser.conftest import artifact_path
 
 
@@ -97,9 +99,9 @@ def test_livelihood_projects_vote_to_rectification(
     page.goto(f"/voting/{c.vote_id}/")
     tie = present * 2 // 5
     page.fill("#paper-ballots", str(present - 1))
-    page.fill("#count-1", str(present - 1))
-    page.fill("#count-2", str(tie - 1))
-    page.fill("#count-3", str(tie))
+    page.fill("#paper-count-1", str(present - 1))
+    page.fill("#paper-count-2", str(tie - 1))
+    page.fill("#paper-count-3", str(tie))
     page.fill("#paper-tellers", "王明、陈芳")
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质选票计票结果")
@@ -113,12 +115,14 @@ def test_livelihood_projects_vote_to_rectification(
     deputy_page.goto(f"/voting/{c.vote_id}/")
     assert "已改为纸质票表决" in deputy_page.inner_text("#ballot")
     page.fill("#paper-ballots", "1")
-    page.fill("#count-1", "1")
-    page.fill("#count-2", "1")
-    page.fill("#count-3", "0")
+    page.fill("#paper-count-1", "1")
+    page.fill("#paper-count-2", "1")
+    page.fill("#paper-count-3", "0")
     page.fill("#paper-tellers", "王明、陈芳")
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质选票计票结果")
+    check_paper(Vote.objects.get(pk=c.vote_id))  # 复核 by the office's second hand
+    page.reload()
     page.click("#close-vote")
     page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止')")
@@ -130,13 +134,15 @@ def test_livelihood_projects_vote_to_rectification(
     page.click("#open-vote")
     page.wait_for_selector("#vote-state:has-text('投票中')")
     page.fill("#paper-ballots", str(present))
-    labels = page.locator("#paper-form label[for^=count-]").all_inner_texts()
-    inputs = page.locator("#paper-form input[id^=count-]")
+    labels = page.locator("#paper-form label[for^=paper-count-]").all_inner_texts()
+    inputs = page.locator("#paper-form input[id^=paper-count-]")
     for i, label in enumerate(labels):  # the runoff's options: the two tied projects
         inputs.nth(i).fill(str(present * 7 // 10 if CANDIDATES[1][0] in label else present // 5))
     page.fill("#paper-tellers", "王明、陈芳")
     page.click("#paper-submit")
     page.wait_for_selector("text=已录入纸质选票计票结果")
+    check_paper(Vote.objects.get(pk=int(page.url.rstrip("/").split("/")[-1])))  # the runoff's 复核
+    page.reload()
     page.click("#close-vote")
     page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止')")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from renda.demo.meetings import check_paper
 from renda.meetings.models import Meeting
 from renda.meetings.selectors import deputy_pool
 from renda.meetings.tests.helpers import congress_of, demo_town, deputy_user
@@ -147,19 +148,37 @@ def test_session_sign_in_vote_runoff_publish(
     page.goto(vote_url)
     assert page.inner_text("#n-phone") == "3"
     page.fill("#paper-ballots", "3")
-    page.fill("#count-3", "2")
+    page.fill("#paper-count-3", "2")
     page.fill("#paper-tellers", "监票人 王明、计票人 陈芳")
     page.click("#paper-submit")
     assert "多于已签到代表 5 人" in page.inner_text("#action-error")
     page.fill("#paper-ballots", "2")
     page.fill("#paper-invalid", "0")
-    page.fill("#count-1", "0")
-    page.fill("#count-2", "0")
-    page.fill("#count-3", "2")
-    page.fill("#count-4", "0")
+    page.fill("#paper-count-1", "0")
+    page.fill("#paper-count-2", "0")
+    page.fill("#paper-count-3", "2")
+    page.fill("#paper-count-4", "0")
     page.fill("#paper-tellers", "监票人 王明、计票人 陈芳")
     page.click("#paper-submit")
-    page.wait_for_selector("text=已录入纸质票：2 张")
+    page.wait_for_selector("#paper-batches:has-text('待复核')")
+    # 复核: the office's second hand types the tellers' sheet again on their own phone; a slip
+    # is named item by item and nothing counts until both entries agree.
+    checker = phones()
+    login_as(checker, "township2")
+    checker.goto(vote_url)
+    batch = meeting.votes.get(round=1).paper_batches.get().pk
+    checker.click(f"#paper-check-{batch} summary")
+    sheet = {"ballots": "2", "invalid": "0", "count-1": "0", "count-2": "0", "count-3": "2", "count-4": "0"}
+    for name, value in (sheet | {"count-3": "1", "count-4": "1"}).items():
+        checker.fill(f"#check-{batch}-{name}", value)
+    checker.click(f"#paper-check-submit-{batch}")
+    assert "“丙：老年食堂”得票：原录入 2，复核 1" in checker.inner_text("#action-error")
+    assert checker.get_attribute(f"#paper-check-{batch}", "open") is not None  # still open to retype
+    for name, value in sheet.items():
+        checker.fill(f"#check-{batch}-{name}", value)
+    checker.click(f"#paper-check-submit-{batch}")
+    checker.wait_for_selector("#paper-batches:has-text('已复核一致')")
+    page.reload()
     page.click("#close-vote")
     page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止待公布')")
@@ -194,10 +213,13 @@ def test_session_sign_in_vote_runoff_publish(
         phone.wait_for_selector("#receipt-code")
     page.reload()
     page.fill("#paper-ballots", "2")
-    page.fill("#count-1", "2")
-    page.fill("#count-2", "0")
+    page.fill("#paper-count-1", "2")
+    page.fill("#paper-count-2", "0")
     page.fill("#paper-tellers", "监票人 王明、计票人 陈芳")
     page.click("#paper-submit")
+    page.wait_for_selector("#paper-batches:has-text('待复核')")
+    check_paper(Vote.objects.get(round=2, meeting=meeting))  # 复核, as above
+    page.reload()
     page.click("#close-vote")
     page.click("#close-vote-confirm")
     page.wait_for_selector("#vote-state:has-text('已截止待公布')")

@@ -36,6 +36,27 @@ ROUTES: dict[str, Route] = {
     "api:enter_paper": Route(
         Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, body="vt_paper", inscope_status=409
     ),
+    # 复核 and 撤销 of a batch: the draft vote takes no paper, 409 before the batch is looked up.
+    "api:check_paper": Route(
+        Perm.MEETING_MANAGE,
+        V,
+        method="post",
+        api=True,
+        rename=R,
+        fixed=(("batch_id", "1"),),
+        body="vt_check",
+        inscope_status=409,
+    ),
+    "api:withdraw_paper": Route(
+        Perm.MEETING_MANAGE,
+        V,
+        method="post",
+        api=True,
+        rename=R,
+        fixed=(("batch_id", "1"),),
+        body="vt_withdraw",
+        inscope_status=409,
+    ),
     "api:publish_vote": Route(
         Perm.MEETING_MANAGE, V, method="post", api=True, rename=R, body="vt_empty", inscope_status=409
     ),
@@ -53,6 +74,8 @@ BODIES: dict[str, BodyBuilder] = {
     },
     "vt_cast": lambda kwargs, side: {"choices": [1]},
     "vt_paper": lambda kwargs, side: {"ballots": 1, "counts": {}, "tellers": "张三"},
+    "vt_check": lambda kwargs, side: {"ballots": 1, "counts": {}},
+    "vt_withdraw": lambda kwargs, side: {"reason": "录错"},
     "vt_empty": lambda kwargs, side: {},
 }
 

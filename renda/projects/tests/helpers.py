@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from renda.core.scoping import Scope
+from renda.demo.meetings import check_paper
 from renda.meetings import services as meeting_services
 from renda.meetings.models import Meeting
 from renda.org.models import HandlingUnit
@@ -73,6 +74,7 @@ def paper_vote(scope: Scope, vote: Vote, votes_for: Sequence[int], *, publish: b
     voting_services.paper_batch_enter(
         scope=scope, vote=vote, ballots=present, invalid=0, counts=counts, tellers="张监票 李计票"
     )
+    check_paper(vote)  # 复核 by another hand of the office
     vote = voting_services.vote_close(scope=scope, vote=Vote.objects.get(pk=vote.pk))
     if publish:
         vote = voting_services.vote_publish(scope=scope, vote=Vote.objects.get(pk=vote.pk))

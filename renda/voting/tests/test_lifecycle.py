@@ -10,6 +10,7 @@ from renda.audit.models import AuditEvent
 from renda.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from renda.core.models import RuleSetting
 from renda.core.rules import rule_changed
+from renda.demo.meetings import check_paper
 from renda.meetings import services as meetings
 from renda.meetings.selectors import deputy_pool
 from renda.meetings.tests.helpers import deputy_scope, session_with
@@ -337,6 +338,7 @@ def test_paper_batches_combine_with_phone_ballots_and_are_reconciled(make_vote, 
     with pytest.raises(ValidationFailed, match="监票、计票人不能为空"):
         services.paper_batch_enter(scope=staff, vote=vote, ballots=1, invalid=0, counts={}, tellers="")
     assert PaperBatch.objects.count() == before
+    check_paper(vote)  # 复核 by another hand of the office
     # After 截止投票 no batch joins the count: the tellers enter their last one before the close
     vote = services.vote_close(scope=staff, vote=vote)
     with pytest.raises(Conflict, match="已截止待公布"):
@@ -362,6 +364,7 @@ def test_paper_yes_no_totals_must_add_up(make_vote, staff):
     services.paper_batch_enter(
         scope=staff, vote=vote, ballots=6, invalid=1, counts={"1": {"yes": 3, "no": 1, "abstain": 1}}, tellers="甲"
     )
+    check_paper(vote)
     vote = services.vote_close(scope=staff, vote=vote)
     assert outcomes(vote) == {"决议": "not_elected"}  # 3 赞成 < 4 (more than half of 6)
 

@@ -7,6 +7,9 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from renda.audit.models import AuditEvent
+from renda.core.models import RuleSetting
+from renda.core.rules import rule_changed
 from renda.meetings.tests.helpers import deputy_scope, deputy_user, session_with
 from renda.voting import services
 from renda.voting.models import Ballot, Participation, SealedBallot, Vote, VoteMethod
@@ -121,12 +124,62 @@ def test_staff_actions_on_the_vote_page(make_vote, client_as):
         },
     )
     assert r.status_code == 302
+    # 复核: the batch waits for another hand; closing before it is refused, nothing half-done
+    page = client.get(f"/voting/{vote2.pk}/").content.decode()
+    batch = vote2.paper_batches.get()
+    assert "待复核" in page and f'id="paper-check-{batch.pk}"' in page
+    r = client.post(f"/voting/{vote2.pk}/act/close/")
+    assert r.status_code == 409 and "还有 1 批纸质票计票结果未复核" in r.content.decode()
+    sheet = {"batch": str(batch.pk), "ballots": "9", "invalid": "0", "count-1": "9", "count-2": "9"}
+    sheet |= {"count-3": "0", "count-4": "0"}
+    r = client.post(f"/voting/{vote2.pk}/act/paper_check/", sheet)
+    assert r.status_code == 400 and "录入人不能复核自己录入的结果" in r.content.decode()
+    second = client_as("township2")
+    r = second.post(f"/voting/{vote2.pk}/act/paper_check/", sheet | {"count-2": "8", "count-3": "1"})
+    text = r.content.decode()
+    assert r.status_code == 400 and "2 处不一致" in text
+    assert "“乙项目”得票：原录入 9，复核 8" in text and "“丙项目”得票：原录入 0，复核 1" in text
+    batch.refresh_from_db()
+    assert batch.checked_at is None
+    assert second.post(f"/voting/{vote2.pk}/act/paper_check/", sheet).status_code == 302
+    batch.refresh_from_db()
+    assert batch.checked_by is not None and batch.checked_by.username == "township2"
+    assert "已复核一致" in client.get(f"/voting/{vote2.pk}/").content.decode()
+    assert second.post(f"/voting/{vote2.pk}/act/paper_check/", sheet).status_code == 409  # replayed
+    assert AuditEvent.objects.filter(action="vote.paper_check", target_id=str(vote2.pk)).count() == 1
     assert client.post(f"/voting/{vote2.pk}/act/close/").status_code == 302
     page = client.get(f"/voting/{vote2.pk}/").content.decode()
     assert "计票结果（尚未公布）" in page and "重新计票核对一致" in page
     assert client.post(f"/voting/{vote2.pk}/act/publish/").status_code == 302
     meeting_page = client_as("deputy").get(f"/meetings/{vote2.meeting_id}/").content.decode()
     assert "结果已公布，不再变更" in meeting_page
+
+
+def test_a_batch_entered_wrongly_is_withdrawn_and_entered_afresh(make_vote, client_as):
+    vote, _ = make_vote(present=9)
+    client = client_as("township")
+    sheet = {"ballots": "9", "invalid": "0", "count-1": "9", "count-2": "9", "count-3": "0", "count-4": "0"}
+    assert client.post(f"/voting/{vote.pk}/act/paper/", sheet | {"tellers": "张三"}).status_code == 302
+    batch = vote.paper_batches.get()
+    for bad, message in [
+        ({"batch": str(batch.pk), "reason": ""}, "撤销原因不能为空"),
+        ({"batch": str(batch.pk), "reason": "长" * 201}, "撤销原因"),
+        ({"batch": "abc", "reason": "录错"}, "请选择要处理的一批纸质票"),
+        ({"batch": "999999", "reason": "录错"}, "本事项没有这一批纸质票"),
+    ]:
+        r = client.post(f"/voting/{vote.pk}/act/paper_withdraw/", bad)
+        assert r.status_code in (400, 404) and message in r.content.decode(), bad
+    assert vote.paper_batches.count() == 1
+    r = client.post(f"/voting/{vote.pk}/act/paper_withdraw/", {"batch": str(batch.pk), "reason": "乙项目录错"})
+    assert r.status_code == 302 and not vote.paper_batches.exists()
+    event = AuditEvent.objects.get(action="vote.paper_withdraw", target_id=str(vote.pk))
+    assert event.reason == "乙项目录错" and event.after["counts"]["2"] == 9
+    # The sheet is entered afresh; with 复核 switched off for the township it counts at once
+    RuleSetting.objects.create(key="vote.paper_check", region=vote.meeting.region, value=False)
+    rule_changed("vote.paper_check")
+    assert client.post(f"/voting/{vote.pk}/act/paper/", sheet | {"tellers": "张三"}).status_code == 302
+    assert vote.paper_batches.get().checked_at is not None
+    assert client.post(f"/voting/{vote.pk}/act/close/").status_code == 302
 
 
 def test_receipt_page(make_vote):
@@ -191,7 +244,33 @@ def test_api_staff_flow_and_receipt(client_as, make_vote, staff):
         data={"ballots": 6, "counts": {"1": {"yes": 5, "no": 1, "abstain": 0}}, "tellers": "张三"},
         content_type="application/json",
     )
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.json()["checked"] is False
+    batch = r.json()["id"]
+    second = client_as("township2")
+    check = f"/api/v1/votes/{vote.pk}/paper/{batch}/check"
+    for body, status, text in [
+        ({"ballots": 6, "counts": {"1": {"yes": 4, "no": 2, "abstain": 0}}}, 400, "“决议”赞成票：原录入 5，复核 4"),
+        ({"ballots": "六", "counts": {}}, 422, ""),
+        ({"ballots": 6}, 422, ""),
+    ]:
+        r = second.post(check, data=body, content_type="application/json")
+        assert r.status_code == status and text in r.json()["detail"], r.json()
+    r = api.post(
+        check, data={"ballots": 6, "counts": {"1": {"yes": 5, "no": 1, "abstain": 0}}}, content_type="application/json"
+    )
+    assert r.status_code == 400 and "录入人不能复核" in r.json()["detail"]
+    assert (
+        second.post(
+            f"/api/v1/votes/{vote.pk}/paper/999999/check",
+            data={"ballots": 6, "counts": {}},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    good = {"ballots": 6, "counts": {"1": {"yes": 5, "no": 1, "abstain": 0}}}
+    r = second.post(check, data=good, content_type="application/json")
+    assert r.status_code == 200 and r.json()["checked"] is True
+    assert second.post(check, data=good, content_type="application/json").status_code == 409
     assert api.post(f"/api/v1/votes/{vote.pk}/close").json()["options"][0]["outcome"] == "elected"
     out = api.post(f"/api/v1/votes/{vote.pk}/publish", data={}, content_type="application/json").json()
     assert out["state"] == "published" and out["concluded"] is True

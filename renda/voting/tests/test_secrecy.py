@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 
 from renda.audit.models import AuditEvent
 from renda.core.errors import Conflict
+from renda.demo.meetings import check_paper
 from renda.meetings.tests.helpers import deputy_scope, deputy_user
 from renda.voting import sealing, services
 from renda.voting.models import Ballot, BallotTracker, Participation, SealedBallot, VoteMethod
@@ -218,6 +219,7 @@ def test_few_phone_ballots_are_never_published_beside_paper_ones(make_vote, staf
         services.vote_cast(scope=deputy_scope(deputies[0]), vote=vote, choices=[1])
     assert "本事项已改为纸质票表决" in client_as_deputy(deputies[0]).get(f"/voting/{vote.pk}/").content.decode()
     services.paper_batch_enter(scope=staff, vote=vote, ballots=2, invalid=0, counts={"1": 2}, tellers="王明")
+    check_paper(vote)
     closed = services.vote_close(scope=staff, vote=vote)
     assert (closed.ballots_phone, closed.ballots_paper) == (0, 7)
     # A vote with enough phone ballots is not switched
@@ -227,6 +229,7 @@ def test_few_phone_ballots_are_never_published_beside_paper_ones(make_vote, staf
     with pytest.raises(Conflict, match="无需改为纸质票"):
         services.vote_to_paper(scope=staff, vote=vote2)
     services.paper_batch_enter(scope=staff, vote=vote2, ballots=1, invalid=0, counts={"2": 1}, tellers="王明")
+    check_paper(vote2)
     assert services.vote_close(scope=staff, vote=vote2).ballots_phone == 5
 
 
