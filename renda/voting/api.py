@@ -209,7 +209,7 @@ def enter_paper(request: HttpRequest, vote_id: VoteId, payload: PaperIn) -> Stat
     summary="复核纸质选票计票结果",
 )
 def check_paper(request: HttpRequest, vote_id: VoteId, batch_id: BatchId, payload: PaperCheckIn) -> Any:
-    """由录入人以外的工作人员再录入一遍；每一项、每一名候选人的票数都一致才计入，不一致时 422 列出每一处差异。"""
+    """由录入人以外的工作人员再录入一遍；每一项、每一名候选人的票数都一致才计入，不一致时 400 列出每一处差异。"""
     scope, vote = _staff_vote(request, vote_id)
     return _run(scope, "paper_check", vote, payload.model_copy(update={"batch": batch_id}))
 
