@@ -114,7 +114,7 @@ def _add(scope: Scope, c: CandidateList, data: inputs.CandidateAddForm, files: F
         candidate_list=c,
         name=data.name,
         content=data.content,
-        budget=data.budget,
+        budget=lists.wan_to_yuan(data.budget, label="估算投资"),  # the page's box is in 万元
         lead_unit=unit,
         proposals=picked,
     )
@@ -192,7 +192,7 @@ def _plan(scope: Scope, project: Project, data: inputs.PlanForm, files: Files) -
     return delivery.project_plan(
         scope=scope,
         project=project,
-        budget=data.budget,
+        budget=lists.wan_to_yuan(data.budget, label="计划投资"),  # the page's box is in 万元
         plan_text=data.plan_text,
         completion_date=form_date(data.completion_date, field="completion_date", label="计划完成日期"),
         milestones=_milestones(data),

@@ -126,7 +126,7 @@ class ListUpdateForm(RawForm):
 class CandidateAddForm(RawForm):
     name: str = Field("", title="项目名称")
     content: str = Field("", title="建设内容")
-    budget: str = Field("", title="预算")
+    budget: str = Field("", title="估算投资（万元）")
     lead_unit: str = Field("", title="责任单位")
     proposals: list[str] = Field(default_factory=list, title="依据的项目建议")
 
@@ -141,7 +141,7 @@ class VoteForm(RawForm):
 
 
 class PlanForm(RawForm):
-    budget: str = Field("", title="预算")
+    budget: str = Field("", title="计划投资（万元）")
     plan_text: str = Field("", title="实施计划")
     completion_date: str = Field("", title="计划完成日期")
     m_title: list[str] = Field(default_factory=list, title="节点")

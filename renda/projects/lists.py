@@ -126,6 +126,31 @@ def clean_budget(value: object) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+TEN_THOUSAND = Decimal(10000)
+
+
+def wan_to_yuan(value: object, *, label: str) -> str:
+    """An amount typed on a page in 万元 (the unit every list shows: "88", "1,234.5", "12.5万元")
+    as the 元 the records keep; clean_budget then checks it as the API's 元 are checked."""
+    text = str(value if value is not None else "").strip()
+    for noise in (",", "，", " ", "万元", "万"):
+        text = text.replace(noise, "")
+    if not text:
+        raise ValidationFailed(f"{label}不能为空", field="budget")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(f"{label}应为金额（万元），而不是“{text[:20]}”", field="budget") from None
+    if not amount.is_finite() or amount < 0 or amount * TEN_THOUSAND > MAX_BUDGET:
+        raise ValidationFailed(
+            f"{label}应为 0 以上、不超过 {MAX_BUDGET / TEN_THOUSAND:,.0f} 万元的金额", field="budget"
+        )
+    yuan = amount * TEN_THOUSAND
+    if yuan != yuan.quantize(Decimal("0.01")):
+        raise ValidationFailed(f"{label}最多精确到分（万元后最多六位小数）", field="budget")
+    return str(yuan.quantize(Decimal("0.01")))
+
+
 def _check_unit(unit: HandlingUnit, township: Region) -> None:
     if not unit.is_active:
         raise ValidationFailed(f"“{unit.name}”已停用", field="lead_unit")
@@ -275,7 +300,7 @@ def list_put_to_vote(*, scope: Scope, candidate_list: CandidateList, meeting: An
             OptionInput(
                 label=x.name,
                 ref=x.ref,
-                description=f"{x.content[:300]}（估算投资 {x.budget:,.2f} 元，责任单位：{x.lead_unit.name}）",
+                description=f"{x.content[:300]}（估算投资 {x.budget / TEN_THOUSAND:,.2f} 万元，责任单位：{x.lead_unit.name}）",
             )
             for x in candidates
         ]

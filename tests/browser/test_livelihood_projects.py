@@ -70,7 +70,7 @@ def test_livelihood_projects_vote_to_rectification(
     assert "差额票决要求候选项目至少 3 个" in page.inner_text("#action-error")
     page.fill("#c-name", CANDIDATES[2][0])
     page.fill("#c-content", CANDIDATES[2][1])
-    page.fill("#c-budget", "600000")
+    page.fill("#c-budget", "60")
     page.select_option("#c-unit", str(unit.pk))
     page.click("#form-add button[type=submit]")
     page.wait_for_selector("#margin-figures:has-text('3 选 2')")
@@ -165,7 +165,7 @@ def test_livelihood_projects_vote_to_rectification(
     clerk = another_page()
     login_as(clerk, "clerk")
     clerk.goto(f"/projects/{project.pk}/")
-    clerk.fill("#plan-budget-input", "880000")
+    clerk.fill("#plan-budget-input", "88")
     clerk.fill("#plan-date", f"{year}-12-20")
     clerk.fill("#plan-text", "分设计招标、施工、验收三个阶段实施。")
     rows = [

@@ -39,7 +39,7 @@ def test_the_clerk_plans_and_reports_on_the_page(client_as, project):
     response = client.post(
         reverse("projects:project_act", args=[project.pk, "plan"]),
         {
-            "budget": "900000",
+            "budget": "90",
             "completion_date": f"{project.year}-12-31",
             "plan_text": "分两期实施",
             "m_title": ["设计", "完工"],
@@ -50,6 +50,45 @@ def test_the_clerk_plans_and_reports_on_the_page(client_as, project):
     assert response.status_code == 400 and "合计应为 100%" in response.content.decode()
     project.refresh_from_db()
     assert project.state == "elected"
+
+
+PLAN = {"completion_date": "", "plan_text": "分两期实施", "m_title": ["设计", "完工"], "m_weight": ["40", "60"]}
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "计划投资不能为空"),
+        ("八十八", "计划投资应为金额（万元），而不是“八十八”"),
+        ("-3", "计划投资应为 0 以上"),
+        ("1e12", "计划投资应为 0 以上"),
+        ("0.0000001", "计划投资最多精确到分"),
+        ("NaN", "计划投资应为 0 以上"),
+    ],
+)
+def test_the_plan_budget_is_typed_in_wan_and_bad_amounts_are_refused(client_as, project, typed, message):
+    client = client_as("clerk")
+    url = reverse("projects:project_act", args=[project.pk, "plan"])
+    body = PLAN | {"budget": typed, "completion_date": f"{project.year}-12-31"}
+    body |= {"m_date": [f"{project.year}-06-30", f"{project.year}-12-31"]}
+    response = client.post(url, body)
+    assert response.status_code == 400 and message in response.content.decode()
+    project.refresh_from_db()
+    assert project.state == "elected"
+
+
+def test_the_plan_budget_in_wan_is_kept_in_yuan_and_shown_in_wan(client_as, project):
+    from decimal import Decimal
+
+    client = client_as("clerk")
+    url = reverse("projects:project_act", args=[project.pk, "plan"])
+    body = PLAN | {"budget": "1,234.5万元", "completion_date": f"{project.year}-12-31"}
+    body |= {"m_date": [f"{project.year}-06-30", f"{project.year}-12-31"]}
+    assert client.post(url, body).status_code == 302
+    project.refresh_from_db()
+    assert project.budget == Decimal("12345000.00")
+    page = client.get(reverse("projects:project", args=[project.pk])).content.decode()
+    assert '<span id="plan-budget">1,234.50</span> 万元' in page
 
 
 def test_staff_cannot_report_progress(client_as, project, scope_of):
