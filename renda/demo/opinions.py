@@ -828,10 +828,38 @@ class _Planner:
 
     # -- a county's year
 
+    def desk(self, plans: list[Plan], n: int) -> None:
+        """What the demo town's office (the first town by code: the ``township`` login's) finds on
+        its desk today: fresh cases waiting for 分办, and cases in hand at a unit whose 答复期限
+        falls in the next working days."""
+        rng = self.rng
+        towns = [r for r in self.c.townships.values() if r.kind in (RegionKind.TOWN, RegionKind.TOWNSHIP)]
+        if not towns or n < 1:
+            return
+        villages = self.c.others.get(min(towns, key=lambda r: r.path).path) or []
+        if not villages:
+            return
+        fresh = (n + 1) // 2
+        for i in range(n):
+            if i < fresh:  # 待分办: in the last two days
+                plans.append(self.plan(len(plans), days_ago=rng.uniform(0.05, 2.0), village=rng.choice(villages)))
+                continue
+            # 即将到期: routed and accepted about ten working days ago, no answer yet
+            plan = self.plan(len(plans), days_ago=rng.uniform(13.5, 15.5), village=rng.choice(villages))
+            routed = plan.steps[0].at
+            route = Step(_later_work(routed, 0, rng), "route")
+            route.at = _after(routed, route.at)
+            plan.steps.append(route)
+            accept = Step(_later_work(route.at, 0, rng), "accept")
+            accept.at = _after(route.at, accept.at)
+            plan.steps.append(accept)
+            plans.append(plan)
+
     def year(self, per_county: int) -> list[Plan]:
         rng = self.rng
         plans: list[Plan] = []
-        while len(plans) < per_county:
+        on_desk = min(9, per_county // 20)
+        while len(plans) < per_county - on_desk:
             path = self.paths.draw()
             # Spread evenly over the year (stratified), the stuck ones a few weeks back.
             spread = 365 * (1 - (len(plans) + rng.random()) / per_county)
@@ -871,6 +899,7 @@ class _Planner:
             if follow is not None:  # 附议 while the case is open, before its answer
                 first.steps.append(follow)
                 first.steps[1:] = sorted(first.steps[1:], key=lambda s: s.at)
+        self.desk(plans, per_county - len(plans))
         return plans
 
 
