@@ -26,6 +26,7 @@ from renda.core.scoping import Scope
 from renda.opinions import appointments, intake, policy, services
 from renda.opinions.models import Answer, Appointment, Opinion, OpinionPhoto, RatingRecord, ReceptionSlot, State
 from renda.opinions.tests.conftest import jpeg_bytes
+from renda.opinions.tests.helpers import file_case as filed
 from renda.org.models import Category, Deputy, HandlingUnit, Station
 from renda.regions.models import Region, RegionLevel
 
@@ -67,10 +68,7 @@ def counts() -> tuple[int, int, int, int]:
 
 def file_case(station: Station, village: Region, category: Category, **extra: Any) -> Opinion:
     data: dict[str, Any] = {"text": "路灯不亮需要维修一下。", "citizen_phone": PHONE, "consent": True} | extra
-    opinion, _ = intake.opinion_submit(
-        data=intake.OpinionInput(region=village, category=category, station=station, **data)
-    )
-    return opinion
+    return filed(station, village, category, **data)
 
 
 # ---------------------------------------------------------------- the closed loop

@@ -7,30 +7,28 @@ from renda.audit.models import AuditEvent
 from renda.core.rules import rule
 from renda.core.workdays import add_workdays
 from renda.notify.models import Notification
-from renda.opinions import intake, services
+from renda.opinions import services
 from renda.opinions.intake import today
 from renda.opinions.models import Opinion, State
 from renda.opinions.routing import suggested_unit, unit_choices
+from renda.opinions.tests.helpers import file_case
 from renda.org.models import Category
 
 PHONE = "13912340001"
 
 
 def _case(scope_of, station, village, category, text="村口路灯坏了一个月，晚上出行不方便。"):
-    opinion, _ = intake.opinion_submit(
+    return file_case(
+        station,
+        village,
+        category,
         scope=scope_of("liaison"),
-        data=intake.OpinionInput(
-            text=text,
-            region=village,
-            category=category,
-            source="reception",
-            station=station,
-            citizen_name="李秀英",
-            citizen_phone=PHONE,
-            consent=True,
-        ),
+        text=text,
+        source="reception",
+        citizen_name="李秀英",
+        citizen_phone=PHONE,
+        consent=True,
     )
-    return Opinion.objects.get(pk=opinion.pk)
 
 
 @pytest.mark.django_db

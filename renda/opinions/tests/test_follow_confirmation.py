@@ -9,8 +9,9 @@ import re
 import pytest
 from django.test import Client
 
-from renda.opinions import intake, policy, services
+from renda.opinions import policy, services
 from renda.opinions.models import Follower
+from renda.opinions.tests.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +21,7 @@ STRANGER = "13700001111"
 
 @pytest.fixture
 def case(liaison_station, village, lamp_category):
-    opinion, _ = intake.opinion_submit(
-        data=intake.OpinionInput(
-            text=TEXT, region=village, category=lamp_category, citizen_phone="13900000001", consent=True,
-            station=liaison_station,
-        )
-    )  # fmt: skip
-    return opinion
+    return file_case(liaison_station, village, lamp_category, text=TEXT, citizen_phone="13900000001", consent=True)
 
 
 def _answer(case, scope_of, capture):  # type: ignore[no-untyped-def]

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from renda.core.errors import RendaError
-from renda.opinions import intake, services
+from renda.opinions import services
 from renda.opinions.models import Opinion, State
+from renda.opinions.tests.helpers import file_case
 from renda.org.models import Category, Station
 from tests.concurrency import run_together
 
@@ -20,16 +21,9 @@ pytestmark = [
 
 
 def _case(station: Station, text: str) -> Opinion:
-    opinion, _ = intake.opinion_submit(
-        data=intake.OpinionInput(
-            text=text,
-            region=station.served_regions.order_by("path").first(),
-            category=Category.objects.get(name="路灯"),
-            station=station,
-            anonymous=True,
-        )
-    )
-    return opinion
+    village = station.served_regions.order_by("path").first()
+    assert village is not None
+    return file_case(station, village, Category.objects.get(name="路灯"), text=text, anonymous=True)
 
 
 def test_crossing_merges_finish_without_a_deadlock(demo_county, scope_of):

@@ -9,9 +9,10 @@ from django.test import Client
 from renda.core.models import RuleSetting
 from renda.core.rules import rule_changed
 from renda.notify.models import Notification
-from renda.opinions import intake, services
+from renda.opinions import services
 from renda.opinions.models import AnswerStatus, Extension, Opinion, State
 from renda.opinions.routing import suggested_unit
+from renda.opinions.tests.helpers import file_case
 from renda.org.models import Deputy
 from renda.regions.models import Region, RegionLevel
 
@@ -20,20 +21,16 @@ PHONE = "13912340002"
 
 @pytest.fixture
 def case(scope_of, liaison_station, village, lamp_category):
-    opinion, _ = intake.opinion_submit(
+    return file_case(
+        liaison_station,
+        village,
+        lamp_category,
         scope=scope_of("liaison"),
-        data=intake.OpinionInput(
-            text="村口路灯坏了一个月，晚上出行不方便。",
-            region=village,
-            category=lamp_category,
-            source="reception",
-            station=liaison_station,
-            citizen_name="王建国",
-            citizen_phone=PHONE,
-            consent=True,
-        ),
+        source="reception",
+        citizen_name="王建国",
+        citizen_phone=PHONE,
+        consent=True,
     )
-    return Opinion.objects.get(pk=opinion.pk)
 
 
 @pytest.fixture

@@ -8,23 +8,21 @@ from renda.audit.models import AuditEvent
 from renda.notify.models import Notification
 from renda.opinions import appointments, intake, services
 from renda.opinions.models import Opinion
+from renda.opinions.tests.helpers import file_case
 
 
 @pytest.fixture
 def case(liaison_station, village, lamp_category, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the commit, then the after-submit worker (eager)
-        opinion, _ = intake.opinion_submit(
-            data=intake.OpinionInput(
-                text="村口路灯不亮，晚上很黑。",
-                region=village,
-                category=lamp_category,
-                citizen_name="李四",
-                citizen_phone="13700001111",
-                consent=True,
-                station=liaison_station,
-            )
+        return file_case(
+            liaison_station,
+            village,
+            lamp_category,
+            text="村口路灯不亮，晚上很黑。",
+            citizen_name="李四",
+            citizen_phone="13700001111",
+            consent=True,
         )
-    return opinion
 
 
 @pytest.mark.django_db
