@@ -7,9 +7,9 @@ days are told at once, in this process and, after commit, in the shared cache.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from renda.audit.services import audit_record
 from renda.core.errors import Conflict, NotFound, ValidationFailed
@@ -19,6 +19,30 @@ from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_int, clean_text
 from renda.core.workdays import calendar_changed
 from renda.regions.models import Region, RegionLevel
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _save(
+    model: type[M], *, lookup: dict[str, Any], values: dict[str, Any], judged: tuple[str, ...], unchanged: str
+) -> tuple[M, dict[str, Any] | None]:
+    """Create the row ``lookup`` names, or change it (locked): (row, the judged fields before, or
+    None for a new row). A change that leaves the judged fields as they were is a replay: 409."""
+    entry = model._default_manager.select_for_update().filter(**lookup).first()
+    if entry is None:
+        try:
+            with transaction.atomic():
+                return model._default_manager.create(**lookup, **values), None
+        except IntegrityError:
+            raise Conflict("其他人刚刚录入或修改了同一项，请刷新页面后重试") from None
+    before = {name: getattr(entry, name) for name in judged}
+    if all(before[n] == values[n] and type(before[n]) is type(values[n]) for n in judged):
+        raise Conflict(unchanged)
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.save(update_fields=[*values, "updated_at"])
+    return entry, before
+
 
 # Regions that may hold an override of a regional rule (rule_in reads city, county, township).
 OVERRIDE_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
@@ -47,8 +71,7 @@ def _rules_changed(key: str) -> None:
 
 
 def _locked_setting(key: str, region: Region | None) -> RuleSetting | None:
-    rows = RuleSetting.objects.select_for_update().filter(key=key)
-    return (rows.filter(region=region) if region is not None else rows.filter(region__isnull=True)).first()
+    return RuleSetting.objects.select_for_update().filter(key=key, region=region).first()
 
 
 @transaction.atomic
@@ -58,20 +81,13 @@ def rule_set(*, scope: Scope, key: str, value: object, note: object, region: Reg
     _check_rule_scope(scope=scope, key=key, region=region)
     parsed = parse_rule_value(key, value)
     reason = clean_text(note, label="修改依据", field="note", max_length=200)
-    setting = _locked_setting(key, region)
-    before: dict[str, Any] | None = None
-    if setting is not None:
-        if setting.value == parsed and type(setting.value) is type(parsed):
-            raise Conflict(f"该参数当前已是“{rule_display(key, parsed)}”，未作修改")
-        before = {"value": setting.value}
-        setting.value, setting.note = parsed, reason
-        setting.save(update_fields=["value", "note", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                setting = RuleSetting.objects.create(key=key, region=region, value=parsed, note=reason)
-        except IntegrityError:
-            raise Conflict("其他人刚刚修改了该参数，请刷新页面后重试") from None
+    setting, before = _save(
+        RuleSetting,
+        lookup={"key": key, "region": region},
+        values={"value": parsed, "note": reason},
+        judged=("value",),
+        unchanged=f"该参数当前已是“{rule_display(key, parsed)}”，未作修改",
+    )
     audit_record(
         actor=scope.actor,
         action="rule.update" if before is not None else "rule.create",
@@ -145,20 +161,13 @@ def calendar_day_set(*, scope: Scope, date: object, is_workday: object, name: ob
         raise ValidationFailed("请选择放假或上班", field="is_workday")
     working = is_workday == "work"
     label = clean_text(name, label="名称", field="name", max_length=50)
-    entry = CalendarDay.objects.select_for_update().filter(date=day).first()
-    before: dict[str, Any] | None = None
-    if entry is not None:
-        if entry.is_workday == working and entry.name == label:
-            raise Conflict(f"{day:%Y-%m-%d} 已按此录入，未作修改")
-        before = {"is_workday": entry.is_workday, "name": entry.name}
-        entry.is_workday, entry.name = working, label
-        entry.save(update_fields=["is_workday", "name", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                entry = CalendarDay.objects.create(date=day, is_workday=working, name=label)
-        except IntegrityError:
-            raise Conflict("其他人刚刚录入了这一天，请刷新页面后重试") from None
+    entry, before = _save(
+        CalendarDay,
+        lookup={"date": day},
+        values={"is_workday": working, "name": label},
+        judged=("is_workday", "name"),
+        unchanged=f"{day:%Y-%m-%d} 已按此录入，未作修改",
+    )
     audit_record(
         actor=scope.actor,
         action="calendar_day.update" if before is not None else "calendar_day.create",
@@ -195,20 +204,13 @@ def calendar_year_record(*, scope: Scope, year: object, source: object) -> Calen
     scope.require(Perm.ADMIN)
     number = clean_year(year)
     notice = clean_text(source, label="依据（国务院办公厅通知名称）", field="source", max_length=200)
-    entry = CalendarYear.objects.select_for_update().filter(year=number).first()
-    before: dict[str, Any] | None = None
-    if entry is not None:
-        if entry.source == notice:
-            raise Conflict(f"{number} 年已按此依据录入，未作修改")
-        before = {"source": entry.source}
-        entry.source = notice
-        entry.save(update_fields=["source", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                entry = CalendarYear.objects.create(year=number, source=notice)
-        except IntegrityError:
-            raise Conflict("其他人刚刚录入了这一年，请刷新页面后重试") from None
+    entry, before = _save(
+        CalendarYear,
+        lookup={"year": number},
+        values={"source": notice},
+        judged=("source",),
+        unchanged=f"{number} 年已按此依据录入，未作修改",
+    )
     audit_record(
         actor=scope.actor,
         action="calendar_year.update" if before is not None else "calendar_year.create",

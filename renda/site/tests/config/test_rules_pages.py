@@ -168,3 +168,15 @@ def test_every_regional_rule_is_read_per_region_somewhere():
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path("renda").rglob("*.py") if "tests" not in p.parts)
     for key in REGIONAL:
         assert f'rule_in("{key}"' in source, key
+
+
+def test_the_rules_page_reads_a_fixed_number_of_queries(client_as, scope_of, django_assert_max_num_queries):
+    """Every rule is on the page, so its queries must not grow with them (nor with regions' values)."""
+    client = client_as("county")
+    town = Region.objects.get(path=scope_of("township").roots[0])
+    client_as("township").post(
+        f"{URL}opinion.answer_review/", {"op": "set", "value": "true", "note": "决定", "region": town.pk}
+    )
+    client.get(URL)  # warm the rule cache as a running site has it
+    with django_assert_max_num_queries(15):
+        assert client.get(f"{URL}?region={town.pk}").status_code == 200
