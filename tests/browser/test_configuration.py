@@ -42,6 +42,8 @@ def test_an_administrator_configures_the_installation_on_a_phone(page: Any, logi
     card.locator("input[name=value]").fill("")
     card.locator("button:has-text('保存')").click()
     assert "请填写新的取值" in page.locator("[role=alert]").first.inner_text()
+    if SHOTS:
+        page.locator("#rule-opinionrating_days").screenshot(path=artifact_path("config-rule-error-390.png"))
     card = page.locator("#rule-opinionrating_days")
     card.locator("input[name=value]").fill("20")
     card.locator("input[name=note]").fill("县人大常委会 2026 年第 5 号通知")
