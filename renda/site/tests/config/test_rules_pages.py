@@ -180,3 +180,13 @@ def test_the_rules_page_reads_a_fixed_number_of_queries(client_as, scope_of, dja
     client.get(URL)  # warm the rule cache as a running site has it
     with django_assert_max_num_queries(15):
         assert client.get(f"{URL}?region={town.pk}").status_code == 200
+
+
+def test_django_admin_holds_a_value_to_the_same_check(client_as):
+    client = client_as("admin")
+    bad = client.post("/admin/core/rulesetting/add/", {"key": "opinion.rating_days", "value": '"abc"', "note": "x"})
+    assert bad.status_code == 200 and "取值应为整数" in bad.content.decode()
+    assert not RuleSetting.objects.exists()
+    good = client.post("/admin/core/rulesetting/add/", {"key": "opinion.rating_days", "value": "20", "note": "x"})
+    assert good.status_code == 302
+    assert rule("opinion.rating_days") == 20
