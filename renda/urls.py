@@ -28,6 +28,7 @@ urlpatterns = [
     path("org/", include("renda.org.urls")),
     path("rosters/", include("renda.rosters.urls")),
     path("audit/", include("renda.audit.urls")),
+    path("config/", include("renda.site.config.urls")),
     path("opinions/", include("renda.opinions.urls")),
     path("messages/", include("renda.notify.urls")),
     path("codes/", include("renda.codes.urls")),

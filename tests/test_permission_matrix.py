@@ -69,6 +69,14 @@ MATRIX: dict[str, Route] = {
     "org:groups": Route(Perm.ORG_VIEW),
     "org:group": Route(Perm.ORG_VIEW, "group"),
     "audit:log": Route(Perm.AUDIT_VIEW),
+    # 配置: no body, so an allowed POST reaches the service and is refused with a Chinese 400/409
+    "config:rules": Route(Perm.RULES_LOCAL),
+    "config:rule_change": Route(Perm.RULES_LOCAL, method="post", fixed=(("key", "opinion.answer_review"),)),
+    "config:calendar": Route(Perm.ADMIN),
+    "config:calendar_day": Route(Perm.ADMIN, method="post"),
+    "config:calendar_year": Route(Perm.ADMIN, method="post"),
+    "accounts:tokens": Route(LOGIN),
+    "accounts:token_revoke": Route(LOGIN, method="post", fixed=(("pk", "999999"),), inscope_status=404),
     # 民意处理, staff side
     "opinions:queue": Route(Perm.OPINION_VIEW),
     "opinions:export": Route(Perm.OPINION_VIEW),

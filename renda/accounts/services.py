@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from renda.accounts.models import ApiToken, Role, RoleAssignment, User
 from renda.audit.services import audit_record
-from renda.core.errors import ValidationFailed
+from renda.core.errors import Conflict, ValidationFailed
 from renda.core.scoping import Perm, Scope
 from renda.core.validation import clean_phone, clean_text
 from renda.org.models import Deputy, HandlingUnit, Station
@@ -96,6 +96,9 @@ def township_of(region: Region) -> Region:
     return Region.objects.get(path=region.path[:9])
 
 
+MAX_ACTIVE_TOKENS = 20
+
+
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -106,6 +109,9 @@ def api_token_create(*, scope: Scope, user: User, name: str) -> tuple[ApiToken, 
     if scope.user_id != user.pk:
         scope.require(Perm.ADMIN)
     name = clean_text(name, label="令牌用途", field="name", max_length=100)
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per user: the count holds
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise ValidationFailed(f"每个账号最多 {MAX_ACTIVE_TOKENS} 个有效令牌，请先吊销不用的令牌", field="name")
     raw = "rd_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], token_hash=token_hash(raw))
     audit_record(actor=scope.actor, action="token.create", target=user, after={"token": token.prefix, "name": name})
@@ -114,8 +120,12 @@ def api_token_create(*, scope: Scope, user: User, name: str) -> tuple[ApiToken, 
 
 @transaction.atomic
 def api_token_revoke(*, scope: Scope, token: ApiToken) -> ApiToken:
+    """吊销: the token is refused from the next request on; it stays listed as revoked."""
     if scope.user_id != token.user_id:
         scope.require(Perm.ADMIN)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise Conflict(f"令牌 {token.prefix}… 已于 {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M} 吊销")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at", "updated_at"])
     audit_record(actor=scope.actor, action="token.revoke", target=token.user, after={"token": token.prefix})

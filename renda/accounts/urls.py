@@ -8,4 +8,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("sms/", views.sms_login, name="sms_login"),
     path("password/reset/", views.password_reset, name="password_reset"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

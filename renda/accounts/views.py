@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods, require_POST
 
+from renda.accounts import selectors, services
 from renda.accounts.client_ip import client_ip
 from renda.accounts.forms import LoginForm
 from renda.audit.services import audit_record
-from renda.core.errors import RendaError, ValidationFailed
+from renda.core.errors import Conflict, RendaError, ValidationFailed
+from renda.core.paging import paginate
 from renda.core.ratelimit import Limit, RateLimited, check_rates, over_limit
+from renda.core.scoping import Perm, scope_for_user
 
 SPRAYED = "本机登录失败次数过多，请一小时后再试；如忘记密码，可用手机验证码重置"
 
@@ -120,3 +126,68 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         except RendaError as exc:
             context["error"], status = exc.message, exc.status_code
     return render(request, "accounts/password_reset.html", context, status=status)
+
+
+# ------------------------------------------------------------------ API 令牌
+
+ISSUE_FORMS = "api_token_forms"  # session: the issue forms shown and not yet used (a replay is refused)
+ISSUE_FORMS_KEPT = 10
+ISSUE_FORM_SPENT = "该签发表单已提交过或已过期，未签发新令牌；请刷新页面后重新填写"
+
+
+def _token_form(request: HttpRequest) -> str:
+    once = secrets.token_urlsafe(16)
+    request.session[ISSUE_FORMS] = [*request.session.get(ISSUE_FORMS, [])[-(ISSUE_FORMS_KEPT - 1) :], once]
+    return once
+
+
+def _token_form_used(request: HttpRequest) -> None:
+    """Spend the form's one-time field, or refuse (409): a re-sent POST issues no second token."""
+    once = str(request.POST.get("once", ""))[:64]
+    shown = request.session.get(ISSUE_FORMS, [])
+    if not once or once not in shown:
+        raise Conflict(ISSUE_FORM_SPENT)
+    request.session[ISSUE_FORMS] = [f for f in shown if f != once]
+
+
+def _tokens_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    page, querystring = paginate(request, selectors.api_tokens(scope=scope))
+    context = {"page": page, "querystring": querystring, "all_users": scope.has(Perm.ADMIN), **context}
+    context["once"] = _token_form(request)
+    response = render(request, "accounts/tokens.html", context, status=status)
+    add_never_cache_headers(response)  # the raw token is on this page once: never from a cache
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """API 令牌: issue one for oneself (the raw token is shown on this answer only), list, revoke."""
+    if request.method != "POST":
+        return _tokens_page(request, {})
+    scope = scope_for_user(request.user)
+    name = str(request.POST.get("name", ""))[:200]
+    try:
+        _token_form_used(request)
+        token, raw = services.api_token_create(scope=scope, user=request.user, name=name)  # type: ignore[arg-type]
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _tokens_page(request, {"error": exc.message, "name": name}, status=exc.status_code)
+    return _tokens_page(request, {"issued": token, "raw": raw})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for_user(request.user)
+    token = selectors.api_token_get(scope=scope, pk=pk)
+    try:
+        services.api_token_revoke(scope=scope, token=token)
+    except RendaError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _tokens_page(request, {"error": exc.message}, status=exc.status_code)
+    messages.success(request, f"已吊销令牌 {token.prefix}…（{token.name}），使用它的请求将被拒绝")
+    return redirect("accounts:tokens")

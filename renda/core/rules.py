@@ -1,16 +1,23 @@
 """Configurable rules: statutory and local figures with their defaults and sources.
 
-A rule change is data (a RuleSetting row, edited in Django admin), never a code change.
+A rule change is data (a RuleSetting row, edited on the 规则参数 page), never a code change.
 ``rule("opinion.rating_days")`` answers the override if there is one, else the default.
+``parse_rule_value`` checks a value typed on that page against the default's type and the range
+below; ``REGIONAL`` names the rules a region may set for itself (read with ``rule_in``).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from django.core.cache import cache
+
+from renda.core.errors import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,140 @@ DEFAULTS: dict[str, RuleDefault] = {
         7, "自该月起群众点单征集下一年度项目", "本地做法（下半年征集、次年初人代会票决）"
     ),
 }
+
+# What a value may be when an office changes it. Whole numbers and fractions: (lowest, highest),
+# both allowed; ranges are what a working office could mean, so a typo (10 months for 1) is
+# caught, not a policy choice refused.
+BOUNDS: dict[str, tuple[int, int] | tuple[Fraction, Fraction]] = {
+    "opinion.triage_workdays": (1, 30),
+    "opinion.reply_workdays": (1, 90),
+    "opinion.route_workdays": (1, 90),
+    "opinion.direct_answer_workdays": (1, 30),
+    "opinion.accept_workdays": (1, 30),
+    "opinion.due_soon_workdays": (0, 30),
+    "opinion.rating_days": (1, 90),
+    "opinion.max_text": (100, 10000),
+    "opinion.max_photos": (0, 20),
+    "opinion.rate_per_ip_hour": (1, 1000),
+    "opinion.rate_per_phone_day": (1, 100),
+    "appointment.rate_per_phone_day": (1, 100),
+    "opinion.contact_retention_years": (1, 30),
+    "session.min_per_year": (1, 12),
+    "session.quorum_fraction": (Fraction(1, 2), Fraction(1)),
+    "session.signin_days_before": (0, 30),
+    "session.expected_per_year": (1, 12),
+    "bill.min_joint_township": (1, 100),
+    "bill.min_joint_county": (1, 100),
+    "suggestion.answer_months": (1, 12),
+    "suggestion.answer_months_hard": (1, 12),
+    "suggestion.assign_workdays": (1, 60),
+    "suggestion.object_workdays": (1, 60),
+    "suggestion.co_unit_months": (1, 12),
+    "suggestion.reanswer_months": (1, 12),
+    "suggestion.remind_days": (0, 90),
+    "suggestion.rating_days": (1, 180),
+    "deputy.absence_limit": (1, 10),
+    "group.min_members": (1, 50),
+    "project.min_extra_candidates": (1, 50),
+    "project.min_candidate_ratio": (Fraction(1), Fraction(10)),
+    "project.satisfaction_threshold": (Fraction(0), Fraction(1)),
+    "project.score_threshold": (0, 100),
+    "project.rectify_months": (1, 24),
+    "project.max_text": (100, 10000),
+    "project.max_photos": (0, 20),
+    "project.rate_per_ip_hour": (1, 1000),
+    "project.rate_per_phone_day": (1, 100),
+    "project.next_year_from_month": (1, 12),
+}
+# A word from a list: (value, what the page shows).
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "session.majority": (
+        ("all_half", "全体代表的过半数"),
+        ("present_half", "出席代表的过半数"),
+        ("cast_half", "有效票的过半数"),
+    ),
+    "project.rating_mode": (("grade", "满意/基本满意/不满意"), ("score", "百分制评分")),
+    "suggestion.answer_classes": (("ABCD", "A/B/C/D 四类"), ("ABC", "A/B/C 三类")),
+}
+# Fractions read with Decimal() (a decimal such as 0.6, never 2/3).
+DECIMALS = frozenset({"project.satisfaction_threshold"})
+# Rules a city, county or township may set for its own area (a local working practice that the
+# code reads with rule_in). Statutory figures, rate limits and system limits stay one for the
+# whole installation: only its administrator changes them.
+REGIONAL = frozenset({"opinion.answer_review"})
+
+FRACTION_RE = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,6})?$|^[0-9]{1,6}/[0-9]{1,6}$")
+
+
+def rule_kind(key: str) -> str:
+    """bool, int, choice, decimal or fraction: what the 规则参数 page asks for."""
+    value = DEFAULTS[key].value
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if key in CHOICES:
+        return "choice"
+    return "decimal" if key in DECIMALS else "fraction"
+
+
+def rule_display(key: str, value: Any) -> str:
+    """A value as the page shows it: 是/否, a choice's label, or the figure."""
+    kind = rule_kind(key) if key in DEFAULTS else ""
+    if kind == "bool":
+        return "开启" if value else "关闭"
+    if kind == "choice":
+        return dict(CHOICES[key]).get(str(value), str(value))
+    return str(value)
+
+
+def parse_rule_value(key: str, raw: object) -> Any:
+    """The value typed on the page as the rule stores it, or ValidationFailed in Chinese."""
+    if key not in DEFAULTS:
+        raise ValidationFailed("没有这个规则参数", field="key")
+    kind = rule_kind(key)
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        raise ValidationFailed("请填写新的取值", field="value")
+    if len(text) > 20:
+        raise ValidationFailed("取值过长（不超过 20 个字符）", field="value")
+    if kind == "bool":
+        if text not in ("true", "false"):
+            raise ValidationFailed("请选择开启或关闭", field="value")
+        return text == "true"
+    if kind == "choice":
+        if text not in dict(CHOICES[key]):
+            allowed = "、".join(label for _, label in CHOICES[key])
+            raise ValidationFailed(f"取值应为以下之一：{allowed}", field="value")
+        return text
+    low, high = BOUNDS[key]
+    if kind == "int":
+        return _checked_int(text, int(low), int(high))
+    if not FRACTION_RE.match(text) or (kind == "decimal" and "/" in text):
+        example = "如 0.6" if kind == "decimal" else "如 2/3 或 0.5"
+        raise ValidationFailed(f"取值应为{'小数' if kind == 'decimal' else '分数或小数'}（{example}）", field="value")
+    try:
+        number = Fraction(text)
+    except ZeroDivisionError:
+        raise ValidationFailed("分母不能为 0", field="value") from None
+    if not low <= number <= high:
+        raise ValidationFailed(f"取值应在 {low} 到 {high} 之间", field="value")
+    if kind == "decimal":
+        try:
+            return str(Decimal(text).normalize())
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            raise ValidationFailed("取值应为小数（如 0.6）", field="value") from None
+    return text
+
+
+def _checked_int(text: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"-?[0-9]{1,9}", text):
+        raise ValidationFailed(f"取值应为整数，而不是“{text}”", field="value")
+    number = int(text)
+    if not low <= number <= high:
+        raise ValidationFailed(f"取值应在 {low} 到 {high} 之间", field="value")
+    return number
+
 
 CACHE_PREFIX = "rule:"
 LOCAL_TTL = 10.0  # seconds a process keeps a value before asking the shared cache again

@@ -40,6 +40,7 @@ SCOPED_PATHS: dict[str, str] = {
     "org.handlingunit": "region__path",
     "accounts.roleassignment": "region__path",
     "audit.auditevent": "region_path",
+    "core.rulesetting": "region__path",  # a region's own value of a rule (the installation's: region null)
     "opinions.opinion": "region__path",
     "opinions.receptionslot": "station__region__path",
     "opinions.appointment": "slot__station__region__path",
@@ -73,7 +74,8 @@ class Perm:
     PROJECT_MANAGE = "project.manage"  # screen, fix the candidate list, put it to the vote, order rectification
     PROJECT_REPORT = "project.report"  # the lead unit records the plan and reports progress (政府买单)
     PROJECT_RATE = "project.rate"  # a deputy inspects and rates a project at year end (人大验单)
-    ADMIN = "admin"  # Django admin, users and roles
+    RULES_LOCAL = "rule.local"  # 规则参数: read them, set the regional ones for one's own region
+    ADMIN = "admin"  # Django admin, users and roles, installation-wide rules, the calendar
 
 
 STAFF_PERMS = {
@@ -92,6 +94,7 @@ STAFF_PERMS = {
     Perm.PROJECT_VIEW,
     Perm.PROJECT_PROPOSE,
     Perm.PROJECT_MANAGE,
+    Perm.RULES_LOCAL,
 }
 ROLE_PERMS: dict[str, set[str]] = {
     "admin": STAFF_PERMS | {Perm.ADMIN},

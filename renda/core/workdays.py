@@ -1,11 +1,11 @@
 """Working days (工作日) on the official Chinese calendar.
 
 The calendar is data, not code. Three sources, in order:
-1. CalendarDay rows an administrator entered (the State Council publishes each next year's
-   holidays and 调休 late in the year);
+1. CalendarDay rows an administrator entered on the 工作日历 page (the State Council publishes
+   each next year's holidays and 调休 late in the year);
 2. the packaged official calendar (chinesecalendar; it knows 2004–2026 and raises after);
-3. weekends only — for a year nobody has entered. Such a deadline is marked ``official=False``
-   and every page shows that beside it.
+3. weekends only: official in a year an administrator entered (a CalendarYear, or any of its
+   days), otherwise marked ``official=False``, and every page shows that beside it.
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ def workday_status(
     days, years = entered if entered is not None else _entered()
     if day in days:
         return days[day], True
-    if day.year in years:
-        return day.weekday() < 5, True
+    # The packaged calendar before the weekend rule of an entered year: one correction entered
+    # in a year it knows (2004–2026) must not wipe out that year's other holidays.
     packaged = _packaged(day)
     if packaged is not None:
         return packaged, True
-    return day.weekday() < 5, False
+    return day.weekday() < 5, day.year in years
 
 
 def is_workday(day: dt.date) -> bool:

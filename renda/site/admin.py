@@ -3,11 +3,13 @@ every change is an audit event and core imports no other app."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 
 from renda.audit.admin import AuditedAdmin
+from renda.core.errors import ValidationFailed
 from renda.core.models import CalendarDay, CalendarYear, RuleSetting
-from renda.core.rules import DEFAULTS, rule_changed
+from renda.core.rules import DEFAULTS, parse_rule_value, rule_changed
 from renda.core.workdays import calendar_changed
 
 
@@ -31,9 +33,29 @@ class CalendarYearAdmin(AuditedAdmin):
         calendar_changed()
 
 
+class RuleSettingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The admin's JSON value held to the same check as the 规则参数 page's."""
+
+    class Meta:
+        model = RuleSetting
+        fields = ["key", "region", "value", "note"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        key, value = data.get("key"), data.get("value")
+        if key is not None and "value" in data:
+            raw = ("true" if value else "false") if isinstance(value, bool) else value
+            try:
+                data["value"] = parse_rule_value(str(key), raw)
+            except ValidationFailed as exc:
+                self.add_error("key" if exc.field == "key" else "value", exc.message)
+        return data
+
+
 @admin.register(RuleSetting)
 class RuleSettingAdmin(AuditedAdmin):
     action_name = "rule"
+    form = RuleSettingForm
     list_display = ["key", "region", "label", "value", "default", "note"]
     list_filter = ["key"]
     autocomplete_fields = ["region"]

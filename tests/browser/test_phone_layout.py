@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PAGES = ["/", "/opinions/", "/suggestions/", "/meetings/", "/projects/", "/org/deputies/", "/org/stations/", "/audit/"]
+PAGES = ["/", "/opinions/", "/suggestions/", "/meetings/", "/projects/", "/org/deputies/", "/org/stations/", "/audit/",
+         "/config/rules/", "/accounts/tokens/"]  # fmt: skip
 
 
 def test_a_township_officer_on_a_phone(page: Any, login_as: Any) -> None:
