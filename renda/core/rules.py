@@ -179,7 +179,7 @@ DECIMALS = frozenset({"project.satisfaction_threshold"})
 # Rules a city, county or township may set for its own area (a local working practice that the
 # code reads with rule_in). Statutory figures, rate limits and system limits stay one for the
 # whole installation: only its administrator changes them.
-REGIONAL = frozenset({"opinion.answer_review"})
+REGIONAL = frozenset({"opinion.answer_review", "vote.paper_check"})
 
 FRACTION_RE = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,6})?$|^[0-9]{1,6}/[0-9]{1,6}$")
 

@@ -168,6 +168,10 @@ def test_every_regional_rule_is_read_per_region_somewhere():
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path("renda").rglob("*.py") if "tests" not in p.parts)
     for key in REGIONAL:
         assert f'rule_in("{key}"' in source, key
+    # and the other way round: a rule read per region can be set per region on the page
+    import re
+
+    assert set(re.findall(r'rule_in\("([a-z_.]+)"', source)) <= REGIONAL
 
 
 def test_the_rules_page_reads_a_fixed_number_of_queries(client_as, scope_of, django_assert_max_num_queries):
