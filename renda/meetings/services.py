@@ -318,6 +318,7 @@ def meeting_edit(
             )
         return row
 
+    scope.require(Perm.MEETING_MANAGE)  # before any lock (perform checks it again, with the scope)
     with transaction.atomic():
         # As meeting_create: the body's row first, then the body's meetings in pk order.
         Body.objects.select_for_update().filter(pk=meeting.body_id).first()
