@@ -1,8 +1,11 @@
 """This year's congress sessions for the demo townships, built through the services.
 
-- Every town's 人民代表大会 held 第1次会议 in early March and 第2次会议 in July, except one town,
-  which held only the spring session (the meetings index and ``meetings.sweep`` warn about it:
-  fewer than the usual two a year, 地方组织法 §14).
+- Every town's 人民代表大会 held a session early in the year and another in July, except one town,
+  which held only the first (the meetings index and ``meetings.sweep`` warn about it: fewer than
+  the usual two a year, 地方组织法 §14). Sessions are named by term and numbered in date order
+  within it (白鹭镇第十九届人民代表大会第二次会议). In the towns of the livelihood-project demo
+  (renda/demo/projects.py, run before this one) the year's first session is held by that demo
+  through ``hold_session`` in January, with the project vote on its agenda, as is last year's.
 - Each session: the congress's deputies entitled; about 90% sign in (most by the venue QR, some
   signed in by staff), a few on approved leave (请假), one or two absent without leave; in the demo
   town one deputy missed both sessions without leave and is flagged (代表法 §62).
@@ -10,15 +13,15 @@
   report and the budget (赞成/反对/弃权), results published. In the demo town the deputies with
   demo accounts vote on their phones and the rest on paper, the tellers' totals entered in one batch.
 - Each street's 议政代表会议 met twice.
-- The demo town also has its 第3次会议 planned for the end of December, with its agenda, so the
+- The demo town also has its next session planned for the end of December, with its agenda, so the
   sign-in console, the venue QR and phone voting can be tried at once.
 
 Deputies need an account to vote on a phone. The demo gives every deputy of the demo town's
 congress a login ``dep01`` … ``depNN`` (password as the other demo logins, ``Renda@2026demo``);
 ``deputy`` is one of them already. Elsewhere deputies vote on paper in the demo.
 
-The livelihood-project votes (民生实事票决) are built by renda/demo/projects.py through the voting
-services. Times (sign-in, opening, closing) are back-dated to the session days; audit events are
+The livelihood-project votes (民生实事票决) are taken by renda/demo/projects.py at the session it
+holds here (``Business``), through the voting services. Times (sign-in, opening, closing) are back-dated to the session days; audit events are
 not (the audit table is append-only): they record when the demo was generated.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -121,19 +125,53 @@ def _deputy_accounts(scope: Scope, body: Body) -> dict[int, Scope]:
     return scopes
 
 
-@services.replaying_history()  # a past session of the demo year, recorded as it happened
-def _session(
+@dataclass
+class Cast:
+    """Who comes to the demo town's sessions: the deputies with a phone login, and the one who
+    stays away without leave (代表法 §62). Elsewhere nobody has a login and nobody is a truant."""
+
+    phones: dict[int, Scope]
+    truant: Deputy | None
+
+
+def session_cast(scope: Scope, body: Body) -> Cast:
+    town = _demo_town()
+    if town is None or body.region_id != town.pk:
+        return Cast(phones={}, truant=None)
+    phones = _deputy_accounts(scope, body)
+    truant = selectors.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
+    return Cast(phones=phones, truant=truant)
+
+
+@dataclass(frozen=True)
+class Business:
+    """A further item a session deals with (the livelihood-project vote, renda/demo/projects.py):
+    its agenda line, and what is done under it while the session sits."""
+
+    agenda: str
+    run: Callable[[Meeting], object]
+
+
+@services.replaying_history()  # a past session, recorded as it happened
+def hold_session(
     scope: Scope,
     rng: random.Random,
     body: Body,
     day: dt.date,
     items: list[tuple[str, str, str]],
     *,
-    phones: dict[int, Scope],
-    truant: Deputy | None,
-    summary: Summary,
+    summary: Summary | None = None,
+    business: Business | None = None,
 ) -> Meeting:
+    """One session of ``body`` on ``day``, from convening to closing: reports heard, deputies signed
+    in (by phone in the demo town), leave and absences, ``items``' resolutions voted and published,
+    then ``business``, then the close. Its number follows its date within the term."""
+    summary = summary if summary is not None else Summary()
+    cast = session_cast(scope, body)
+    phones, truant = cast.phones, cast.truant
     agenda = [f"听取和审议{doc}" for _title, _kind, doc in items] + [f"表决{t}" for t, _k, _d in items]
+    if business is not None:
+        agenda.append(business.agenda)
     meeting = services.meeting_create(
         scope=scope,
         body=body,
@@ -202,6 +240,8 @@ def _session(
         vote = voting.vote_close(scope=scope, vote=Vote.objects.get(pk=vote.pk))
         voting.vote_publish(scope=scope, vote=vote)
         summary.votes += 1
+    if business is not None:
+        business.run(meeting)
     services.meeting_close(scope=scope, meeting=meeting)
     _backdate(meeting, day)
     summary.meetings += 1
@@ -226,7 +266,7 @@ def _backdate(meeting: Meeting, day: dt.date) -> None:
 
 @transaction.atomic
 def build(*, scope: Scope, seed: int = 2026) -> str:
-    """Idempotent: a township or street that already has a meeting this year is skipped."""
+    """Idempotent: a session already there (by the time of year) is not held again."""
     rng = random.Random(seed * 97)
     year = timezone.localdate().year
     summary = Summary()
@@ -239,22 +279,20 @@ def build(*, scope: Scope, seed: int = 2026) -> str:
     towns = [b for b in bodies if b.kind == BodyKind.CONGRESS]
     behind = towns[-1] if len(towns) > 1 else None
     for body in bodies:
-        if Meeting.objects.filter(body=body, year=year).exists():
-            continue
-        phones: dict[int, Scope] = {}
-        truant: Deputy | None = None
-        if town is not None and body.region_id == town.pk:
-            before = User.objects.count()
-            phones = _deputy_accounts(scope, body)
-            summary.accounts += User.objects.count() - before
-            truant = selectors.deputy_pool(body).exclude(pk__in=phones_with_login()).order_by("-id").first()
-        spring = dt.date(year, 3, 2 + rng.randint(0, 10))
-        items = RESOLUTIONS if body.kind == BodyKind.CONGRESS else RESOLUTIONS[1:]
-        _session(scope, rng, body, spring, items, phones=phones, truant=truant, summary=summary)
-        if body != behind:
+        held = Meeting.objects.filter(body=body, year=year)
+        cast = session_cast(scope, body)
+        if cast.phones:
+            summary.accounts = len(cast.phones)
+        # Each session only if it is not there yet: the livelihood-project demo (run first) may
+        # have held a town's first session of the year already, with its project vote.
+        if not held.filter(start_date__lt=dt.date(year, 7, 1)).exists():
+            spring = dt.date(year, 3, 2 + rng.randint(0, 10))
+            items = RESOLUTIONS if body.kind == BodyKind.CONGRESS else RESOLUTIONS[1:]
+            hold_session(scope, rng, body, spring, items, summary=summary)
+        if body != behind and not held.filter(start_date__month__gte=7, start_date__month__lt=12).exists():
             summer = dt.date(year, 7, 10 + rng.randint(0, 15))
-            _session(scope, rng, body, summer, MID_YEAR, phones=phones, truant=truant, summary=summary)
-        if town is not None and body.region_id == town.pk:
+            hold_session(scope, rng, body, summer, MID_YEAR, summary=summary)
+        if town is not None and body.region_id == town.pk and not held.filter(start_date__month=12).exists():
             services.meeting_create(
                 scope=scope,
                 body=body,

@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from renda.core.scoping import Perm, Scope
-from renda.demo.meetings import check_paper
-from renda.meetings import services as meeting_services
+from renda.demo import meetings as meetings_demo
+from renda.meetings.models import Attendance, Meeting
 from renda.org.models import Body, BodyKind, HandlingUnit
 from renda.projects import delivery, lists, selectors, services
 from renda.projects import proposals as proposal_services
@@ -87,29 +87,29 @@ def _proposals(
     return made
 
 
-@meeting_services.replaying_history()  # the session of an earlier date, recorded as it happened
 def _vote(scope: Scope, rng: random.Random, c: CandidateList, meeting_day: dt.date) -> None:
-    meeting = meeting_services.meeting_create(
-        scope=scope, body=c.body, start_date=meeting_day, agenda=["听取政府工作报告", "票决民生实事项目"]
+    """The list is voted at the year's first session (人代会), held through the sessions demo with
+    the government report and the budget: no session of its own."""
+    meetings_demo.hold_session(
+        scope,
+        rng,
+        c.body,
+        meeting_day,
+        meetings_demo.RESOLUTIONS,
+        business=meetings_demo.Business(
+            f"票决{c.year}年民生实事项目", lambda meeting: _put_to_vote(scope, rng, c, meeting)
+        ),
     )
-    meeting_services.meeting_open(scope=scope, meeting=meeting)
-    attendees = list(meeting.attendees.select_related("deputy").order_by("id"))
-    # A different tenth stays away each time, on approved leave: the same deputies missing
-    # every session unexcused would be flagged under 代表法 §62, which is not the demo's story.
-    rng.shuffle(attendees)
-    cut = max(len(attendees) * 9 // 10, 1)
-    present = attendees[:cut]
-    for a in present:
-        meeting_services.attendee_sign_in(scope=scope, meeting=meeting, deputy=a.deputy)
-    for a in attendees[cut:]:
-        meeting_services.attendee_leave(
-            scope=scope, meeting=meeting, deputy=a.deputy, reason=rng.choice(["因公外出", "身体原因", "家中有事"])
-        )
+
+
+def _put_to_vote(scope: Scope, rng: random.Random, c: CandidateList, meeting: Meeting) -> None:
+    """Paper ballots from every deputy present, the tellers' totals entered in one batch."""
+    present = meeting.attendees.filter(status=Attendance.PRESENT).count()
+    entitled = meeting.attendees.count()
     c = lists.list_put_to_vote(scope=scope, candidate_list=c, meeting=meeting)
     assert c.vote is not None
     vote = voting_services.vote_open(scope=scope, vote=c.vote)
-    n_present = len(present)
-    entitled = len(attendees)
+    n_present = present
     options = list(vote.options.order_by("position"))
     winners = set(rng.sample(range(len(options)), c.seats))
     counts: dict[str, object] = {}
@@ -124,10 +124,9 @@ def _vote(scope: Scope, rng: random.Random, c: CandidateList, meeting_day: dt.da
     voting_services.paper_batch_enter(
         scope=scope, vote=vote, ballots=n_present, invalid=0, counts=counts, tellers="监票人 王明、计票人 陈芳"
     )
-    check_paper(vote)
+    meetings_demo.check_paper(vote)
     voting_services.vote_close(scope=scope, vote=Vote.objects.get(pk=vote.pk))
     voting_services.vote_publish(scope=scope, vote=Vote.objects.get(pk=vote.pk), conclude=True)
-    meeting_services.meeting_close(scope=scope, meeting=meeting)
 
 
 def _list(

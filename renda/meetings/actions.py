@@ -46,6 +46,31 @@ def _leave(scope: Scope, meeting: Meeting, data: inputs.LeaveForm, files: Files)
     return services.attendee_leave(scope=scope, meeting=meeting, deputy=_deputy(data.deputy), reason=data.reason)
 
 
+def _item(text: str) -> int | None:
+    return id_or_none(text)
+
+
+def _edit(scope: Scope, meeting: Meeting, data: inputs.MeetingEditIn, files: Files) -> Any:
+    return services.meeting_edit(
+        scope=scope,
+        meeting=meeting,
+        title=data.title,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        venue=data.venue,
+    )
+
+
+def _agenda_edit(scope: Scope, meeting: Meeting, data: inputs.AgendaItemIn, files: Files) -> Any:
+    return services.agenda_edit(
+        scope=scope, meeting=meeting, item_id=_item(data.item), title=data.title, description=data.description
+    )
+
+
+def _agenda_remove(scope: Scope, meeting: Meeting, data: inputs.AgendaItemRef, files: Files) -> Any:
+    return services.agenda_remove(scope=scope, meeting=meeting, item_id=_item(data.item))
+
+
 def _document(scope: Scope, meeting: Meeting, data: inputs.DocumentIn, files: Files) -> Any:
     # The page's upload form says what is missing in the words it always used.
     upload = MultiValueDict({"file": [files["file"]]}) if files.get("file") else None
@@ -102,6 +127,7 @@ ACTIONS: ActionTable[Meeting] = ActionTable(
             api=None,
             transition="leave",
         ),
+        Action("edit", inputs.MeetingEditIn, _edit, "已修改会议安排", summary="修改会议安排", api="edit_meeting"),
         Action(
             "agenda",
             inputs.AgendaIn,
@@ -109,7 +135,26 @@ ACTIONS: ActionTable[Meeting] = ActionTable(
                 scope=scope, meeting=m, title=data.title, description=data.description
             ),
             "已添加议程",
-            api=None,
+            summary="添加议程",
+            api="add_agenda_item",
+        ),
+        Action(
+            "agenda_edit",
+            inputs.AgendaItemIn,
+            _agenda_edit,
+            "已修改议程",
+            summary="修改议程",
+            api="edit_agenda_item",
+            transition="agenda",
+        ),
+        Action(
+            "agenda_remove",
+            inputs.AgendaItemRef,
+            _agenda_remove,
+            "已删除议程",
+            summary="删除议程",
+            api="remove_agenda_item",
+            transition="agenda",
         ),
         Action("document", inputs.DocumentIn, _document, "已添加会议文件", api=None),
     ],
@@ -118,6 +163,5 @@ ACTIONS: ActionTable[Meeting] = ActionTable(
     elsewhere={
         "add_vote": "meetings:vote_new",  # the vote's own form (voting)
         "check_in": "meetings:checkin",  # the deputy scans the venue's code
-        "edit": "",  # attendees are set when the meeting is called (meeting_set_attendees)
     },
 )

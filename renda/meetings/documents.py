@@ -11,7 +11,7 @@ from renda.meetings.models import Attendance, Meeting
 def signin_sheet(meeting: Meeting) -> Official:
     attendees = list(meeting.attendees.select_related("deputy__region").order_by("deputy__name", "id"))
     doc = Official()
-    doc.title(meeting.title).title("代表签到表")
+    doc.title(meeting.official_title).title("代表签到表")
     when = f"{meeting.start_date:%Y年%m月%d日}" + (
         f"至{meeting.end_date:%m月%d日}" if meeting.end_date != meeting.start_date else ""
     )

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from renda.core.models import TimeStampedModel
+from renda.meetings.naming import session_title
 
 
 def new_checkin_secret() -> str:
@@ -43,6 +44,7 @@ class Meeting(TimeStampedModel):  # 会议
     year = models.PositiveSmallIntegerField("年度")
     # The congress's term (届) when it met: 代表法 §62 counts absences within one term.
     term = models.PositiveSmallIntegerField("届次", null=True, blank=True)
+    # 第几次会议: within the term (or the year, for a body without one), in date order.
     number = models.PositiveSmallIntegerField("第几次会议")
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
@@ -58,13 +60,25 @@ class Meeting(TimeStampedModel):  # 会议
         verbose_name_plural = "会议"
         ordering = ["-year", "-start_date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["body", "year", "number"], name="meeting_unique_number"),
+            # Numbered within the term (届) in date order; a body without a term, within the year.
+            models.UniqueConstraint(
+                fields=["body", "term", "number"], condition=Q(term__isnull=False), name="meeting_unique_number_in_term"
+            ),
+            models.UniqueConstraint(
+                fields=["body", "year", "number"], condition=Q(term__isnull=True), name="meeting_unique_number_in_year"
+            ),
             models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="meeting_dates_ordered"),
             models.CheckConstraint(condition=Q(number__gte=1), name="meeting_number_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def official_title(self) -> str:
+        """The name by term and number (白鹭镇第十九届人民代表大会第三次会议), whatever title staff
+        gave the page: the session's documents and notices carry this one."""
+        return session_title(self.body, term=self.term, year=self.year, number=self.number, region=self.region)
 
 
 class Attendance(models.TextChoices):  # 出席情况

@@ -21,13 +21,17 @@ class QuorumOut(Schema):
 
 class MeetingItem(Schema):
     id: int
-    title: str
+    title: str = Field(..., description="会议名称（工作人员未另起名称时即按届次的名称）")
+    official_title: str = Field(
+        ..., description="按届次和次数的正式名称，会议文件使用，如：白鹭镇第十九届人民代表大会第三次会议"
+    )
     kind: str
     kind_label: str
     body: str
     region: str = Field(..., description="乡镇/街道")
     year: int
-    number: int = Field(..., description="第几次会议")
+    term: int | None = Field(None, description="届次（街道议政代表会议无届次，按年度编次）")
+    number: int = Field(..., description="第几次会议：本届内按日期编次（无届次的按年度）")
     start_date: dt.date
     end_date: dt.date
     state: str
@@ -70,8 +74,10 @@ class MeetingQuery(PageParams):
 
 
 class AgendaOut(Schema):
+    id: int
     position: int
     title: str
+    description: str
 
 
 class DocumentOut(Schema):
@@ -93,11 +99,13 @@ class VoteBrief(Schema):
 class MeetingDetail(Schema):
     id: int
     title: str
+    official_title: str = Field(..., description="按届次和次数的正式名称（会议文件使用）")
     kind: str
     body: str
     region: str
     year: int
-    number: int
+    term: int | None = Field(None, description="届次")
+    number: int = Field(..., description="第几次会议（本届内按日期编次）")
     start_date: dt.date
     end_date: dt.date
     venue: str

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from renda.accounts.selectors import staff_users
@@ -52,6 +52,7 @@ from renda.meetings.models import (
     MeetingState,
     SignInMethod,
 )
+from renda.meetings.naming import series_label, session_title
 from renda.meetings.quorum import quorum_status
 from renda.meetings.selectors import SESSION_KINDS, absence_flags, deputy_pool, session_shortfalls
 from renda.meetings.states import MACHINE
@@ -66,6 +67,8 @@ KIND_FOR_BODY = {
     BodyKind.STREET_DELIBERATION: MeetingKind.DELIBERATION,
 }
 MAX_DOC_BYTES = 20 * 1024 * 1024
+MAX_DAYS = 30  # a session lasts a day or a few; a month is a typing mistake
+PARKED = 1000  # numbers are moved here for a moment while a series is renumbered (never > 99 else)
 CHECKIN_WINDOW_SECONDS = 60
 CHECKIN_WINDOWS_ACCEPTED = 3  # a code shown up to about three minutes ago still signs in
 
@@ -93,9 +96,68 @@ def default_deputies(body: Body) -> list[Deputy]:
     return list(deputy_pool(body).order_by("name_pinyin", "id"))
 
 
-def next_number(body: Body, year: int) -> int:
-    top = Meeting.objects.filter(body=body, year=year).aggregate(n=Max("number"))["n"]
-    return int(top or 0) + 1
+def series_of(body: Body, *, term: int | None, year: int) -> QuerySet[Meeting]:
+    """The meetings one numbering runs through: the body's term, or the year for a body without one."""
+    qs = Meeting.objects.filter(body=body)
+    return qs.filter(term=term) if term is not None else qs.filter(term__isnull=True, year=year)
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    meeting: Meeting
+    number: int
+    title: str
+
+
+def _in_date_order(rows: Sequence[Meeting]) -> list[Meeting]:
+    # A new meeting (no pk yet) goes after those already on its day.
+    return sorted(rows, key=lambda m: (m.start_date, m.pk or 2**62))
+
+
+def _numbering(rows: Sequence[Meeting]) -> list[Renumbered]:
+    """The rows (one series, already locked) whose number must change so that numbers follow the
+    dates; refused if one of them has already been held: its number is on its documents."""
+    changes = []
+    for n, m in enumerate(_in_date_order(rows), start=1):
+        if n > 99:
+            raise ValidationFailed("同一届（年度）最多 99 次会议", field="start_date")
+        if m.pk is None or m.number == n:
+            continue
+        if m.state != MeetingState.PLANNED:
+            raise Conflict(
+                f"{m.title}（{m.start_date:%Y年%m月%d日}）已经召开，次数不能改动：请把会议日期定在它之后",
+                field="start_date",
+            )
+        generated = session_title(m.body, term=m.term, year=m.year, number=m.number)
+        changes.append(
+            Renumbered(
+                m, n, session_title(m.body, term=m.term, year=m.year, number=n) if m.title == generated else m.title
+            )
+        )
+    return changes
+
+
+def _apply_numbering(changes: Sequence[Renumbered]) -> None:
+    """Save the new numbers (and generated titles) of planned meetings. Their numbers are parked
+    out of range first: two rows may swap numbers, and the unique constraint holds at every row."""
+    if not changes:
+        return
+    Meeting.objects.filter(pk__in=[c.meeting.pk for c in changes]).update(number=F("number") + PARKED)
+    for c in changes:
+        Meeting.objects.filter(pk=c.meeting.pk).update(number=c.number, title=c.title, updated_at=timezone.now())
+
+
+def _renumber_audit(change: Renumbered, actor: Any) -> dict[str, Any]:
+    m = change.meeting
+    return {
+        "actor": actor,
+        "action": "meeting.renumber",
+        "target": m,
+        "target_label": change.title,
+        "region_path": m.region.path,
+        "before": {"number": m.number, "title": m.title},
+        "after": {"number": change.number, "title": change.title},
+    }
 
 
 @transaction.atomic
@@ -106,14 +168,14 @@ def meeting_create(
     start_date: dt.date,
     end_date: dt.date | None = None,
     title: str = "",
-    year: int | None = None,
-    number: int | None = None,
     venue: str = "",
     deputies: Sequence[Deputy] | None = None,
     agenda: Sequence[str] = (),
 ) -> Meeting:
-    """Convene a meeting of ``body``: its number in the year, the entitled deputies (default: all the
-    body's active deputies) and the agenda."""
+    """Convene a meeting of ``body``: its number within the term (or the year) by date, the entitled
+    deputies (default: all the body's active deputies) and the agenda. Dated before meetings still
+    planned, those move one number on (their generated titles with them); dated before one already
+    held, it is refused."""
     scope.check_path(body.region.path, perm=Perm.MEETING_MANAGE)
     kind = KIND_FOR_BODY.get(BodyKind(body.kind))
     if kind is None:
@@ -121,17 +183,11 @@ def meeting_create(
     end_date = end_date or start_date
     if end_date < start_date:
         raise ValidationFailed("结束日期不能早于开始日期", field="end_date")
-    year = year or start_date.year
-    if year != start_date.year:
-        raise ValidationFailed("年度应与开始日期所在年份一致", field="year")
-    number = number or next_number(body, year)
-    if number < 1 or number > 99:
-        raise ValidationFailed("第几次会议应为 1–99", field="number")
-    if Meeting.objects.filter(body=body, year=year, number=number).exists():
-        raise ValidationFailed(f"{body.name}{year}年已有第{number}次会议", field="number")
-    default_title = f"{body.name}{year}年第{number}次会议"
-    title = clean_text(title or default_title, label="会议名称", field="title", max_length=120)
+    if (end_date - start_date).days > MAX_DAYS:
+        raise ValidationFailed(f"会议时间不能超过 {MAX_DAYS + 1} 天", field="end_date")
+    year = start_date.year
     venue = clean_text(venue, label="会场", field="venue", max_length=120, required=False)
+    custom_title = clean_text(title, label="会议名称", field="title", max_length=120, required=False)
     pool = deputy_pool(body)
     if deputies is None:
         chosen = default_deputies(body)
@@ -143,36 +199,143 @@ def meeting_create(
     if not chosen:
         raise ValidationFailed("请选择应出席会议的代表（主席团会议请选择主席团成员）", field="deputies")
     items = [clean_text(x, label="议题", field="agenda", max_length=200) for x in agenda if str(x).strip()]
+    # The body's row serialises numbering: two meetings created at once get consecutive numbers.
+    Body.objects.select_for_update().filter(pk=body.pk).first()
+    series = list(
+        series_of(body, term=body.term, year=year)
+        .select_for_update(of=("self",))
+        .select_related("body__region", "region")
+        .order_by("pk")
+    )
+    meeting = Meeting(
+        body=body,
+        region=body.region,
+        kind=kind,
+        year=year,
+        term=body.term,
+        start_date=start_date,
+        end_date=end_date,
+        venue=venue,
+    )
+    changes = _numbering([*series, meeting])
+    meeting.number = next(n for n, m in enumerate(_in_date_order([*series, meeting]), start=1) if m is meeting)
+    meeting.title = custom_title or session_title(body, term=body.term, year=year, number=meeting.number)
+    _apply_numbering(changes)
     try:
         with transaction.atomic():
-            meeting = Meeting.objects.create(
-                body=body,
-                region=body.region,
-                kind=kind,
-                title=title,
-                year=year,
-                term=body.term,
-                number=number,
-                start_date=start_date,
-                end_date=end_date,
-                venue=venue,
-            )
+            meeting.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(f"{body.name}{year}年已有第{number}次会议", field="number") from None
+        label = series_label(body, term=body.term, year=year)
+        raise Conflict(
+            f"{body.name}{label}第{meeting.number}次会议刚被他人创建，请刷新后重试", field="start_date"
+        ) from None
     Attendee.objects.bulk_create([Attendee(meeting=meeting, deputy=d) for d in chosen])
     AgendaItem.objects.bulk_create(
         [AgendaItem(meeting=meeting, position=i + 1, title=text) for i, text in enumerate(items)]
     )
-    meeting.region = body.region
     audit_record(
         actor=scope.actor,
         action="meeting.create",
         target=meeting,
         target_label=meeting.title,
         region_path=meeting.region.path,
-        after={**_snapshot(meeting), "entitled": len(chosen), "agenda": items, "number": number},
+        after={**_snapshot(meeting), "entitled": len(chosen), "agenda": items, "number": meeting.number},
     )
+    for c in changes:
+        audit_record(**_renumber_audit(c, scope.actor))
     return meeting
+
+
+def meeting_edit(
+    *,
+    scope: Scope,
+    meeting: Meeting,
+    title: str | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    venue: str | None = None,
+) -> Meeting:
+    """修改会议安排 while the meeting is still planned: its title (empty: the generated one), dates
+    and venue. A new date renumbers the planned meetings of its term as ``meeting_create`` does;
+    a date before a meeting already held is refused."""
+
+    def change(step: Step[Meeting]) -> Meeting:
+        row = step.row
+        new_start = start_date or row.start_date
+        new_end = end_date or (new_start + (row.end_date - row.start_date) if start_date else row.end_date)
+        if new_end < new_start:
+            raise ValidationFailed("结束日期不能早于开始日期", field="end_date")
+        if (new_end - new_start).days > MAX_DAYS:
+            raise ValidationFailed(f"会议时间不能超过 {MAX_DAYS + 1} 天", field="end_date")
+        new_venue = (
+            row.venue
+            if venue is None
+            else clean_text(venue, label="会场", field="venue", max_length=120, required=False)
+        )
+        generated_now = session_title(row.body, term=row.term, year=row.year, number=row.number)
+        custom = (
+            (row.title if row.title != generated_now else "")
+            if title is None
+            else clean_text(title, label="会议名称", field="title", max_length=120, required=False)
+        )
+        before = {
+            "title": row.title,
+            "start_date": str(row.start_date),
+            "end_date": str(row.end_date),
+            "venue": row.venue,
+        }
+        old_series = [m for m in _series_rows(step, row, year=row.year) if m.pk != row.pk]
+        row.start_date, row.end_date, row.year = new_start, new_end, new_start.year
+        new_series = [m for m in _series_rows(step, row, year=row.year) if m.pk != row.pk]
+        changes = _numbering([*new_series, row])
+        mine = next((c for c in changes if c.meeting is row), None)
+        others = [c for c in changes if c.meeting is not row]
+        if old_series and row.term is None and old_series[0].year != row.year:
+            others += _numbering(old_series)  # the year it left closes its gap
+        number = mine.number if mine else row.number
+        # The row's own number is saved with the others (parked first), the rest by the skeleton.
+        _apply_numbering([*others, *([Renumbered(row, number, row.title)] if mine else [])])
+        row.number = number
+        new_title = custom or session_title(row.body, term=row.term, year=row.year, number=number)
+        step.set(row, title=new_title, venue=new_venue)
+        step.changed(row, "start_date", "end_date", "year", "number")
+        step.audit(
+            "edit",
+            before={**_snapshot(row), **before},
+            title=new_title,
+            start_date=str(new_start),
+            end_date=str(new_end),
+            venue=new_venue,
+            number=number,
+        )
+        for c in others:
+            step.audit(
+                "renumber",
+                record=c.meeting,
+                before={"number": c.meeting.number, "title": c.meeting.title},
+                number=c.number,
+                title=c.title,
+            )
+        return row
+
+    scope.require(Perm.MEETING_MANAGE)  # before any lock (perform checks it again, with the scope)
+    with transaction.atomic():
+        # As meeting_create: the body's row first, then the body's meetings in pk order.
+        Body.objects.select_for_update().filter(pk=meeting.body_id).first()
+        series_pks = list(
+            Meeting.objects.filter(body_id=meeting.body_id).exclude(pk=meeting.pk).values_list("pk", flat=True)
+        )
+        return perform(MEETINGS, "edit", scope=scope, pks=[meeting.pk, *series_pks], change=change)
+
+
+def _series_rows(step: Step[Meeting], row: Meeting, *, year: int) -> list[Meeting]:
+    """The row's series among the rows the step has locked (the body's meetings)."""
+    return [
+        m
+        for m in step.rows.values()
+        if m.body_id == row.body_id
+        and (m.term == row.term if row.term is not None else (m.term is None and m.year == year))
+    ]
 
 
 def meeting_set_attendees(*, scope: Scope, meeting: Meeting, deputies: Sequence[Deputy], reason: str = "") -> Meeting:
@@ -207,6 +370,54 @@ def agenda_add(*, scope: Scope, meeting: Meeting, title: str, description: str =
         )
         step.audit("agenda", before=None, item=clean_title, position=position)
         return item
+
+    return perform(MEETINGS, "agenda", scope=scope, pks=[meeting.pk], change=change)
+
+
+def _agenda_item(meeting: Meeting, item_id: int | None) -> AgendaItem:
+    item = (
+        AgendaItem.objects.select_for_update(of=("self",)).filter(meeting=meeting, pk=item_id).first()
+        if item_id is not None
+        else None
+    )
+    if item is None:
+        raise NotFound("议程不存在或不属于本次会议", field="item")
+    return item
+
+
+def agenda_edit(
+    *, scope: Scope, meeting: Meeting, item_id: int | None, title: str, description: str = ""
+) -> AgendaItem:
+    """Reword an agenda item (its place in the agenda stays)."""
+
+    def change(step: Step[Meeting]) -> AgendaItem:
+        item = _agenda_item(step.row, item_id)
+        clean_title = clean_text(title, label="议题", field="title", max_length=200)
+        clean_description = clean_text(description, label="说明", field="description", max_length=2000, required=False)
+        before = {"item": item.title, "position": item.position}
+        step.set(item, title=clean_title, description=clean_description)
+        step.audit("agenda_edit", before=before, item=clean_title, position=item.position)
+        return item
+
+    return perform(MEETINGS, "agenda", scope=scope, pks=[meeting.pk], change=change)
+
+
+def agenda_remove(*, scope: Scope, meeting: Meeting, item_id: int | None) -> Meeting:
+    """Take an item off the agenda; the items after it move up. Refused once a vote was put under
+    it (its result names the item); a document filed under it stays with the meeting."""
+
+    def change(step: Step[Meeting]) -> Meeting:
+        row = step.row
+        item = _agenda_item(row, item_id)
+        if row.votes.filter(agenda_item=item).exists():
+            raise Conflict(f"议程“{item.title}”下已有表决事项，不能删除", field="item")
+        position, removed = item.position, item.title
+        item.delete()
+        # Close the gap from the top down: each item moves into the place just freed.
+        for later in row.agenda.filter(position__gt=position).order_by("position"):
+            AgendaItem.objects.filter(pk=later.pk).update(position=later.position - 1, updated_at=timezone.now())
+        step.audit("agenda_remove", before={"item": removed, "position": position}, item=removed)
+        return row
 
     return perform(MEETINGS, "agenda", scope=scope, pks=[meeting.pk], change=change)
 

@@ -217,7 +217,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if back == "meetings:signin":
             messages.error(request, exc.message)
             return redirect(back, pk=pk)
-        context = _detail_context(scope, meeting, error=exc.message)
+        context = _detail_context(scope, meeting, error=exc.message, edit_open=entry.name == "edit")
         return render(request, "meetings/detail.html", context, status=exc.status_code)
 
     return page_action(

@@ -26,7 +26,7 @@ def signer(meeting: Meeting) -> str:
     """Who signs a session's notices: the session's 主席团 (白鹭镇第十九届人民代表大会第三次会议主席团);
     another meeting's, the body that holds it between sessions."""
     if meeting.kind == MeetingKind.CONGRESS:
-        return f"{meeting.title}主席团"
+        return f"{meeting.official_title}主席团"
     return issuer(meeting.body)
 
 
@@ -41,7 +41,7 @@ def paper_ballot(vote: Vote) -> Official:
     options = list(vote.options.order_by("position"))
     projects = is_project_vote(vote, options)
     doc = Official()
-    doc.title(meeting.title)
+    doc.title(meeting.official_title)
     kind = "票决票" if projects else ("选举票" if vote.method == VoteMethod.CHOOSE_N else "表决票")
     if vote.method == VoteMethod.SCORE:
         kind = "测评票"
@@ -83,11 +83,11 @@ def result_notice(vote: Vote) -> Official:
     options = list(vote.options.order_by("position"))
     projects = is_project_vote(vote, options)
     doc = Official()
-    doc.title(meeting.title).title("表决结果公告")
+    doc.title(meeting.official_title).title("表决结果公告")
     when = vote.closed_at.date() if vote.closed_at else meeting.start_date
     cast = vote.ballots_phone + vote.ballots_paper
     doc.blank().para(
-        f"{meeting.title}于{_cn_date(when)}对《{vote.title}》进行了表决。本次会议应到代表 {vote.entitled_count} 名，"
+        f"{meeting.official_title}于{_cn_date(when)}对《{vote.title}》进行了表决。本次会议应到代表 {vote.entitled_count} 名，"
         f"表决时出席 {vote.present_at_close or vote.present_at_open} 名；收回选票 {cast} 张，其中无效票 {vote.ballots_invalid} 张。"
     )
     if vote.method == VoteMethod.YES_NO:

@@ -61,10 +61,54 @@ ROUTES: dict[str, Route] = {
     "api:close_meeting": Route(
         Perm.MEETING_MANAGE, M, method="post", api=True, rename=(("pk", "meeting_id"),), inscope_status=409
     ),
+    # Convening names the body in the JSON: one of another township answers 404.
+    "api:create_meeting": Route(
+        Perm.MEETING_MANAGE, "meeting_body", method="post", api=True, rename=(("body", ""),), body="mt_create"
+    ),
+    "api:edit_meeting": Route(
+        Perm.MEETING_MANAGE, M, method="patch", api=True, rename=(("pk", "meeting_id"),), body="mt_edit"
+    ),
+    # No deputy with this id: an allowed, in-scope request is refused with 400.
+    "api:set_attendees": Route(
+        Perm.MEETING_MANAGE,
+        M,
+        method="put",
+        api=True,
+        rename=(("pk", "meeting_id"),),
+        body="mt_attendees",
+        inscope_status=400,
+    ),
+    "api:add_agenda_item": Route(
+        Perm.MEETING_MANAGE, M, method="post", api=True, rename=(("pk", "meeting_id"),), body="mt_agenda"
+    ),
+    # No agenda item with this id in the meeting: 404 once allowed and in scope.
+    "api:edit_agenda_item": Route(
+        Perm.MEETING_MANAGE,
+        M,
+        method="patch",
+        api=True,
+        rename=(("pk", "meeting_id"),),
+        fixed=(("item_id", "999999"),),
+        body="mt_agenda",
+        inscope_status=404,
+    ),
+    "api:remove_agenda_item": Route(
+        Perm.MEETING_MANAGE,
+        M,
+        method="delete",
+        api=True,
+        rename=(("pk", "meeting_id"),),
+        fixed=(("item_id", "999999"),),
+        inscope_status=404,
+    ),
 }
 BODIES: dict[str, BodyBuilder] = {
     "mt_checkin": lambda kwargs, side: {"token": "0123456789abcdef"},
     "mt_leave": lambda kwargs, side: {"reason": "外出学习"},
+    "mt_create": lambda kwargs, side: {"body": kwargs["body"], "start_date": "2026-12-30"},
+    "mt_edit": lambda kwargs, side: {"venue": "权限矩阵会场"},
+    "mt_attendees": lambda kwargs, side: {"deputies": [999999999]},
+    "mt_agenda": lambda kwargs, side: {"title": "权限矩阵议题"},
 }
 
 
@@ -79,4 +123,12 @@ def planned_meeting(path: str) -> tuple[str, dict[str, object]]:
     return body.region.path, {"pk": meeting.pk}
 
 
-TARGETS: dict[str, TargetBuilder] = {M: planned_meeting}
+def meeting_body(path: str) -> tuple[str, dict[str, object]]:
+    """The congress of the township at ``path``, to convene a session of."""
+    from renda.org.models import Body, BodyKind
+
+    body = Body.objects.select_related("region").get(region__path=path, kind=BodyKind.CONGRESS)
+    return body.region.path, {"body": body.pk}
+
+
+TARGETS: dict[str, TargetBuilder] = {M: planned_meeting, "meeting_body": meeting_body}

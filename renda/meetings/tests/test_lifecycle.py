@@ -28,11 +28,12 @@ def test_create_defaults_to_all_active_deputies_of_the_congress(scope_of):
     body = congress_of(demo_town())
     # When staff convene a session without naming deputies
     meeting = services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2), agenda=["听取报告"])
-    # Then every active deputy of the congress is entitled, numbered first of the year
+    # Then every active deputy of the congress is entitled, numbered first of the term
     pool = selectors.deputy_pool(body).count()
     assert pool > 20
     assert meeting.attendees.count() == pool
-    assert meeting.number == 1 + Meeting.objects.filter(body=body, year=2026).exclude(pk=meeting.pk).count()
+    assert meeting.number == 1 and meeting.term == 19
+    assert meeting.title == "白鹭镇第十九届人民代表大会第一次会议"
     assert meeting.kind == MeetingKind.CONGRESS and meeting.state == MeetingState.PLANNED
     assert list(meeting.agenda.values_list("title", flat=True)) == ["听取报告"]
     assert AuditEvent.objects.filter(action="meeting.create", target_id=str(meeting.pk)).exists()
@@ -70,9 +71,9 @@ def test_create_refusals_change_nothing(scope_of):
     assert other is not None
     with pytest.raises(ValidationFailed, match="不属于该机构"):
         services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2), deputies=[other])
-    services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2), number=7)
-    with pytest.raises(ValidationFailed, match="已有第7次会议"):
-        services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 5, 2), number=7)
+    with pytest.raises(ValidationFailed, match="会议时间不能超过 31 天"):
+        services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 2))
+    services.meeting_create(scope=staff, body=body, start_date=dt.date(2026, 3, 2))
     county_body = Body.objects.filter(kind=BodyKind.STANDING_COMMITTEE).first()
     assert county_body is not None
     with pytest.raises(ValidationFailed, match="只有乡镇"):

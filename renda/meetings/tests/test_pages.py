@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -20,7 +22,7 @@ def test_index_lists_meetings_and_warns_with_bounded_queries(client_as, scope_of
     client.get("/meetings/")  # warm the session
     with django_assert_max_num_queries(14):
         page = client.get("/meetings/").content.decode()
-    assert page.count("白鹭镇人民代表大会2026年") >= 3
+    assert page.count("白鹭镇第十九届人民代表大会第") >= 3  # named by term, numbered within it
     assert "会议次数提醒" in page or 'id="shortfalls"' not in page
 
 
@@ -129,3 +131,55 @@ def test_meeting_page_timeline_in_chinese(client_as, scope_of):
     assert "召集会议" in timeline and "宣布开会" in timeline and "工作人员代为签到" in timeline
     assert f"（{deputies[1].name}）" in timeline and "外出学习" in timeline
     assert 'id="timeline"' not in client_as("deputy").get(f"/meetings/{meeting.pk}/").content.decode()
+
+
+def test_meeting_page_edits_arrangements_and_agenda_and_refuses_bad_input(client_as, scope_of):
+    staff = scope_of("township")
+    meeting, _ = session_with(staff, entitled=3, open_meeting=False)
+    client = client_as("township")
+    act = f"/meetings/{meeting.pk}/act"
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'id="edit-meeting"' in page and 'id="agenda-edit-1"' in page and 'id="agenda-remove-2"' in page
+    first, second = list(meeting.agenda.order_by("position"))
+    # 修改会议安排: a wrong date, dates the wrong way round, a name too long — the page again, in Chinese
+    r = client.post(f"{act}/edit/", {"title": "", "start_date": "明天", "end_date": "", "venue": ""})
+    assert r.status_code == 400 and "开始日期" in r.content.decode()
+    r = client.post(f"{act}/edit/", {"title": "", "start_date": "2026-12-20", "end_date": "2026-12-01", "venue": ""})
+    assert r.status_code == 400 and "结束日期不能早于开始日期" in r.content.decode()
+    r = client.post(f"{act}/edit/", {"title": "会" * 121, "start_date": "2026-12-20", "end_date": "", "venue": ""})
+    assert r.status_code == 400 and "会议名称不能超过" in r.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.venue == "" and meeting.start_date != dt.date(2026, 12, 20)
+    r = client.post(f"{act}/edit/", {"title": "", "start_date": "2026-12-20", "end_date": "", "venue": "镇文化礼堂"})
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.start_date, meeting.venue) == (dt.date(2026, 12, 20), "镇文化礼堂")
+    # 修改议程: empty and too long refused, nothing written
+    r = client.post(f"{act}/agenda_edit/", {"item": first.pk, "title": "  ", "description": ""})
+    assert r.status_code == 400 and "议题不能为空" in r.content.decode()
+    r = client.post(f"{act}/agenda_edit/", {"item": first.pk, "title": "议" * 201, "description": ""})
+    assert r.status_code == 400 and "议题不能超过" in r.content.decode()
+    first.refresh_from_db()
+    assert first.title == "听取和审议政府工作报告"
+    r = client.post(
+        f"{act}/agenda_edit/", {"item": first.pk, "title": "听取和审议镇政府工作报告", "description": "镇长"}
+    )
+    assert r.status_code == 302
+    first.refresh_from_db()
+    assert (first.title, first.description) == ("听取和审议镇政府工作报告", "镇长")
+    # 删除议程: a bad number, an item of another meeting, another township's user: 404
+    other, _ = session_with(staff, entitled=2, open_meeting=False)
+    foreign = other.agenda.first()
+    assert foreign is not None
+    assert client.post(f"{act}/agenda_remove/", {"item": "abc"}).status_code == 404
+    assert client.post(f"{act}/agenda_remove/", {"item": foreign.pk}).status_code == 404
+    assert client_as("street").post(f"{act}/agenda_remove/", {"item": first.pk}).status_code == 404
+    assert client_as("deputy").post(f"{act}/agenda_remove/", {"item": first.pk}).status_code == 403
+    r = client.post(f"{act}/agenda_remove/", {"item": first.pk})
+    assert r.status_code == 302
+    assert list(meeting.agenda.values_list("position", "title")) == [(1, second.title)]
+    # The same form sent again (a double tap): the item is gone, 404, nothing else removed
+    assert client.post(f"{act}/agenda_remove/", {"item": first.pk}).status_code == 404
+    assert meeting.agenda.count() == 1
+    timeline = client.get(f"/meetings/{meeting.pk}/").content.decode().split('id="timeline"')[1]
+    assert "修改会议安排" in timeline and "修改议程" in timeline and "删除议程" in timeline

@@ -70,7 +70,7 @@ def make_session_vote(scope_of, client_as, settings):  # type: ignore[no-untyped
         body = Body.objects.get(region=staff.user.roles.get().region, kind=BodyKind.CONGRESS)
         deputies = [me, *Deputy.objects.filter(mandates__body=body).exclude(pk=me.pk).distinct()[:5]]
         meeting = meetings.meeting_create(
-            scope=staff, body=body, start_date=dt.date.today(), title="测试会议", deputies=deputies, number=None
+            scope=staff, body=body, start_date=dt.date.today(), title="测试会议", deputies=deputies
         )
         meetings.meeting_open(scope=staff, meeting=meeting)
         for d in deputies:

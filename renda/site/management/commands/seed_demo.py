@@ -14,11 +14,12 @@ from renda.opinions.models import Outcome, Source, State
 from renda.regions.models import Region
 
 # The later scenes' demo data, in this order after the opinions (suggestions start from
-# opinions; projects are voted at a session). Each module has ``build(*, scope, seed) -> str``
+# opinions; the projects demo holds the year's first sessions, where its lists are voted, and
+# the sessions demo then holds the rest of the year's, numbered after them). Each module has ``build(*, scope, seed) -> str``
 # that builds its scene through the services, skips what already exists, and answers a
 # one-line summary in Chinese. Imported, not looked up by name, so that the import graph
 # (tests/test_layers.py) sees them.
-SCENE_DEMOS = [suggestions, meetings, projects]
+SCENE_DEMOS = [suggestions, projects, meetings]
 
 
 class Command(BaseCommand):
