@@ -11,8 +11,8 @@ handles several (one of them waiting for its answer, one answered and waiting fo
 that those logins have something to do.
 
 Time. The services stamp "now"; afterwards the records are back-dated deterministically with
-``queryset.update()`` (submitted, accepted, assigned, answered, closed, deadlines, answer and rating
-times). Audit events are not back-dated (the audit log is append-only), as in the opinions demo.
+``figures.update_counted``, the bulk update the statistics summary follows (submitted, accepted,
+assigned, answered, closed, deadlines, answer and rating times). Audit events are not back-dated (the audit log is append-only), as in the opinions demo.
 """
 
 from __future__ import annotations
@@ -282,9 +282,6 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
             with transaction.atomic():
                 _run(plan, rng, units_by_town[plan.congress.pk], categories, year, counts)
     services.suggestions_sweep()
-    # The dates above were set back with queryset.update(), behind the services that keep the
-    # statistics summary: recompute it from the records, as after any bulk import.
-    figures.rebuild()
     total = Suggestion.objects.filter(body__in=bodies).count()
     closed = Suggestion.objects.filter(body__in=bodies, state=State.CLOSED).count()
     return (
@@ -331,7 +328,7 @@ def _run(
     for d in plan.cosigners:
         services.suggestion_cosign(scope=_deputy_scope(d, body.region.path), suggestion=s)
     s = services.suggestion_submit(scope=lead_scope, suggestion=s)
-    Suggestion.objects.filter(pk=s.pk).update(year=year)
+    figures.update_counted(Suggestion.objects.filter(pk=s.pk), year=year)
     s.year = year
     if plan.fate == "to_review":
         _backdate(s, plan, stage="submitted")
@@ -410,13 +407,13 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     assigned = add_workdays(accepted, plan.days[1]).date
     fields: dict[str, object] = {"submitted_at": _at(submitted, 9)}
     if stage == "submitted":
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     assign_by = add_workdays(accepted, 7)
     fields |= {"accepted_at": _at(accepted), "assign_by": assign_by.date}
     if stage == "accepted":
         fields |= {"due_on": assign_by.date, "due_official": assign_by.official}
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     months = 6 if s.wide_or_hard else 3
     answer_by = add_months(assigned, months)
@@ -426,7 +423,7 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     )
     if stage == "assigned":
         fields |= {"due_on": answer_by, "is_overdue": False}
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     late = plan.days[2] + (40 if plan.hard is False and plan.days[2] > 70 else 0)
     answered = assigned + dt.timedelta(days=late)
@@ -440,7 +437,7 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     Answer.objects.filter(suggestion=s, round=1).update(created_at=_at(answered, 16))
     Contact.objects.filter(suggestion=s, round=1).update(contacted_on=answered - dt.timedelta(days=3))
     if stage == "answered":
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     rated = min(answered + dt.timedelta(days=plan.days[3]), cap)
     RatingRecord.objects.filter(suggestion=s, round=1).update(created_at=_at(rated, 11))
@@ -453,4 +450,4 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
         Contact.objects.filter(suggestion=s, round=2).update(contacted_on=reanswered - dt.timedelta(days=2))
         RatingRecord.objects.filter(suggestion=s, round=2).update(created_at=_at(closed, 11))
     fields |= {"closed_at": _at(closed, 11)}
-    Suggestion.objects.filter(pk=s.pk).update(**fields)
+    figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)

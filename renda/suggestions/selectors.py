@@ -447,6 +447,14 @@ def statistics(
     return total, rows
 
 
+def last_figures_check(*, scope: Scope) -> AuditEvent | None:
+    """The nightly check of the statistics summary (figures.verify), for administrators: when it
+    last ran and what it found and repaired."""
+    if not scope.has(Perm.ADMIN):
+        return None
+    return AuditEvent.objects.filter(action="suggestion.figures_check").order_by("-seq").first()
+
+
 def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
     ids = [k for k in keys if k is not None]
     if dimension == "year":

@@ -388,6 +388,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             "regions": region_choices(scope=scope, max_level=4).order_by("path") if scope.has(Perm.ORG_VIEW) else [],
             "categories": selectors.categories_top(),
             "querystring": request.GET.urlencode(),
+            "figures_check": selectors.last_figures_check(scope=scope),
         },
     )
 
