@@ -27,6 +27,7 @@ from django.utils import timezone
 from renda.accounts.models import RoleAssignment
 from renda.core.scoping import ROLE_PERMS, STAFF_PERMS, Scope
 from renda.core.workdays import add_months, add_workdays
+from renda.org import services as org
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 from renda.suggestions import figures, selectors, services
 from renda.suggestions.models import Answer, Assignment, Contact, RatingRecord, State, Suggestion
@@ -271,9 +272,32 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
                     days=[rng.randint(1, 4), rng.randint(2, 6), rng.randint(20, 75), rng.randint(3, 20)],
                 )
             )
+    # 五级代表: the demo deputy (and two neighbours) also sit in the county congress, and address
+    # it twice; those suggestions are numbered, assigned and supervised by the county.
+    county_body = _county_seats(scope, demo_deputy)
+    if county_body is not None and demo_deputy is not None:
+        lead = Deputy.objects.get(pk=demo_deputy)
+        peers = list(
+            Deputy.objects.filter(
+                region__path__startswith=county_body.region.path, mandates__level=CongressLevel.COUNTY, is_active=True
+            )
+            .exclude(pk=lead.pk)
+            .order_by("id")[:40]
+        )
+        for topic, fate, cosigners in ((TOPICS[1], "closed", peers[:2]), (TOPICS[0], "open_handling", [])):
+            plans.append(
+                Plan(
+                    congress=county_body, lead=lead, cosigners=cosigners, topic=topic,
+                    submitted=first_day + dt.timedelta(days=min(30, span)) if fate == "closed" else last_day - dt.timedelta(days=20),
+                    fate=fate, answer_class="A", second_class="A", first_rating=("satisfied", "satisfied"),
+                    final_rating=("satisfied", "satisfied"), key=False, co_unit=False, hard=False, promise_done=False,
+                    force_unit=None, link_opinions=False, days=[2, 3, 40, 5],
+                )
+            )  # fmt: skip
+    congresses = bodies + ([county_body] if county_body is not None else [])
     units_by_town = {
         b.pk: list(HandlingUnit.objects.filter(region=b.region, is_active=True).prefetch_related("categories"))
-        for b in bodies
+        for b in congresses
     }
     categories = {c.name: c for c in Category.objects.select_related("parent")}
     counts = {"total": 0, "closed": 0, "key": 0, "joint": 0, "opinions": 0}
@@ -282,12 +306,50 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
             with transaction.atomic():
                 _run(plan, rng, units_by_town[plan.congress.pk], categories, year, counts)
     services.suggestions_sweep()
-    total = Suggestion.objects.filter(body__in=bodies).count()
-    closed = Suggestion.objects.filter(body__in=bodies, state=State.CLOSED).count()
+    total = Suggestion.objects.filter(body__in=congresses).count()
+    closed = Suggestion.objects.filter(body__in=congresses, state=State.CLOSED).count()
     return (
         f"代表建议已生成：{total} 件（办结 {closed} 件，重点建议 {counts['key']} 件，联名 {counts['joint']} 件，"
         f"依据民意 {counts['opinions']} 件）"
     )
+
+
+def _county_seats(scope: Scope, demo_deputy: int | None) -> Body | None:
+    """Give the demo deputy and two deputies of their township a county mandate (五级代表: one person,
+    several congresses), through the roster service; returns the county congress."""
+    deputy = Deputy.objects.filter(pk=demo_deputy or 0).select_related("region").first()
+    if deputy is None:
+        return None
+    county = Body.objects.filter(
+        kind=BodyKind.CONGRESS, level=CongressLevel.COUNTY, region__path=deputy.region.path[:6]
+    ).first()
+    if county is None:
+        return None
+    town_path = deputy.region.path[:9]
+    neighbours = list(
+        Deputy.objects.filter(region__path__startswith=town_path, mandates__level=CongressLevel.TOWNSHIP)
+        .exclude(mandates__level=CongressLevel.COUNTY)
+        .exclude(pk=deputy.pk)
+        .order_by("id")[:2]
+    )
+    for d in [deputy, *neighbours]:
+        held = list(d.mandates.all())
+        if any(m.level == CongressLevel.COUNTY for m in held):
+            continue
+        org.deputy_update(
+            scope=scope,
+            deputy=d,
+            data=org.DeputyInput(
+                name=d.name, region=d.region, kind=d.kind, gender=d.gender, birth_year=d.birth_year,
+                ethnicity=d.ethnicity, party=d.party, occupation=d.occupation, phone=d.phone,
+                mandates=(
+                    *(org.MandateInput(m.level, m.term, m.constituency) for m in held),
+                    org.MandateInput(CongressLevel.COUNTY, 18, f"{d.region.parent.name if d.region.parent else ''}选区"),
+                ),
+            ),
+            reason="演示数据：同时当选县人大代表",
+        )  # fmt: skip
+    return county
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
