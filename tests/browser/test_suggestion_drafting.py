@@ -7,39 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from renda.accounts.models import RoleAssignment
-from renda.core.scoping import system_scope
-from renda.org import services as org
 from renda.org.models import Body, BodyKind, CongressLevel, Deputy
 from renda.suggestions.models import Suggestion
+from renda.suggestions.tests.conftest import seat
 from tests.browser.conftest import artifact_path
-
-
-def _seat_in_county(deputy: Deputy) -> None:
-    d = Deputy.objects.select_related("region").get(pk=deputy.pk)
-    org.deputy_update(
-        scope=system_scope("浏览器测试"),
-        deputy=d,
-        data=org.DeputyInput(
-            name=d.name,
-            region=d.region,
-            kind=d.kind,
-            gender=d.gender,
-            birth_year=d.birth_year,
-            party=d.party,
-            occupation=d.occupation,
-            phone=d.phone,
-            mandates=(
-                org.MandateInput(CongressLevel.TOWNSHIP, 19, "第1选区"),
-                org.MandateInput(CongressLevel.COUNTY, 18, "测试选区"),
-            ),
-        ),
-    )
 
 
 def test_a_five_level_deputy_drafts_to_the_county_on_a_phone(page: Any, login_as: Any, browser: Any) -> None:
     deputy = RoleAssignment.objects.get(user__username="deputy").deputy
     assert deputy is not None
-    _seat_in_county(deputy)
+    seat(deputy, CongressLevel.TOWNSHIP, CongressLevel.COUNTY)
     county = Body.objects.get(kind=BodyKind.CONGRESS, level=CongressLevel.COUNTY, region__path=deputy.region.path[:6])
     peer = (
         Deputy.objects.filter(region__path__startswith=county.region.path, mandates__level=CongressLevel.COUNTY)

@@ -6,35 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from renda.core.scoping import system_scope
 from renda.core.workdays import add_workdays
-from renda.org import services as org
 from renda.org.models import Body, BodyKind, CongressLevel, Deputy, Mandate
 from renda.suggestions import services
 from renda.suggestions.models import CongressRules, NumberCounter, State, Suggestion
+from renda.suggestions.tests.conftest import seat
 
 pytestmark = pytest.mark.django_db
-
-
-def seat(deputy: Deputy, *levels: int) -> Deputy:
-    """Give the deputy exactly these congress levels, through the roster service."""
-    d = Deputy.objects.select_related("region").get(pk=deputy.pk)
-    org.deputy_update(
-        scope=system_scope("测试"),
-        deputy=d,
-        data=org.DeputyInput(
-            name=d.name,
-            region=d.region,
-            kind=d.kind,
-            gender=d.gender,
-            birth_year=d.birth_year,
-            party=d.party,
-            occupation=d.occupation,
-            phone=d.phone,
-            mandates=tuple(org.MandateInput(level, 18, "测试选区") for level in levels),
-        ),
-    )
-    return d
 
 
 def county_of(town) -> Body:
@@ -197,3 +175,26 @@ def test_mandates_are_kept_as_the_roster_has_them(town):
         CongressLevel.TOWNSHIP,
         CongressLevel.COUNTY,
     }
+
+
+def test_the_api_takes_any_congress_of_the_deputy_and_refuses_others(client_as, town, cache_cleared):
+    seat(town.deputy, CongressLevel.TOWNSHIP, CongressLevel.COUNTY)
+    county = county_of(town)
+    other = Body.objects.filter(kind=BodyKind.CONGRESS, level=CongressLevel.TOWNSHIP).exclude(pk=town.body.pk).first()
+    assert other is not None
+    deputy = client_as("deputy")
+    payload = {"title": "关于加快农村公路提档升级的建议", "content": "通村公路路面窄、会车难，雨季多处坑洼。",
+               "category": town.category.pk}  # fmt: skip
+    made = deputy.post("/api/v1/suggestions", payload | {"body": county.pk}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["body"] == county.name
+    # the deputy reads their county suggestion through the API too
+    assert deputy.get(f"/api/v1/suggestions/{made.json()['id']}").status_code == 200
+    refused = deputy.post("/api/v1/suggestions", payload | {"body": other.pk}, content_type="application/json")
+    assert refused.status_code == 404 and "不在您的范围内" in refused.json()["detail"]
+    peer = county_peer(town)
+    wrong = deputy.post(
+        "/api/v1/suggestions",
+        payload | {"body": town.body.pk, "cosigners": [peer.public_id]},
+        content_type="application/json",
+    )
+    assert wrong.status_code == 400 and wrong.json()["field"] == "cosigners" and "不能联名" in wrong.json()["detail"]
