@@ -221,7 +221,8 @@ def cosigner_choices(*, body: Body, exclude: list[int] | None = None) -> QuerySe
     return qs.order_by("name_pinyin", "id")
 
 
-COSIGNER_PAGE = 30
+COSIGNER_PAGE = 30  # matches of a search
+COSIGNER_FIRST = 12  # before any search: a short list, so the form stays short on a phone
 
 
 @dataclass
@@ -230,7 +231,7 @@ class CosignerPick:
 
     selected: list[Deputy]
     matches: list[Deputy]
-    total: int  # all matches, of which ``matches`` shows the first COSIGNER_PAGE
+    total: int  # all matches, of which ``matches`` shows the first COSIGNER_PAGE (COSIGNER_FIRST unsearched)
     q: str = ""
 
 
@@ -252,7 +253,7 @@ def cosigner_search(
             | Q(region__name__contains=q)
             | Q(memberships__station__name__contains=q, memberships__end_date__isnull=True)
         ).distinct()
-    matches = list(shown.filter(pk__in=rest.values("pk"))[:COSIGNER_PAGE])
+    matches = list(shown.filter(pk__in=rest.values("pk"))[: COSIGNER_PAGE if q else COSIGNER_FIRST])
     return CosignerPick(selected=picked, matches=matches, total=rest.count(), q=q)
 
 

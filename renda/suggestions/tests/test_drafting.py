@@ -145,9 +145,9 @@ def test_the_picker_searches_by_name_pinyin_number_and_station(client_as, town):
     assert (
         deputy.get("/suggestions/new/cosigners/", {"body": town.body.pk, "cosigner_q": "张" * 500}).status_code == 200
     )
-    # the list is short: 30 at most, with the total
+    # the list is short: 12 before a search, 30 at most after, with the total
     html = deputy.get("/suggestions/new/cosigners/", {"body": town.body.pk}).content.decode()
-    assert html.count('name="cosigners"') <= 30 and "同级代表共" in html
+    assert html.count('name="cosigners"') == 12 and "同级代表共" in html and "显示前 12 位" in html
 
 
 def test_the_picker_works_without_javascript(client_as, town):
