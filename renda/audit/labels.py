@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, str] = {
     "opinion.submit": "提交意见",
     "opinion.follow": "群众附议",
     "opinion.anonymise": "办结满保留期限的群众联系方式匿名化",
+    "suggestion.figures_check": "代表建议统计汇总核对",
     "opinion.answer_directly": "直接答复",
     "opinion.refer": "转代表形成建议",
     "opinion.merge": "合并到其他意见",

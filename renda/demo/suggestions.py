@@ -11,8 +11,8 @@ handles several (one of them waiting for its answer, one answered and waiting fo
 that those logins have something to do.
 
 Time. The services stamp "now"; afterwards the records are back-dated deterministically with
-``queryset.update()`` (submitted, accepted, assigned, answered, closed, deadlines, answer and rating
-times). Audit events are not back-dated (the audit log is append-only), as in the opinions demo.
+``figures.update_counted``, the bulk update the statistics summary follows (submitted, accepted,
+assigned, answered, closed, deadlines, answer and rating times). Audit events are not back-dated (the audit log is append-only), as in the opinions demo.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.utils import timezone
 from renda.accounts.models import RoleAssignment
 from renda.core.scoping import ROLE_PERMS, STAFF_PERMS, Scope
 from renda.core.workdays import add_months, add_workdays
+from renda.org import services as org
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 from renda.suggestions import figures, selectors, services
 from renda.suggestions.models import Answer, Assignment, Contact, RatingRecord, State, Suggestion
@@ -271,9 +272,32 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
                     days=[rng.randint(1, 4), rng.randint(2, 6), rng.randint(20, 75), rng.randint(3, 20)],
                 )
             )
+    # 五级代表: the demo deputy (and two neighbours) also sit in the county congress, and address
+    # it twice; those suggestions are numbered, assigned and supervised by the county.
+    county_body = _county_seats(scope, demo_deputy)
+    if county_body is not None and demo_deputy is not None:
+        lead = Deputy.objects.get(pk=demo_deputy)
+        peers = list(
+            Deputy.objects.filter(
+                region__path__startswith=county_body.region.path, mandates__level=CongressLevel.COUNTY, is_active=True
+            )
+            .exclude(pk=lead.pk)
+            .order_by("id")[:40]
+        )
+        for topic, fate, cosigners in ((TOPICS[1], "closed", peers[:2]), (TOPICS[0], "open_handling", [])):
+            plans.append(
+                Plan(
+                    congress=county_body, lead=lead, cosigners=cosigners, topic=topic,
+                    submitted=first_day + dt.timedelta(days=min(30, span)) if fate == "closed" else last_day - dt.timedelta(days=20),
+                    fate=fate, answer_class="A", second_class="A", first_rating=("satisfied", "satisfied"),
+                    final_rating=("satisfied", "satisfied"), key=False, co_unit=False, hard=False, promise_done=False,
+                    force_unit=None, link_opinions=False, days=[2, 3, 40, 5],
+                )
+            )  # fmt: skip
+    congresses = bodies + ([county_body] if county_body is not None else [])
     units_by_town = {
         b.pk: list(HandlingUnit.objects.filter(region=b.region, is_active=True).prefetch_related("categories"))
-        for b in bodies
+        for b in congresses
     }
     categories = {c.name: c for c in Category.objects.select_related("parent")}
     counts = {"total": 0, "closed": 0, "key": 0, "joint": 0, "opinions": 0}
@@ -282,15 +306,50 @@ def build(*, scope: Scope, seed: int = 2026, per_congress: int = PER_CONGRESS) -
             with transaction.atomic():
                 _run(plan, rng, units_by_town[plan.congress.pk], categories, year, counts)
     services.suggestions_sweep()
-    # The dates above were set back with queryset.update(), behind the services that keep the
-    # statistics summary: recompute it from the records, as after any bulk import.
-    figures.rebuild()
-    total = Suggestion.objects.filter(body__in=bodies).count()
-    closed = Suggestion.objects.filter(body__in=bodies, state=State.CLOSED).count()
+    total = Suggestion.objects.filter(body__in=congresses).count()
+    closed = Suggestion.objects.filter(body__in=congresses, state=State.CLOSED).count()
     return (
         f"代表建议已生成：{total} 件（办结 {closed} 件，重点建议 {counts['key']} 件，联名 {counts['joint']} 件，"
         f"依据民意 {counts['opinions']} 件）"
     )
+
+
+def _county_seats(scope: Scope, demo_deputy: int | None) -> Body | None:
+    """Give the demo deputy and two deputies of their township a county mandate (五级代表: one person,
+    several congresses), through the roster service; returns the county congress."""
+    deputy = Deputy.objects.filter(pk=demo_deputy or 0).select_related("region").first()
+    if deputy is None:
+        return None
+    county = Body.objects.filter(
+        kind=BodyKind.CONGRESS, level=CongressLevel.COUNTY, region__path=deputy.region.path[:6]
+    ).first()
+    if county is None:
+        return None
+    town_path = deputy.region.path[:9]
+    neighbours = list(
+        Deputy.objects.filter(region__path__startswith=town_path, mandates__level=CongressLevel.TOWNSHIP)
+        .exclude(mandates__level=CongressLevel.COUNTY)
+        .exclude(pk=deputy.pk)
+        .order_by("id")[:2]
+    )
+    for d in [deputy, *neighbours]:
+        held = list(d.mandates.all())
+        if any(m.level == CongressLevel.COUNTY for m in held):
+            continue
+        org.deputy_update(
+            scope=scope,
+            deputy=d,
+            data=org.DeputyInput(
+                name=d.name, region=d.region, kind=d.kind, gender=d.gender, birth_year=d.birth_year,
+                ethnicity=d.ethnicity, party=d.party, occupation=d.occupation, phone=d.phone,
+                mandates=(
+                    *(org.MandateInput(m.level, m.term, m.constituency) for m in held),
+                    org.MandateInput(CongressLevel.COUNTY, 18, f"{d.region.parent.name if d.region.parent else ''}选区"),
+                ),
+            ),
+            reason="演示数据：同时当选县人大代表",
+        )  # fmt: skip
+    return county
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -331,7 +390,7 @@ def _run(
     for d in plan.cosigners:
         services.suggestion_cosign(scope=_deputy_scope(d, body.region.path), suggestion=s)
     s = services.suggestion_submit(scope=lead_scope, suggestion=s)
-    Suggestion.objects.filter(pk=s.pk).update(year=year)
+    figures.update_counted(Suggestion.objects.filter(pk=s.pk), year=year)
     s.year = year
     if plan.fate == "to_review":
         _backdate(s, plan, stage="submitted")
@@ -410,13 +469,13 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     assigned = add_workdays(accepted, plan.days[1]).date
     fields: dict[str, object] = {"submitted_at": _at(submitted, 9)}
     if stage == "submitted":
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     assign_by = add_workdays(accepted, 7)
     fields |= {"accepted_at": _at(accepted), "assign_by": assign_by.date}
     if stage == "accepted":
         fields |= {"due_on": assign_by.date, "due_official": assign_by.official}
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     months = 6 if s.wide_or_hard else 3
     answer_by = add_months(assigned, months)
@@ -426,7 +485,7 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     )
     if stage == "assigned":
         fields |= {"due_on": answer_by, "is_overdue": False}
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     late = plan.days[2] + (40 if plan.hard is False and plan.days[2] > 70 else 0)
     answered = assigned + dt.timedelta(days=late)
@@ -440,7 +499,7 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
     Answer.objects.filter(suggestion=s, round=1).update(created_at=_at(answered, 16))
     Contact.objects.filter(suggestion=s, round=1).update(contacted_on=answered - dt.timedelta(days=3))
     if stage == "answered":
-        Suggestion.objects.filter(pk=s.pk).update(**fields)
+        figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)
         return
     rated = min(answered + dt.timedelta(days=plan.days[3]), cap)
     RatingRecord.objects.filter(suggestion=s, round=1).update(created_at=_at(rated, 11))
@@ -453,4 +512,4 @@ def _backdate(s: Suggestion, plan: Plan, *, stage: str) -> None:
         Contact.objects.filter(suggestion=s, round=2).update(contacted_on=reanswered - dt.timedelta(days=2))
         RatingRecord.objects.filter(suggestion=s, round=2).update(created_at=_at(closed, 11))
     fields |= {"closed_at": _at(closed, 11)}
-    Suggestion.objects.filter(pk=s.pk).update(**fields)
+    figures.update_counted(Suggestion.objects.filter(pk=s.pk), **fields)

@@ -48,6 +48,17 @@ def current_memberships() -> Prefetch:  # type: ignore[type-arg]
     )
 
 
+def deputy_name_q(q: str) -> Q:
+    """Deputies whose name contains ``q``, or whose pinyin initials or full pinyin start with it
+    ("zw", "zhangwei")."""
+    q = q.strip()
+    lowered = q.lower().replace(" ", "")
+    match = Q(name__contains=q)
+    if lowered.isascii() and lowered.isalpha():
+        match |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+    return match
+
+
 @dataclass
 class DeputyFilter:
     q: str = ""
@@ -64,11 +75,7 @@ def deputy_list(*, scope: Scope, filters: DeputyFilter | None = None) -> QuerySe
     qs = scope.filter(Deputy.objects.all())
     q = f.q.strip()
     if q:
-        lowered = q.lower().replace(" ", "")
-        match = Q(name__contains=q)
-        if lowered.isascii() and lowered.isalpha():
-            match |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
-        qs = qs.filter(match)
+        qs = qs.filter(deputy_name_q(q))
     if f.level:
         qs = qs.filter(mandates__level=f.level)
     if f.kind:

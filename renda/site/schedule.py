@@ -34,6 +34,7 @@ PERIODIC: list[Periodic] = [
     Periodic("meetings.sweep", 86400, "人代会：本年度会议次数不足时提醒乡镇人大"),
     Periodic("projects.sweep", 3600, "民生实事：标记进度滞后的项目并提醒责任单位"),
     Periodic("suggestions.sweep", 3600, "代表建议：标记逾期、期限前提醒、逾期未评价办结"),
+    Periodic("suggestions.figures_check", 86400, "代表建议：统计汇总与建议记录逐组核对，修复不一致并记入审计日志"),
     Periodic("opinions.retention", 86400, "意见建议：办结满保留年限的群众姓名、电话匿名化（个人信息保护法第十九条）"),
     Periodic("audit.anchor", 600, "审计：把审计链头锚定到库外文件和日志（verify_audit 据此发现删除末尾事件）"),
     Periodic("core.sweep", 3600, "平台：删除过期的幂等键记录和频率限制计数；SQLite 预写日志收拢进数据库文件"),

@@ -246,7 +246,8 @@ def draft_suggestion(request: HttpRequest, payload: DraftIn, idempotency_key: Ke
         body = Body.objects.filter(pk=payload.body, kind=BodyKind.CONGRESS).select_related("region").first()
         if body is None:
             raise ValidationFailed("人民代表大会不存在", field="body")
-        if not scope.covers_path(body.region.path):
+        theirs = selectors.congress_bodies_for(scope=scope).filter(pk=body.pk).exists()  # 五级代表: any of theirs
+        if not theirs and not scope.covers_path(body.region.path):
             raise NotFound("人民代表大会不存在或不在您的范围内")
         category = Category.objects.filter(pk=payload.category).first()
         if category is None:

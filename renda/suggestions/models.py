@@ -10,6 +10,9 @@ suggestion is in suggestions/states.py (transitions) and suggestions/services.py
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -118,6 +121,46 @@ class NumberCounter(TimeStampedModel):  # 建议编号计数器（每个人大�
         return f"{self.body_id}/{self.year}: {self.last}"
 
 
+# What a suggestion counts for in the statistics summary (figures.contribution reads these).
+COUNTED_FIELDS = frozenset(
+    {
+        "state", "body", "body_id", "year", "region", "region_id", "lead_unit", "lead_unit_id",
+        "category", "category_id", "answered_at", "answered_on_time", "answer_class", "answer_days", "outcome",
+    }
+)  # fmt: skip
+BULK_REFUSED = "代表建议的统计字段不能批量修改：请经办理服务或 figures.update_counted（统计汇总依此保持一致）"
+
+
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
+    """Bulk writes that would leave the statistics summary (SuggestionFigures) behind the records
+    are refused; ``update_counted`` is the one bulk update figures.update_counted uses."""
+
+    def update(self, **kwargs: Any) -> int:
+        if COUNTED_FIELDS.intersection(kwargs):
+            raise RuntimeError(BULK_REFUSED)
+        return super().update(**kwargs)
+
+    def update_counted(self, **kwargs: Any) -> int:
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs: Iterable[Suggestion], *args: Any, **kwargs: Any) -> list[Suggestion]:
+        objs = list(objs)
+        if any(s.state in REGISTERED_STATES for s in objs):
+            raise RuntimeError(BULK_REFUSED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Suggestion], fields: Iterable[str], batch_size: int | None = None) -> int:
+        fields = list(fields)
+        if COUNTED_FIELDS.intersection(fields):
+            raise RuntimeError(BULK_REFUSED)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(state__in=REGISTERED_STATES).exists():
+            raise RuntimeError("已立案的代表建议不能删除（统计汇总和编号依此保持一致）")
+        return super().delete()
+
+
 class Suggestion(TimeStampedModel):  # 代表建议
     body = models.ForeignKey(
         "org.Body", verbose_name="人民代表大会", on_delete=models.PROTECT, related_name="suggestions"
@@ -206,6 +249,8 @@ class Suggestion(TimeStampedModel):  # 代表建议
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = SuggestionQuerySet.as_manager()
 
     class Meta(TimeStampedModel.Meta):
         verbose_name = "代表建议"

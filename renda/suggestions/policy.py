@@ -24,8 +24,17 @@ def authorize(scope: Scope, s: Suggestion, transition: Transition) -> None:
     """The region rule on the fresh, locked suggestion (404: never say whether it exists). The
     role rules (:func:`signatory`, :func:`assignment`, :func:`lead_unit`) come after the state
     rule, in the service, as they always did."""
-    if not scope.covers_path(s.region.path):
+    if not scope.covers_path(s.region.path) and not _signs(scope, s):
         raise NotFound("建议不存在或不在您的管辖范围内")
+
+
+def _signs(scope: Scope, s: Suggestion) -> bool:
+    """五级代表: a deputy signing a suggestion to a higher congress (above their township scope)."""
+    return bool(scope.deputy_ids) and (
+        Signatory.objects.filter(suggestion=s, deputy_id__in=scope.deputy_ids)
+        .exclude(status=SignatoryStatus.DECLINED)
+        .exists()
+    )
 
 
 def signatory(scope: Scope, s: Suggestion, *, lead: bool = False, confirmed: bool = True) -> Signatory:

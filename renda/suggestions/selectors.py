@@ -8,6 +8,7 @@ to sign; a handling unit sees the ones assigned to it (lead or co-unit) while th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +32,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from renda.audit.models import AuditEvent
+from renda.core.errors import NotFound
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
 from renda.opinions.selectors import opinion_base
 from renda.org.models import Body, BodyKind, Category, Deputy, HandlingUnit
+from renda.org.selectors import current_memberships, deputy_name_q
 from renda.regions.models import Region
 from renda.regions.paths import subtree_q
 from renda.suggestions import figures
@@ -56,24 +59,34 @@ from renda.suggestions.models import (
 )
 
 
+def signed_q(scope: Scope) -> Q:
+    """The suggestions the scope's deputy signs: the lead deputy and co-signers who confirmed or have
+    yet to answer (one who declined did not sign)."""
+    if not scope.deputy_ids:
+        return Q(pk__in=[])
+    signed = Signatory.objects.filter(suggestion=OuterRef("pk"), deputy_id__in=scope.deputy_ids).exclude(
+        status=SignatoryStatus.DECLINED
+    )
+    return Q(Exists(signed))
+
+
 def visible_q(scope: Scope) -> Q:
     """Which suggestions inside the scope's regions this user sees, by role."""
     q = Q(pk__in=[])
     if scope.has(Perm.SUGGESTION_MANAGE):
         q |= ~Q(state=State.DRAFT)
     if scope.deputy_ids:
-        # The lead deputy and co-signers who confirmed or have yet to answer; one who declined did not sign.
-        signed = Signatory.objects.filter(suggestion=OuterRef("pk"), deputy_id__in=scope.deputy_ids).exclude(
-            status=SignatoryStatus.DECLINED
-        )
-        q |= Q(Exists(signed))
+        q |= signed_q(scope)
     if scope.unit_ids:
         q |= Q(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=scope.unit_ids, active=True)))
     return q
 
 
 def suggestion_base(*, scope: Scope) -> QuerySet[Suggestion]:
-    return scope.filter(Suggestion.objects.all(), perm=Perm.SUGGESTION_VIEW).filter(visible_q(scope))
+    """What the user sees: by role inside their regions, and (五级代表) a deputy's own suggestions
+    to a higher congress too, whose region is above the deputy's township scope: theirs by signature."""
+    scope.require(Perm.SUGGESTION_VIEW)
+    return Suggestion.objects.filter((scope.region_q("region__path") & visible_q(scope)) | signed_q(scope))
 
 
 @dataclass
@@ -148,7 +161,7 @@ def suggestion_to_act_on(*, scope: Scope, pk: int) -> Suggestion:
 
 
 def suggestion_detail(*, scope: Scope, pk: int) -> Suggestion:
-    return scope.get(
+    found = (
         suggestion_base(scope=scope)
         .select_related("body", "region", "lead_deputy", "category__parent", "lead_unit", "window", "converted_opinion")
         .prefetch_related(
@@ -161,10 +174,13 @@ def suggestion_detail(*, scope: Scope, pk: int) -> Suggestion:
             "contacts__unit",
             "supervisions",
             "opinions",
-        ),
-        perm=Perm.SUGGESTION_VIEW,
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if found is None:
+        raise NotFound("建议不存在或不在您的管辖范围内")
+    return found
 
 
 def suggestion_timeline(*, suggestion: Suggestion) -> QuerySet[AuditEvent]:
@@ -175,7 +191,8 @@ def suggestion_timeline(*, suggestion: Suggestion) -> QuerySet[AuditEvent]:
 
 
 def congress_bodies_for(*, scope: Scope) -> QuerySet[Body]:
-    """Congresses the acting deputy may address (a mandate of that level, living in its region)."""
+    """Congresses the acting deputy may address (a mandate of that level, living in its region),
+    lowest first: their own township's, then the county's, the city's…"""
     deputies = list(
         Deputy.objects.filter(pk__in=scope.deputy_ids).select_related("region").prefetch_related("mandates")
     )
@@ -184,8 +201,11 @@ def congress_bodies_for(*, scope: Scope) -> QuerySet[Body]:
         levels = {m.level for m in d.mandates.all()}
         paths = d.region.ancestor_paths(include_self=True)
         q |= Q(level__in=levels, region__path__in=paths)
+    # A deputy's right to address a congress is their mandate, not the region their login covers
+    # (a township deputy who also sits in the county congress addresses the county: 五级代表).
+    scope.require(Perm.SUGGESTION_DRAFT)
     return (
-        scope.filter(Body.objects.filter(kind=BodyKind.CONGRESS), perm=Perm.SUGGESTION_VIEW)
+        Body.objects.filter(kind=BodyKind.CONGRESS)
         .filter(q)
         .select_related("region")
         .order_by("-level", "region__path")
@@ -199,6 +219,45 @@ def cosigner_choices(*, body: Body, exclude: list[int] | None = None) -> QuerySe
     if exclude:
         qs = qs.exclude(pk__in=exclude)
     return qs.order_by("name_pinyin", "id")
+
+
+COSIGNER_PAGE = 30  # matches of a search
+COSIGNER_FIRST = 12  # before any search: a short list, so the form stays short on a phone
+
+
+@dataclass
+class CosignerPick:
+    """The co-signer picker (联名代表): those already ticked, then the matches of the search."""
+
+    selected: list[Deputy]
+    matches: list[Deputy]
+    total: int  # all matches, of which ``matches`` shows the first COSIGNER_PAGE (COSIGNER_FIRST unsearched)
+    q: str = ""
+
+
+def cosigner_search(
+    *, body: Body, q: str = "", selected: Sequence[int] = (), exclude: Sequence[int] = ()
+) -> CosignerPick:
+    """Deputies of ``body`` who may be invited to co-sign, searched by name, pinyin (initials),
+    public number, village/community or station. The ticked ones stay listed whatever the search
+    (so a second search keeps the first one's picks); those outside the congress are dropped."""
+    q = q.strip()[:50]
+    pool = cosigner_choices(body=body, exclude=list(exclude)).select_related("region")
+    shown = pool.prefetch_related(current_memberships())
+    picked = list(shown.filter(pk__in=list(selected)[:MAX_PICKED])) if selected else []
+    rest = pool.exclude(pk__in=[d.pk for d in picked])
+    if q:
+        rest = rest.filter(
+            deputy_name_q(q)
+            | Q(public_id__iexact=q)
+            | Q(region__name__contains=q)
+            | Q(memberships__station__name__contains=q, memberships__end_date__isnull=True)
+        ).distinct()
+    matches = list(shown.filter(pk__in=rest.values("pk"))[: COSIGNER_PAGE if q else COSIGNER_FIRST])
+    return CosignerPick(selected=picked, matches=matches, total=rest.count(), q=q)
+
+
+MAX_PICKED = 50
 
 
 def linkable_opinions(*, scope: Scope, body: Body | None = None) -> QuerySet[Any]:
@@ -445,6 +504,14 @@ def statistics(
     labels = _labels(dimension, [g[key] for g in grouped])
     rows = [_row(g[key], labels.get(g[key], "（未交办）" if g[key] is None else str(g[key])), g) for g in grouped]
     return total, rows
+
+
+def last_figures_check(*, scope: Scope) -> AuditEvent | None:
+    """The nightly check of the statistics summary (figures.verify), for administrators: when it
+    last ran and what it found and repaired."""
+    if not scope.has(Perm.ADMIN):
+        return None
+    return AuditEvent.objects.filter(action="suggestion.figures_check").order_by("-seq").first()
 
 
 def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:

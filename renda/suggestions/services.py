@@ -300,7 +300,7 @@ def suggestion_draft(*, scope: Scope, data: DraftInput) -> Suggestion:
     body = data.body
     if body.kind != BodyKind.CONGRESS:
         raise ValidationFailed("代表建议须向人民代表大会提出", field="body")
-    if not scope.covers_path(body.region.path):
+    if not scope.covers_path(body.region.path) and not _eligible(lead, body):  # a higher congress of theirs is theirs
         raise NotFound("人民代表大会不存在或不在您的范围内")
     if not _eligible(lead, body):
         raise ValidationFailed(f"您不是{body.name}的代表，不能向其提出建议", field="body")

@@ -6,6 +6,7 @@ app_name = "suggestions"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.new, name="new"),
+    path("new/cosigners/", views.cosigners, name="cosigners"),
     path("board/", views.board, name="board"),
     path("followups/", views.followups, name="followups"),
     path("stats/", views.stats, name="stats"),

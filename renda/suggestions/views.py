@@ -140,18 +140,54 @@ def _draft_input(data: dict[str, Any], body: Body) -> services.DraftInput:
     )
 
 
+SINGLE_FIELDS = ("title", "content", "problem", "proposal", "period", "category", "body")
+
+
+def _kept(post: Any) -> dict[str, Any]:
+    """What the deputy has typed so far, for the form shown again after a search (查找代表)
+    without judging it: nothing is saved and no field is marked wrong yet."""
+    kept: dict[str, Any] = {k: post.get(k, "") for k in SINGLE_FIELDS if k in post}
+    kept["wide_or_hard"] = bool(post.get("wide_or_hard"))
+    kept["opinions"] = [i for i in (id_or_none(v) for v in post.getlist("opinions")) if i is not None]
+    return kept
+
+
+def _ticked(values: list[str]) -> list[int]:
+    return [i for i in (id_or_none(v) for v in values[: selectors.MAX_PICKED]) if i is not None]
+
+
+def _picker(scope: Scope, form: SuggestionForm, params: Any) -> selectors.CosignerPick | None:
+    if form.chosen_body is None or "cosigners" not in form.fields:
+        return None
+    return selectors.cosigner_search(
+        body=form.chosen_body,
+        q=params.get("cosigner_q", ""),
+        selected=_ticked(params.getlist("cosigners")),
+        exclude=list(scope.deputy_ids),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request: HttpRequest) -> HttpResponse:
-    """起草: a deputy drafts a suggestion, optionally from opinions (?opinions=1,2) and with co-signers."""
+    """起草: a deputy drafts a suggestion, optionally from opinions (?opinions=1,2) and with co-signers,
+    to any congress they are a deputy of (五级代表; ?body= picks one, the lowest by default). The
+    co-signer picker searches without JavaScript: 查找代表 posts the form back with the search
+    (``_search``), which shows it again with the typed text kept and nothing saved."""
     scope = scope_for_user(request.user)
     scope.require(Perm.SUGGESTION_DRAFT)
     initial: dict[str, Any] = {"period": Period.RECESS}
     picked = [int(x) for x in request.GET.get("opinions", "").split(",") if x.isascii() and x.isdigit() and len(x) < 12]
     if picked:
         initial["opinions"] = picked
-    form = SuggestionForm(request.POST or None, scope=scope, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.GET.get("body"):
+        initial["body"] = request.GET["body"]
+    searching = request.method == "POST" and "_search" in request.POST
+    if searching:
+        initial |= _kept(request.POST)
+    posted = request.POST if request.method == "POST" and not searching else None
+    form = SuggestionForm(posted, scope=scope, initial=initial)
+    if posted is not None and form.is_valid():
         try:
             s = services.suggestion_draft(scope=scope, data=_draft_input(form.cleaned_data, form.cleaned_data["body"]))
         except ValidationFailed as exc:
@@ -162,16 +198,31 @@ def new(request: HttpRequest) -> HttpResponse:
                 request, f"建议草稿已保存{f'，已邀请 {invited} 位代表联名，待对方确认后可提交' if invited else ''}。"
             )
             return redirect("suggestions:detail", pk=s.pk)
-    window = None
-    body = form.fields["body"].queryset.first()  # type: ignore[attr-defined]
-    if body is not None:
-        window = services.open_window(body)
+    window = services.open_window(form.chosen_body) if form.chosen_body is not None else None
+    params = request.POST if request.method == "POST" else request.GET
     return render(
         request,
         "suggestions/form.html",
-        {"form": form, "editing": False, "window": window},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "editing": False, "window": window, "pick": _picker(scope, form, params)},
+        status=400 if posted is not None else 200,
     )
+
+
+@login_required
+@require_GET
+def cosigners(request: HttpRequest) -> HttpResponse:
+    """The co-signer picker's results (htmx, as the deputy types or changes the congress): the
+    ticked deputies of the chosen congress, then the matches of the search."""
+    scope = scope_for_user(request.user)
+    scope.require(Perm.SUGGESTION_DRAFT)
+    form = SuggestionForm(None, scope=scope, initial={"body": request.GET.get("body", "")})
+    raw_body = request.GET.get("body", "")
+    if raw_body and (form.chosen_body is None or str(form.chosen_body.pk) != raw_body.strip()):
+        raise NotFound("人民代表大会不存在或您不是其代表", field="body")
+    pick = _picker(scope, form, request.GET)
+    if pick is None:
+        raise NotFound("您不是任何一级人民代表大会的代表", field="body")
+    return render(request, "suggestions/_cosigner_results.html", {"pick": pick})
 
 
 @login_required
@@ -388,6 +439,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             "regions": region_choices(scope=scope, max_level=4).order_by("path") if scope.has(Perm.ORG_VIEW) else [],
             "categories": selectors.categories_top(),
             "querystring": request.GET.urlencode(),
+            "figures_check": selectors.last_figures_check(scope=scope),
         },
     )
 

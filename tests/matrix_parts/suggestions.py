@@ -11,6 +11,7 @@ ROUTES: dict[str, Route] = {
     # pages
     "suggestions:index": Route(Perm.SUGGESTION_VIEW),
     "suggestions:new": Route(Perm.SUGGESTION_DRAFT),
+    "suggestions:cosigners": Route(Perm.SUGGESTION_DRAFT),
     "suggestions:board": Route(Perm.SUGGESTION_MANAGE),
     "suggestions:followups": Route(Perm.SUGGESTION_VIEW),
     "suggestions:stats": Route(Perm.SUGGESTION_VIEW),

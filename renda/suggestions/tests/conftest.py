@@ -13,6 +13,7 @@ import pytest
 from renda.accounts.models import Role, RoleAssignment, User
 from renda.accounts.services import role_grant, user_create
 from renda.core.scoping import Scope, scope_for_user, system_scope
+from renda.org import services as org
 from renda.org.models import Body, BodyKind, Category, CongressLevel, Deputy, HandlingUnit
 from renda.regions.models import Region
 from renda.suggestions import services
@@ -69,6 +70,27 @@ def town(db: None, user_named: Callable[[str], User]) -> Town:
 @pytest.fixture
 def cosigner_scope(town: Town, user_named: Callable[[str], User]) -> Scope:
     return scope_for_user(user_named("cosigner"))
+
+
+def seat(deputy: Deputy, *levels: int) -> Deputy:
+    """Give the deputy exactly these congress levels, through the roster service."""
+    d = Deputy.objects.select_related("region").get(pk=deputy.pk)
+    org.deputy_update(
+        scope=system_scope("测试"),
+        deputy=d,
+        data=org.DeputyInput(
+            name=d.name,
+            region=d.region,
+            kind=d.kind,
+            gender=d.gender,
+            birth_year=d.birth_year,
+            party=d.party,
+            occupation=d.occupation,
+            phone=d.phone,
+            mandates=tuple(org.MandateInput(level, 18, "测试选区") for level in levels),
+        ),
+    )
+    return d
 
 
 def draft_input(town: Town, **extra: Any) -> services.DraftInput:

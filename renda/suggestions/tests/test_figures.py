@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from renda.core.errors import Conflict
+from renda.org.models import Category
 from renda.suggestions import figures, selectors, services
 from renda.suggestions.models import Answer, State, Suggestion, SuggestionFigures
 
@@ -139,7 +141,7 @@ def test_rebuild_recomputes_the_summary_from_the_records(drive, scope_of):
     expected = summary()
     assert expected and agrees()
     SuggestionFigures.objects.all().update(count=99, answered=0)  # figures changed behind the services
-    Suggestion.objects.filter(state=State.ASSIGNED).update(year=2019)  # and records too
+    Suggestion._base_manager.filter(state=State.ASSIGNED).update(year=2019)  # and records too (raw, as SQL would)
     call_command("rebuild_suggestion_figures")
     assert agrees() and summary() != expected
 
@@ -148,3 +150,71 @@ def test_a_change_outside_the_services_is_refused_loudly(drive):
     s = Suggestion.objects.get(pk=drive.accepted().pk)  # not locked through services._lock
     with pytest.raises(RuntimeError, match="加锁"):
         figures.record(s)
+
+
+def test_bulk_writes_that_would_leave_the_summary_behind_are_refused(drive, town):
+    s = drive.answered("A")
+    registered = Suggestion.objects.filter(pk=s.pk)
+    for change in ({"year": 2019}, {"state": State.CLOSED}, {"lead_unit": None}, {"answer_class": "B"}):
+        with pytest.raises(RuntimeError, match="批量修改"):
+            registered.update(**change)
+    with pytest.raises(RuntimeError, match="批量修改"):
+        Suggestion.objects.bulk_update([s], ["answer_days"])
+    copy = Suggestion.objects.get(pk=s.pk)
+    copy.pk = None
+    with pytest.raises(RuntimeError, match="批量修改"):
+        Suggestion.objects.bulk_create([copy])
+    with pytest.raises(RuntimeError, match="不能删除"):
+        registered.delete()
+    # A field the summary does not count may still be set in bulk
+    assert registered.update(reminded_at=None) == 1
+    assert agrees()
+
+
+def test_a_bulk_update_through_update_counted_moves_the_summary(drive):
+    drive.answered("A")
+    drive.assigned()
+    assert figures.update_counted(Suggestion.objects.filter(state=State.ASSIGNED), year=2019) == 1
+    assert agrees() and any(key[1] == 2019 for key in summary())
+    assert figures.update_counted(Suggestion.objects.filter(state=State.ANSWERED), answer_class="B", answer_days=40)
+    assert agrees()
+
+
+def test_the_nightly_check_repairs_a_corrupted_summary_and_reports_it(drive, client_as):
+    from renda.audit.models import AuditEvent
+    from renda.site.schedule import PERIODIC
+
+    assert "suggestions.figures_check" in {p.task for p in PERIODIC}
+    drive.answered("A")
+    drive.assigned(category=Category.objects.get(name="入学"))
+    assert agrees()
+    # Given a corrupted row, a missing one and one nobody's records give
+    rows = list(SuggestionFigures.objects.filter(count__gt=0).order_by("id"))
+    SuggestionFigures.objects.filter(pk=rows[0].pk).update(count=99, answered=0)
+    SuggestionFigures.objects.filter(pk=rows[1].pk).delete()
+    SuggestionFigures.objects.create(
+        body_id=rows[0].body_id, year=1999, region_id=rows[0].region_id, category_id=rows[0].category_id, count=5
+    )
+    # A check alone reports and changes nothing
+    out = StringIO()
+    call_command("rebuild_suggestion_figures", "--check", stdout=out)
+    assert "不一致 3 处" in out.getvalue() and "未修复" in out.getvalue()
+    assert not AuditEvent.objects.filter(action="suggestion.figures_check").exists()
+    # When the nightly sweep runs
+    from renda.suggestions.tasks import figures_check
+
+    result = figures_check.apply().get()
+    # Then the summary is repaired and the difference reported
+    assert result == {"rows": result["rows"], "wrong": 1, "missing": 1, "extra": 1}
+    assert agrees()
+    event = AuditEvent.objects.filter(action="suggestion.figures_check").latest("seq")
+    assert event.after["wrong"] == 1 and event.after["missing"] == 1 and event.after["extra"] == 1
+    wrong = next(d for d in event.after["differences"] if d["kind"] == "wrong")
+    assert wrong["stored"]["count"] == 99 and wrong["records"]["count"] == rows[0].count
+    # and an administrator sees it on the statistics page
+    page = client_as("admin").get("/suggestions/stats/").content.decode()
+    assert "统计汇总与建议记录不一致 3 处" in page and "已修复" in page
+    assert "统计汇总每晚" not in client_as("township").get("/suggestions/stats/").content.decode()
+    # A second run finds nothing to repair
+    again = figures.verify()
+    assert again.total == 0 and "一致" in again.summary()
