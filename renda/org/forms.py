@@ -40,7 +40,7 @@ class DeputyForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, error_messages=ERRORS)
     kind = forms.ChoiceField(label="类别", choices=DeputyKind.choices, error_messages=ERRORS)
     gender = forms.ChoiceField(
-        label="性别", choices=[("", "—"), *Gender.choices], required=False, error_messages=ERRORS
+        label="性别", choices=[("", "请选择…"), *Gender.choices], required=False, error_messages=ERRORS
     )
     birth_year = forms.IntegerField(
         label="出生年份", required=False, min_value=1900, max_value=2010, error_messages=ERRORS
@@ -57,11 +57,22 @@ class DeputyForm(forms.Form):
             scope, label="所属区划（村/社区）", min_level=RegionLevel.TOWNSHIP, max_level=RegionLevel.VILLAGE
         )
         for level in CongressLevel:
+            # In the levels table the row's 层级 cell and the column head say what a box is; a
+            # screen reader is told by the box's own name.
             self.fields[f"term_{level.value}"] = forms.IntegerField(
-                label=f"{level.label}届次", required=False, min_value=1, max_value=99, error_messages=ERRORS
+                label=f"{level.label}届次",
+                required=False,
+                min_value=1,
+                max_value=99,
+                error_messages=ERRORS,
+                widget=forms.NumberInput(attrs={"aria-label": f"{level.label}届次"}),
             )
             self.fields[f"constituency_{level.value}"] = forms.CharField(
-                label=f"{level.label}选区", max_length=100, required=False, error_messages=ERRORS
+                label=f"{level.label}选区",
+                max_length=100,
+                required=False,
+                error_messages=ERRORS,
+                widget=forms.TextInput(attrs={"aria-label": f"{level.label}选区/选举单位"}),
             )
 
     def level_rows(self) -> list[tuple[str, Any, Any]]:

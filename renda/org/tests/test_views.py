@@ -155,3 +155,24 @@ def test_region_tree_expands_through_htmx(client_as, scope_of):
     assert county.name in client.get("/regions/").content.decode()
     children = client.get(f"/regions/{county.code}/children/").content.decode()
     assert all(t.name in children for t in Region.objects.filter(parent=county))
+
+
+@pytest.mark.django_db
+def test_every_wrong_field_of_the_deputy_form_is_shown_at_once(client_as, scope_of):
+    """Issue #13: a wrong phone and a missing 层级 are both named after one submission."""
+    village = Region.objects.filter(path__startswith=township_root(scope_of), level=RegionLevel.VILLAGE).first()
+    before = (Deputy.objects.count(), AuditEvent.objects.count())
+    response = client_as("township").post(
+        "/org/deputies/new/", {"name": "新代表", "kind": "deputy", "region": village.pk, "phone": "12345"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "手机格式不正确" in html and "人大代表至少要有一个层级" in html
+    assert (Deputy.objects.count(), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_the_deputy_form_names_every_box_and_offers_no_dashes(client_as):
+    html = client_as("township").get("/org/deputies/new/").content.decode()
+    assert 'aria-label="县级届次"' in html and 'aria-label="乡镇级选区/选举单位"' in html
+    assert "---------" not in html and '<option value="" selected>请选择…</option>' in html
