@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from renda.core.forms import PhoneField
 from renda.core.scoping import Scope
 from renda.org.models import CongressLevel, Deputy, DeputyKind, Gender, Station, StationKind
 from renda.regions.models import Region, RegionLevel
@@ -48,7 +49,7 @@ class DeputyForm(forms.Form):
     ethnicity = forms.CharField(label="民族", max_length=20, required=False, error_messages=ERRORS)
     party = forms.CharField(label="政治面貌", max_length=20, required=False, error_messages=ERRORS)
     occupation = forms.CharField(label="工作单位及职务", max_length=200, required=False, error_messages=ERRORS)
-    phone = forms.CharField(label="手机", max_length=20, required=False, error_messages=ERRORS)
+    phone = PhoneField(label="手机", max_length=20, required=False, error_messages=ERRORS)
     reason = forms.CharField(label="变更说明", max_length=200, required=False, error_messages=ERRORS)
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
@@ -116,11 +117,11 @@ class StationForm(forms.Form):
     industry = forms.CharField(label="联系行业（联系点）", max_length=100, required=False, error_messages=ERRORS)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
     head_name = forms.CharField(label="站长姓名", max_length=50, required=False, error_messages=ERRORS)
-    head_phone = forms.CharField(label="站长电话", max_length=20, required=False, error_messages=ERRORS)
+    head_phone = PhoneField(label="站长电话", max_length=20, required=False, error_messages=ERRORS)
     liaison1_name = forms.CharField(label="联络员一姓名", max_length=50, required=False, error_messages=ERRORS)
-    liaison1_phone = forms.CharField(label="联络员一电话", max_length=20, required=False, error_messages=ERRORS)
+    liaison1_phone = PhoneField(label="联络员一电话", max_length=20, required=False, error_messages=ERRORS)
     liaison2_name = forms.CharField(label="联络员二姓名", max_length=50, required=False, error_messages=ERRORS)
-    liaison2_phone = forms.CharField(label="联络员二电话", max_length=20, required=False, error_messages=ERRORS)
+    liaison2_phone = PhoneField(label="联络员二电话", max_length=20, required=False, error_messages=ERRORS)
     reason = forms.CharField(label="变更说明", max_length=200, required=False, error_messages=ERRORS)
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:

@@ -119,7 +119,7 @@ def test_the_service_names_every_wrong_field_and_the_first_as_its_message(liaiso
 
 
 @pytest.mark.django_db
-def test_the_offline_entry_form_shows_the_services_errors_together(client_as, liaison_station, village, lamp_category):
+def test_the_offline_entry_form_shows_its_errors_together(client_as, liaison_station, village, lamp_category):
     staff = client_as("liaison")
     before = Opinion.objects.count()
     answer = staff.post(
@@ -129,7 +129,7 @@ def test_the_offline_entry_form_shows_the_services_errors_together(client_as, li
             "station": liaison_station.pk,
             "region": village.pk,
             "category": lamp_category.pk,
-            "text": "灯",  # too short for the service
+            "text": "灯",  # too short
             "citizen_name": "张三",
             "citizen_phone": "12345",  # not a phone
             "idempotency_key": "entry-every-error",

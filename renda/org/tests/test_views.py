@@ -159,15 +159,16 @@ def test_region_tree_expands_through_htmx(client_as, scope_of):
 
 @pytest.mark.django_db
 def test_every_wrong_field_of_the_deputy_form_is_shown_at_once(client_as, scope_of):
-    """Issue #13: a wrong phone and a missing 层级 are both named after one submission."""
+    """Issue #13: what the form checks is named together (a missing name, a wrong phone), and so is
+    what the service checks (a 议政代表 outside a street, with a congress level)."""
     village = Region.objects.filter(path__startswith=township_root(scope_of), level=RegionLevel.VILLAGE).first()
     before = (Deputy.objects.count(), AuditEvent.objects.count())
-    response = client_as("township").post(
-        "/org/deputies/new/", {"name": "新代表", "kind": "deputy", "region": village.pk, "phone": "12345"}
-    )
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "手机格式不正确" in html and "人大代表至少要有一个层级" in html
+    client = client_as("township")
+    html = client.post("/org/deputies/new/", {"name": "", "kind": "deputy", "phone": "12345"}).content.decode()
+    assert html.count("此项不能为空") == 2 and "手机格式不正确" in html  # name, region, phone
+    data = {"name": "新代表", "kind": "deliberation", "region": village.pk, "term_5": 19}
+    html = client.post("/org/deputies/new/", data).content.decode()
+    assert "不能填写人大代表层级" in html and "议政代表只能属于街道" in html
     assert (Deputy.objects.count(), AuditEvent.objects.count()) == before
 
 
