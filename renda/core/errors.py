@@ -15,7 +15,20 @@ class RendaError(Exception):
 
 
 class ValidationFailed(RendaError):
-    """The input is wrong; nothing was changed."""
+    """The input is wrong; nothing was changed.
+
+    ``errors`` holds every wrong field of the input (field -> message), so a form shows them all
+    at once; ``message`` and ``field`` are the first of them."""
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message, field=field)
+        self.errors: dict[str, str] = dict(errors) if errors else {field or "": message}
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> ValidationFailed:
+        """One refusal naming every wrong field (``errors`` in the order the form shows them)."""
+        field, message = next(iter(errors.items()))
+        return cls(message, field=field or None, errors=errors)
 
 
 class PermissionDenied(RendaError):

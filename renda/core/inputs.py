@@ -127,7 +127,7 @@ def parse_form(schema: type[S], data: Any, files: Mapping[str, Any] | None = Non
 
     Only the schema's fields are read (the CSRF token and the buttons are not input). A field
     left empty takes its default when it is not text (an empty number box is "not given", not
-    "0"). The first error is raised as ValidationFailed, in Chinese, naming the field.
+    "0"). The errors are raised as one ValidationFailed, in Chinese, naming every wrong field.
 
     A form whose boxes depend on the record (a tally sheet with one box per option, a plan with
     a row per milestone) is read by the schema's own ``from_form(post, record)`` instead.
@@ -152,13 +152,17 @@ def parse_form(schema: type[S], data: Any, files: Mapping[str, Any] | None = Non
     try:
         return schema.model_validate(raw)
     except PydanticError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = error.get("loc") or ()
-        key = str(loc[0]) if loc else ""
-        found = schema.model_fields.get(key)
-        label = (found.title if found is not None else "") or ""
-        subject = label or (f"“{key}”" if key else "提交的内容")
-        raise ValidationFailed(f"{subject}{reason(dict(error))}", field=key or None) from None
+        errors: dict[str, str] = {}
+        for error in exc.errors(include_url=False):
+            loc = error.get("loc") or ()
+            key = str(loc[0]) if loc else ""
+            found = schema.model_fields.get(key)
+            label = (found.title if found is not None else "") or ""
+            subject = label or (f"“{key}”" if key else "提交的内容")
+            errors.setdefault(key, f"{subject}{reason(dict(error))}")
+        # The page shows one message per form: every wrong box in it, not one per attempt.
+        first = next(iter(errors))
+        raise ValidationFailed("；".join(errors.values()), field=first or None, errors=errors) from None
 
 
 class RawForm(InputSchema):

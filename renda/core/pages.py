@@ -21,7 +21,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from renda.core.actions import Action, ActionTable
-from renda.core.errors import NotFound, RendaError
+from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.inputs import parse_form
 from renda.core.scoping import Scope, scope_for_user
 
@@ -62,3 +62,10 @@ def page_action(
         return refused(scope, load(scope, pk), entry, exc)
     messages.success(request, say(entry, result) if say is not None else entry.message)
     return done(record, result, entry)
+
+
+def form_refused(form: Any, exc: ValidationFailed) -> None:
+    """Show a service's refusal on a Django form: every wrong field beside its box, what belongs
+    to no box of the form above it."""
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)

@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from renda.core.errors import ValidationFailed
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+class FieldErrors:
+    """Collects an input's wrong fields, so the person sees every one of them at once instead of
+    one per attempt::
+
+        problems = FieldErrors()
+        with problems.checking():
+            text = clean_text(...)
+        if not consent:
+            problems.add("consent", "请勾选同意……")
+        problems.raise_any()  # ValidationFailed naming them all, or nothing
+
+    A field keeps its first message."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        try:
+            yield
+        except ValidationFailed as exc:
+            for field, message in exc.errors.items():
+                self.add(field, message)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed.of(self.errors)
 
 
 def ascii_digits(text: str) -> bool:

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
+from renda.core.forms import PhoneField
 from renda.core.scoping import Scope
 from renda.opinions.models import OFFLINE_SOURCES
 from renda.org.forms import ERRORS, RegionChoiceField
@@ -58,10 +59,14 @@ class OfflineOpinionForm(forms.Form):
         label="来源", choices=[(s.value, s.label) for s in OFFLINE_SOURCES], error_messages=ERRORS
     )
     text = forms.CharField(
-        label="反映内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, error_messages=ERRORS
+        label="反映内容",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=5,
+        max_length=2000,
+        error_messages=ERRORS | {"min_length": "反映内容太短，请把事情说清楚（至少 5 个字）"},
     )
     citizen_name = forms.CharField(label="群众姓名", max_length=50, required=False, error_messages=ERRORS)
-    citizen_phone = forms.CharField(label="群众电话", max_length=20, required=False, error_messages=ERRORS)
+    citizen_phone = PhoneField(label="群众电话", max_length=20, required=False, error_messages=ERRORS)
     anonymous = forms.BooleanField(label="未留联系方式（匿名）", required=False)
     received_on = forms.DateField(
         label="接待日期",

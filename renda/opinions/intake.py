@@ -37,7 +37,7 @@ from renda.core.queue import run_after_commit, tasks_eager
 from renda.core.ratelimit import Limit, RateLimited, check_rates, claim, release, renew, uncount_rates
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope
-from renda.core.validation import clean_phone, clean_text, mask_name, mask_phone
+from renda.core.validation import FieldErrors, clean_phone, clean_text, mask_name, mask_phone
 from renda.core.workdays import Deadline, add_workdays, forget_on_change
 from renda.notify.models import Channel
 from renda.notify.services import Message, notify_send_many
@@ -68,7 +68,7 @@ def complete_pending(opinions: Sequence[Opinion]) -> None:
 @dataclass
 class OpinionInput:
     text: str
-    region: Region
+    region: Region | None  # None: not chosen (refused with the input's other errors)
     category: Category | None = None
     source: str = Source.QR
     station: Station | None = None
@@ -87,7 +87,7 @@ def _fingerprint(data: OpinionInput) -> str:
     raw = json.dumps(
         [
             data.text.strip(),
-            data.region.pk,
+            data.region.pk if data.region else None,
             data.category.pk if data.category else None,
             data.citizen_phone.strip(),
             data.station.pk if data.station else None,
@@ -103,33 +103,42 @@ def _fingerprint(data: OpinionInput) -> str:
 
 
 def _validate_intake(data: OpinionInput) -> dict[str, Any]:
+    """Every wrong field at once (one ValidationFailed naming them all), in the form's order."""
+    problems = FieldErrors()
     max_text = int(rule("opinion.max_text"))
-    text = clean_text(data.text, label="反映内容", field="text", max_length=max_text)
-    if len(text) < 5:
-        raise ValidationFailed("反映内容太短，请把事情说清楚（至少 5 个字）", field="text")
+    text, name, phone, received_by = "", "", "", ""
+    with problems.checking():
+        text = clean_text(data.text, label="反映内容", field="text", max_length=max_text)
+        if len(text) < 5:
+            problems.add("text", "反映内容太短，请把事情说清楚（至少 5 个字）")
     if data.category is None:
-        raise ValidationFailed("请选择问题分类", field="category")
-    if data.region.level < RegionLevel.TOWNSHIP:
-        raise ValidationFailed("请选择事情发生的乡镇/街道或村/社区", field="region")
+        problems.add("category", "请选择问题分类")
     home = data.station or (data.deputy and deputy_home_station(data.deputy))
-    if home is not None and not data.region.path.startswith(home.region.path[:9]):
-        raise ValidationFailed("所选村/社区不属于该联络站所在的乡镇/街道", field="region")
+    if data.region is None:
+        problems.add("region", "请选择事情发生的村/社区")
+    elif data.region.level < RegionLevel.TOWNSHIP:
+        problems.add("region", "请选择事情发生的乡镇/街道或村/社区")
+    elif home is not None and not data.region.path.startswith(home.region.path[:9]):
+        problems.add("region", "所选村/社区不属于该联络站所在的乡镇/街道")
+    if len(data.photos) > int(rule("opinion.max_photos")):
+        problems.add("photos", f"最多上传 {rule('opinion.max_photos')} 张照片")
     if data.anonymous:
         if data.citizen_name.strip() or data.citizen_phone.strip():
-            raise ValidationFailed("匿名反映时请不要填写姓名和电话", field="anonymous")
-        name, phone = "", ""
+            problems.add("anonymous", "匿名反映时请不要填写姓名和电话")
     else:
-        name = clean_text(data.citizen_name, label="姓名", field="citizen_name", max_length=50, required=False)
-        phone = clean_phone(data.citizen_phone, label="手机", field="citizen_phone", required=False)
-        if not phone:
-            raise ValidationFailed("请填写手机号以便答复时通知您；不愿留电话可选择匿名反映", field="citizen_phone")
+        with problems.checking():
+            name = clean_text(data.citizen_name, label="姓名", field="citizen_name", max_length=50, required=False)
+        with problems.checking():
+            phone = clean_phone(data.citizen_phone, label="手机", field="citizen_phone", required=False)
+            if not phone:
+                problems.add("citizen_phone", "请填写手机号以便答复时通知您；不愿留电话可选择匿名反映")
         if not data.consent:
-            raise ValidationFailed("请勾选同意：您的姓名和电话仅用于办理和答复本件意见", field="consent")
-    if len(data.photos) > int(rule("opinion.max_photos")):
-        raise ValidationFailed(f"最多上传 {rule('opinion.max_photos')} 张照片", field="photos")
-    received_by = clean_text(data.received_by, label="接待人", field="received_by", max_length=50, required=False)
+            problems.add("consent", "请勾选同意：您的姓名和电话仅用于办理和答复本件意见")
+    with problems.checking():
+        received_by = clean_text(data.received_by, label="接待人", field="received_by", max_length=50, required=False)
     if data.received_on is not None and not today() - dt.timedelta(days=366) <= data.received_on <= today():
-        raise ValidationFailed("接待日期应在一年内，且不晚于今天", field="received_on")
+        problems.add("received_on", "接待日期应在一年内，且不晚于今天")
+    problems.raise_any()
     return {"text": text, "name": name, "phone": phone, "received_by": received_by}
 
 
@@ -168,13 +177,13 @@ def opinion_submit(
     """
     if scope is not None:
         scope.require(Perm.OPINION_ENTER)
-        if not scope.covers_path(data.region.path):
+        if data.region is not None and not scope.covers_path(data.region.path):
             raise NotFound("区划不存在或不在您的管辖范围内")
     elif data.source not in (Source.QR, Source.WEB, Source.API):
         raise PermissionDenied("群众只能通过扫码或网页反映")
     key = (idempotency_key or "").strip()[:64]
     cleaned = _validate_intake(data)
-    assert data.category is not None  # _validate_intake refuses a missing category
+    assert data.category is not None and data.region is not None  # _validate_intake refuses them missing
     fingerprint = _fingerprint(data)
     triage_due, deadline = _intake_deadlines()
     limits = _intake_limits(client_ip, cleaned["phone"]) if scope is None else []

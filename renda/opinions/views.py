@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renda.core.actions import form_fields
 from renda.core.errors import NotFound, RendaError, ValidationFailed
 from renda.core.official import XLSX_TYPE, download
-from renda.core.pages import page_action
+from renda.core.pages import form_refused, page_action
 from renda.core.paging import int_param, paginate
 from renda.core.rules import rule
 from renda.core.scoping import Perm, Scope, scope_for_user
@@ -237,7 +237,7 @@ def enter(request: HttpRequest) -> HttpResponse:
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except ValidationFailed as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_refused(form, exc)
         else:
             request.session["enter_defaults"] = {
                 "source": data["source"],
@@ -248,7 +248,13 @@ def enter(request: HttpRequest) -> HttpResponse:
             }
             messages.success(request, f"已录入，回执码 {opinion.receipt_code}。可继续录入下一件。")
             return redirect("opinions:enter")
-    return render(request, "opinions/enter.html", {"form": form, "idempotency_key": secrets.token_urlsafe(16)})
+    context = {
+        "form": form,
+        "idempotency_key": secrets.token_urlsafe(16),
+        # A refused form cannot keep the files it was sent: say so beside the photo box.
+        "photos_dropped": len(request.FILES.getlist("photos")) if request.method == "POST" else 0,
+    }
+    return render(request, "opinions/enter.html", context)
 
 
 @login_required

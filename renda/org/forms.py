@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from renda.core.forms import PhoneField
 from renda.core.scoping import Scope
 from renda.org.models import CongressLevel, Deputy, DeputyKind, Gender, Station, StationKind
 from renda.regions.models import Region, RegionLevel
@@ -40,7 +41,7 @@ class DeputyForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, error_messages=ERRORS)
     kind = forms.ChoiceField(label="类别", choices=DeputyKind.choices, error_messages=ERRORS)
     gender = forms.ChoiceField(
-        label="性别", choices=[("", "—"), *Gender.choices], required=False, error_messages=ERRORS
+        label="性别", choices=[("", "请选择…"), *Gender.choices], required=False, error_messages=ERRORS
     )
     birth_year = forms.IntegerField(
         label="出生年份", required=False, min_value=1900, max_value=2010, error_messages=ERRORS
@@ -48,7 +49,7 @@ class DeputyForm(forms.Form):
     ethnicity = forms.CharField(label="民族", max_length=20, required=False, error_messages=ERRORS)
     party = forms.CharField(label="政治面貌", max_length=20, required=False, error_messages=ERRORS)
     occupation = forms.CharField(label="工作单位及职务", max_length=200, required=False, error_messages=ERRORS)
-    phone = forms.CharField(label="手机", max_length=20, required=False, error_messages=ERRORS)
+    phone = PhoneField(label="手机", max_length=20, required=False, error_messages=ERRORS)
     reason = forms.CharField(label="变更说明", max_length=200, required=False, error_messages=ERRORS)
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
@@ -57,11 +58,22 @@ class DeputyForm(forms.Form):
             scope, label="所属区划（村/社区）", min_level=RegionLevel.TOWNSHIP, max_level=RegionLevel.VILLAGE
         )
         for level in CongressLevel:
+            # In the levels table the row's 层级 cell and the column head say what a box is; a
+            # screen reader is told by the box's own name.
             self.fields[f"term_{level.value}"] = forms.IntegerField(
-                label=f"{level.label}届次", required=False, min_value=1, max_value=99, error_messages=ERRORS
+                label=f"{level.label}届次",
+                required=False,
+                min_value=1,
+                max_value=99,
+                error_messages=ERRORS,
+                widget=forms.NumberInput(attrs={"aria-label": f"{level.label}届次"}),
             )
             self.fields[f"constituency_{level.value}"] = forms.CharField(
-                label=f"{level.label}选区", max_length=100, required=False, error_messages=ERRORS
+                label=f"{level.label}选区",
+                max_length=100,
+                required=False,
+                error_messages=ERRORS,
+                widget=forms.TextInput(attrs={"aria-label": f"{level.label}选区/选举单位"}),
             )
 
     def level_rows(self) -> list[tuple[str, Any, Any]]:
@@ -105,11 +117,11 @@ class StationForm(forms.Form):
     industry = forms.CharField(label="联系行业（联系点）", max_length=100, required=False, error_messages=ERRORS)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
     head_name = forms.CharField(label="站长姓名", max_length=50, required=False, error_messages=ERRORS)
-    head_phone = forms.CharField(label="站长电话", max_length=20, required=False, error_messages=ERRORS)
+    head_phone = PhoneField(label="站长电话", max_length=20, required=False, error_messages=ERRORS)
     liaison1_name = forms.CharField(label="联络员一姓名", max_length=50, required=False, error_messages=ERRORS)
-    liaison1_phone = forms.CharField(label="联络员一电话", max_length=20, required=False, error_messages=ERRORS)
+    liaison1_phone = PhoneField(label="联络员一电话", max_length=20, required=False, error_messages=ERRORS)
     liaison2_name = forms.CharField(label="联络员二姓名", max_length=50, required=False, error_messages=ERRORS)
-    liaison2_phone = forms.CharField(label="联络员二电话", max_length=20, required=False, error_messages=ERRORS)
+    liaison2_phone = PhoneField(label="联络员二电话", max_length=20, required=False, error_messages=ERRORS)
     reason = forms.CharField(label="变更说明", max_length=200, required=False, error_messages=ERRORS)
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:

@@ -18,7 +18,7 @@ from pypinyin import Style, lazy_pinyin
 from renda.audit.services import audit_record, diff, snapshot
 from renda.core.errors import ValidationFailed
 from renda.core.scoping import Perm, Scope
-from renda.core.validation import clean_int, clean_phone, clean_text, mask_phone
+from renda.core.validation import FieldErrors, clean_int, clean_phone, clean_text, mask_phone
 from renda.org.models import (
     Body,
     BodyKind,
@@ -107,46 +107,55 @@ class DeputyInput:
 
 
 def deputy_validate(data: DeputyInput) -> dict[str, object]:
-    """Check a deputy's fields without writing (importers call it to report every bad row first)."""
+    """Check a deputy's fields without writing (importers call it to report every bad row first).
+    Every wrong field is refused at once (one ValidationFailed naming them all)."""
+    problems = FieldErrors()
     if data.kind not in DeputyKind.values:
-        raise ValidationFailed("代表类别只能是“人大代表”或“议政代表”", field="kind")
+        problems.add("kind", "代表类别只能是“人大代表”或“议政代表”")
     if data.gender and data.gender not in Gender.values:
-        raise ValidationFailed("性别只能是“男”或“女”", field="gender")
+        problems.add("gender", "性别只能是“男”或“女”")
     this_year = dt.date.today().year
-    cleaned: dict[str, object] = {
-        "name": clean_text(data.name, label="姓名", field="name", max_length=50),
-        "kind": data.kind,
-        "gender": data.gender,
-        "birth_year": clean_int(
+    cleaned: dict[str, object] = {"kind": data.kind, "gender": data.gender, "region": data.region}
+    with problems.checking():
+        cleaned["name"] = clean_text(data.name, label="姓名", field="name", max_length=50)
+    with problems.checking():
+        cleaned["birth_year"] = clean_int(
             data.birth_year, label="出生年份", field="birth_year", minimum=1900, maximum=this_year - 18, required=False
-        ),
-        "ethnicity": clean_text(data.ethnicity, label="民族", field="ethnicity", max_length=20, required=False),
-        "party": clean_text(data.party, label="政治面貌", field="party", max_length=20, required=False),
-        "occupation": clean_text(
+        )
+    with problems.checking():
+        cleaned["ethnicity"] = clean_text(
+            data.ethnicity, label="民族", field="ethnicity", max_length=20, required=False
+        )
+    with problems.checking():
+        cleaned["party"] = clean_text(data.party, label="政治面貌", field="party", max_length=20, required=False)
+    with problems.checking():
+        cleaned["occupation"] = clean_text(
             data.occupation, label="工作单位及职务", field="occupation", max_length=200, required=False
-        ),
-        "phone": clean_phone(data.phone, label="手机", field="phone"),
-        "region": data.region,
-    }
+        )
+    with problems.checking():
+        cleaned["phone"] = clean_phone(data.phone, label="手机", field="phone")
     in_street = any(r.is_street for r in data.region.ancestors(include_self=True))
     if data.kind == DeputyKind.DEPUTY and not data.mandates:
-        raise ValidationFailed("人大代表至少要有一个层级（全国/省/市/县/乡镇）", field="mandates")
+        problems.add("mandates", "人大代表至少要有一个层级（全国/省/市/县/乡镇）")
     if data.kind == DeputyKind.DELIBERATION:
         if data.mandates:
-            raise ValidationFailed("议政代表不是人大代表，不能填写人大代表层级", field="mandates")
+            problems.add("mandates", "议政代表不是人大代表，不能填写人大代表层级")
         if not in_street:
-            raise ValidationFailed("议政代表只能属于街道", field="region")
+            problems.add("region", "议政代表只能属于街道")
     seen: set[int] = set()
     for m in data.mandates:
         if m.level not in CongressLevel.values:
-            raise ValidationFailed("代表层级无效", field="mandates")
+            problems.add("mandates", "代表层级无效")
+            continue
         if m.level in seen:
-            raise ValidationFailed(f"{CongressLevel(m.level).label}代表层级重复", field="mandates")
+            problems.add("mandates", f"{CongressLevel(m.level).label}代表层级重复")
         seen.add(m.level)
-        clean_int(m.term, label="届次", field="mandates", minimum=1, maximum=99)
-        clean_text(m.constituency, label="选区", field="mandates", max_length=100, required=False)
+        with problems.checking():
+            clean_int(m.term, label="届次", field="mandates", minimum=1, maximum=99)
+            clean_text(m.constituency, label="选区", field="mandates", max_length=100, required=False)
     if CongressLevel.TOWNSHIP in seen and in_street:
-        raise ValidationFailed("街道不设乡镇人大，街道的代表不能是乡镇级代表", field="mandates")
+        problems.add("mandates", "街道不设乡镇人大，街道的代表不能是乡镇级代表")
+    problems.raise_any()
     return cleaned
 
 
@@ -313,25 +322,32 @@ class StationInput:
 
 
 def station_validate(data: StationInput) -> dict[str, object]:
+    """Every wrong field at once (one ValidationFailed naming them all)."""
+    problems = FieldErrors()
     if data.kind not in StationKind.values:
-        raise ValidationFailed("站点类型只能是代表之家、代表联络站或代表联系点", field="kind")
+        problems.add("kind", "站点类型只能是代表之家、代表联络站或代表联系点")
     if data.region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-        raise ValidationFailed("站点应设在乡镇/街道或村/社区", field="region")
-    code = clean_text(data.code, label="站点编码", field="code", max_length=32)
-    if not all(c.isalnum() or c in "-_" for c in code):
-        raise ValidationFailed("站点编码只能包含字母、数字、- 和 _", field="code")
-    return {
-        "code": code,
-        "name": clean_text(data.name, label="名称", field="name", max_length=100),
-        "kind": data.kind,
-        "region": data.region,
-        "address": clean_text(data.address, label="地址", field="address", max_length=200, required=False),
-        "opening_hours": clean_text(
+        problems.add("region", "站点应设在乡镇/街道或村/社区")
+    cleaned: dict[str, object] = {"kind": data.kind, "region": data.region, "is_active": bool(data.is_active)}
+    with problems.checking():
+        cleaned["code"] = clean_text(data.code, label="站点编码", field="code", max_length=32)
+    with problems.checking():
+        cleaned["name"] = clean_text(data.name, label="名称", field="name", max_length=100)
+    with problems.checking():
+        cleaned["address"] = clean_text(data.address, label="地址", field="address", max_length=200, required=False)
+    with problems.checking():
+        cleaned["opening_hours"] = clean_text(
             data.opening_hours, label="接待时间", field="opening_hours", max_length=200, required=False
-        ),
-        "industry": clean_text(data.industry, label="联系行业", field="industry", max_length=100, required=False),
-        "is_active": bool(data.is_active),
-    }
+        )
+    with problems.checking():
+        cleaned["industry"] = clean_text(
+            data.industry, label="联系行业", field="industry", max_length=100, required=False
+        )
+    code = str(cleaned.get("code", ""))
+    if not all(c.isalnum() or c in "-_" for c in code):
+        problems.add("code", "站点编码只能包含字母、数字、- 和 _")
+    problems.raise_any()
+    return cleaned
 
 
 @transaction.atomic

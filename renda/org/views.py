@@ -13,18 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from renda.audit.selectors import audit_timeline
 from renda.core.errors import ValidationFailed
+from renda.core.pages import form_refused
 from renda.core.paging import int_param, paginate
 from renda.core.scoping import Perm, scope_for_user
 from renda.org import selectors, services
 from renda.org.forms import DeputyForm, MoveStationForm, StationForm, region_of
 from renda.org.models import CongressLevel, DeputyKind, OfficerRole, StationKind, UnitKind
 from renda.regions.selectors import region_choices
-
-
-def _apply_error(form: Any, exc: ValidationFailed) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
 
 # ---------------------------------------------------------------- deputies
 
@@ -104,7 +99,7 @@ def deputy_create(request: HttpRequest) -> HttpResponse:
         try:
             d = services.deputy_create(scope=scope, data=_deputy_input(form), reason=form.cleaned_data["reason"])
         except ValidationFailed as exc:
-            _apply_error(form, exc)
+            form_refused(form, exc)
         else:
             messages.success(request, f"已登记代表 {d.name}")
             return redirect("org:deputy", public_id=d.public_id)
@@ -122,7 +117,7 @@ def deputy_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             services.deputy_update(scope=scope, deputy=d, data=_deputy_input(form), reason=form.cleaned_data["reason"])
         except ValidationFailed as exc:
-            _apply_error(form, exc)
+            form_refused(form, exc)
         else:
             messages.success(request, f"已保存代表 {d.name} 的信息")
             return redirect("org:deputy", public_id=d.public_id)
@@ -147,7 +142,7 @@ def deputy_move(request: HttpRequest, public_id: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationFailed as exc:
-            _apply_error(form, exc)
+            form_refused(form, exc)
         else:
             messages.success(request, f"{d.name} 已调入 {form.cleaned_data['station'].name}")
             return redirect("org:deputy", public_id=d.public_id)
@@ -248,7 +243,7 @@ def station_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                     )
                     services.station_set_officers(scope=scope, station=s, officers=new_officers, reason=data["reason"])
             except ValidationFailed as exc:
-                _apply_error(form, exc)
+                form_refused(form, exc)
             else:
                 messages.success(request, f"已保存站点 {data['name']}")
                 return redirect("org:station", public_id=s.public_id)

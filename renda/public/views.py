@@ -88,20 +88,12 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
     if request.method == "GET":
         return render(request, "public/opinion_form.html", _form_context(deputy, station, {}))
     data = request.POST
-    errors: dict[str, str] = {}
-    region = _ref(refs.region, data.get("region"))
-    category = _ref(refs.category, data.get("category"))
-    if region is None:
-        errors["region"] = "请选择事情发生的村/社区"
     try:
-        if errors:
-            raise ValidationFailed(errors["region"], field="region")
-        assert region is not None
         opinion, _created = intake.opinion_submit(
             data=intake.OpinionInput(
                 text=data.get("text", ""),
-                region=region,
-                category=category,
+                region=_ref(refs.region, data.get("region")),
+                category=_ref(refs.category, data.get("category")),
                 source=Source.QR,
                 station=station,
                 deputy=deputy,
@@ -115,13 +107,27 @@ def opinion_form(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
             client_ip=client_ip(request),
         )
     except RendaError as exc:
-        errors[exc.field or "general"] = exc.message
         context = _form_context(deputy, station, data.dict())
-        context["errors"] = errors
+        context["errors"] = _errors_by_field(exc)
+        context["photos_dropped"] = len(request.FILES.getlist("photos"))
         status = 429 if isinstance(exc, RateLimited) else 400 if exc.status_code != 409 else 409
         return render(request, "public/opinion_form.html", context, status=status)
     _remember(request, opinion.receipt_code)
     return redirect("public:receipt", receipt_code=opinion.receipt_code)
+
+
+OPINION_FIELDS = {"text", "category", "region", "photos", "anonymous", "citizen_name", "citizen_phone", "consent"}
+
+
+def _errors_by_field(exc: RendaError) -> dict[str, str]:
+    """Every wrong field of a refused submission, each shown beside its field; what belongs to no
+    field of the form is shown on top ("general")."""
+    errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "": exc.message}
+    shown: dict[str, str] = {}
+    for field, message in errors.items():
+        key = field if field in OPINION_FIELDS else "general"
+        shown[key] = f"{shown[key]}；{message}" if key in shown else message
+    return shown
 
 
 def _pick(model: Any, value: str | None) -> Any:

@@ -19,6 +19,10 @@ test to the end of the process. Django then keeps its connections per context ra
 thread, so from that point on tests use a second connection (to the same test database); the
 ``browser`` fixture closes it at the end, before the test database is dropped.
 
+Every page a test opens is checked with axe-core when the test ends (``tests/browser/axe.py``): a
+serious or critical violation fails the test, naming the page, the rule, the elements and axe's
+help. ``assert_accessible(page)`` checks a page in a state a test brought it to.
+
 Without /usr/bin/chromium every test here is skipped with a loud reason (``make test`` also prints
 a banner); browsers are never downloaded.
 """
@@ -42,6 +46,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections
 from django.test.testcases import QuietWSGIRequestHandler
 from django.test.utils import override_settings
+
+from tests.browser import axe
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls a test makes while
 # it drives the page are still plain synchronous code.
@@ -98,30 +104,47 @@ class _SharedConnectionServer(ThreadedWSGIServer):
 
 class _OneAtATime:
     """WSGI wrapper: runs the app and reads its whole body under a lock, because the database
-    connection is shared and a connection's transaction state is not thread-safe."""
+    connection is shared and a connection's transaction state is not thread-safe. Hands each
+    answer to the axe recorder, which keeps the browser's page navigations."""
 
-    def __init__(self, app: Callable[..., Any]) -> None:
+    def __init__(self, app: Callable[..., Any], recorder: axe.Recorder) -> None:
         self.app = app
+        self.recorder = recorder
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        answered: list[Any] = []
+
+        def remember(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            answered[:] = [status, headers]
+            return start_response(status, headers, *args)
+
         with self.lock:
-            body = self.app(environ, start_response)
+            body = self.app(environ, remember)
             try:
-                return list(body)
+                chunks = list(body)
             finally:
                 if hasattr(body, "close"):
                     body.close()
+        if answered:
+            self.recorder.offer(environ, answered[0], answered[1], b"".join(chunks))
+        return chunks
 
 
 @dataclass
 class LiveSite:
     url: str
+    recorder: axe.Recorder
+
+
+def _test_failed(request: pytest.FixtureRequest) -> bool:
+    return any(report.failed for report in request.node.stash.get(_reports, {}).values())
 
 
 @pytest.fixture
-def live_site(db: None) -> Iterator[LiveSite]:
-    """The app served on http://127.0.0.1:<free port>, sharing this test's database connection."""
+def live_site(db: None, browser: Any, request: pytest.FixtureRequest) -> Iterator[LiveSite]:
+    """The app served on http://127.0.0.1:<free port>, sharing this test's database connection.
+    When the test has passed, every page the browser was served is checked with axe-core."""
     shared = {alias: connections[alias] for alias in connections}
     for conn in shared.values():
         conn.ensure_connection()
@@ -133,13 +156,18 @@ def live_site(db: None) -> Iterator[LiveSite]:
     server = _SharedConnectionServer(
         ("127.0.0.1", 0), QuietWSGIRequestHandler, allow_reuse_address=False, connections_override=shared
     )
-    server.set_app(_OneAtATime(StaticFilesHandler(WSGIHandler())))
+    recorder = axe.Recorder()
+    server.set_app(_OneAtATime(StaticFilesHandler(WSGIHandler()), recorder))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
+    recorder.base_url = f"http://{host}:{port}"
+    report = ""
     try:
         with override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost"]):
-            yield LiveSite(url=f"http://{host}:{port}")
+            yield LiveSite(url=recorder.base_url, recorder=recorder)
+            if not _test_failed(request):
+                report = axe.check_documents(browser, recorder)
     finally:
         server.shutdown()
         server.server_close()
@@ -148,6 +176,8 @@ def live_site(db: None) -> Iterator[LiveSite]:
         request_finished.connect(close_old_connections)
         for conn in shared.values():
             conn.dec_thread_sharing()
+    if report:
+        pytest.fail("axe-core found serious or critical violations:\n" + report, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -188,9 +218,11 @@ def page(browser: Any, live_site: LiveSite, request: pytest.FixtureRequest) -> I
     page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
     try:
         yield page
+        left_on_html = page.url.startswith(live_site.url) and page.evaluate("document.contentType") == "text/html"
+        if left_on_html and not _test_failed(request):
+            axe.assert_accessible(page, f"{page.url} (as the test left it)")
     finally:
-        reports = request.node.stash.get(_reports, {})
-        if any(report.failed for report in reports.values()):
+        if _test_failed(request):
             name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
             try:
                 page.screenshot(path=artifact_path(f"{name}.png"), full_page=True)

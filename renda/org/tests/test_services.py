@@ -94,6 +94,25 @@ def test_bad_deputy_input_is_refused_and_writes_nothing(scope_of, town_village, 
 
 
 @pytest.mark.django_db
+def test_every_wrong_field_of_a_deputy_is_named_at_once(scope_of, town_village):
+    data = services.DeputyInput(name="", region=town_village, phone="12345", gender="X", birth_year=2020)
+    before = counts()
+    with pytest.raises(ValidationFailed) as refused:
+        services.deputy_create(scope=scope_of("township"), data=data)
+    assert list(refused.value.errors) == ["gender", "name", "birth_year", "phone", "mandates"]
+    assert refused.value.field == "gender"
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_every_wrong_field_of_a_station_is_named_at_once(scope_of, town_village):
+    data = services.StationInput(code="a b", name="", kind="nope", region=town_village, address="路" * 201)
+    with pytest.raises(ValidationFailed) as refused:
+        services.station_create(scope=scope_of("township"), data=data)
+    assert set(refused.value.errors) == {"kind", "code", "name", "address"}
+
+
+@pytest.mark.django_db
 def test_deputy_in_another_township_cannot_be_created(scope_of):
     scope = scope_of("township")
     elsewhere = Region.objects.filter(level=RegionLevel.VILLAGE).exclude(path__startswith=scope.roots[0]).first()

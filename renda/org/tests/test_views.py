@@ -155,3 +155,25 @@ def test_region_tree_expands_through_htmx(client_as, scope_of):
     assert county.name in client.get("/regions/").content.decode()
     children = client.get(f"/regions/{county.code}/children/").content.decode()
     assert all(t.name in children for t in Region.objects.filter(parent=county))
+
+
+@pytest.mark.django_db
+def test_every_wrong_field_of_the_deputy_form_is_shown_at_once(client_as, scope_of):
+    """Issue #13: what the form checks is named together (a missing name, a wrong phone), and so is
+    what the service checks (a 议政代表 outside a street, with a congress level)."""
+    village = Region.objects.filter(path__startswith=township_root(scope_of), level=RegionLevel.VILLAGE).first()
+    before = (Deputy.objects.count(), AuditEvent.objects.count())
+    client = client_as("township")
+    html = client.post("/org/deputies/new/", {"name": "", "kind": "deputy", "phone": "12345"}).content.decode()
+    assert html.count("此项不能为空") == 2 and "手机格式不正确" in html  # name, region, phone
+    data = {"name": "新代表", "kind": "deliberation", "region": village.pk, "term_5": 19}
+    html = client.post("/org/deputies/new/", data).content.decode()
+    assert "不能填写人大代表层级" in html and "议政代表只能属于街道" in html
+    assert (Deputy.objects.count(), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_the_deputy_form_names_every_box_and_offers_no_dashes(client_as):
+    html = client_as("township").get("/org/deputies/new/").content.decode()
+    assert 'aria-label="县级届次"' in html and 'aria-label="乡镇级选区/选举单位"' in html
+    assert "---------" not in html and '<option value="" selected>请选择…</option>' in html
