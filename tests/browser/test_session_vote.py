@@ -68,7 +68,8 @@ def test_session_sign_in_vote_runoff_publish(
     page.wait_for_selector("#meeting-state:has-text('筹备中')")
     meeting = Meeting.objects.latest("id")
     assert "应出席 6 人" in page.inner_text("#attendance")
-    assert page.inner_text("#agenda").splitlines() == ["听取和审议政府工作报告", "票决2027年民生实事项目"]
+    titles = page.locator("#agenda .agenda-title").all_inner_texts()
+    assert titles == ["听取和审议政府工作报告", "票决2027年民生实事项目"]
     page.click("#open-meeting")
     page.click("#open-meeting-confirm")
     page.wait_for_selector("#meeting-state:has-text('会议进行中')")
