@@ -21,6 +21,7 @@ from renda.site.config.services import OVERRIDE_LEVELS, clean_date
 GROUPS = (
     ("opinion.", "民意处理"),
     ("appointment.", "民意处理"),
+    ("vote.", "人代会与代表"),
     ("session.", "人代会与代表"),
     ("bill.", "人代会与代表"),
     ("deputy.", "人代会与代表"),

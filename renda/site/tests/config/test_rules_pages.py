@@ -194,3 +194,10 @@ def test_django_admin_holds_a_value_to_the_same_check(client_as):
     good = client.post("/admin/core/rulesetting/add/", {"key": "opinion.rating_days", "value": "20", "note": "x"})
     assert good.status_code == 302
     assert rule("opinion.rating_days") == 20
+
+
+def test_every_rule_has_its_group_on_the_page():
+    """A rule whose key no group names would be listed under 其他, away from its scene."""
+    from renda.site.config.selectors import GROUPS
+
+    assert [k for k in DEFAULTS if not any(k.startswith(prefix) for prefix, _ in GROUPS)] == []
