@@ -9,19 +9,9 @@ session's own documents.
 
 from __future__ import annotations
 
+from renda.core.numerals import chinese_numeral
 from renda.org.models import Body, BodyKind
 from renda.regions.models import Region
-
-DIGITS = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 19 → 十九, 23 → 二十三 (1–99; other numbers in digits)."""
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = (("" if tens == 1 else DIGITS[tens]) + "十") if tens else ""
-    return head + (DIGITS[ones] if ones else "")
 
 
 def body_short_name(body: Body, region: Region | None = None) -> str:

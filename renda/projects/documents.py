@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from renda.audit.services import audit_record
+from renda.core.numerals import chinese_numeral
 from renda.core.official import SMALL_PT, Official
 from renda.core.scoping import Perm, Scope
 from renda.core.sheets import finish_sheet, safe_text
@@ -124,7 +125,7 @@ def midyear_docx(*, scope: Scope, region: Region, year: int) -> bytes:
         f"截至目前，已完工 {len(done)} 个，进度滞后 {len(behind)} 个。各项目实施情况如下："
     )
     for r in rows:
-        doc.heading(f"{_cn_number(r['no'])}、{r['name']}", level=1)
+        doc.heading(f"{chinese_numeral(int(r['no']))}、{r['name']}", level=1)
         doc.para(
             f"责任单位：{r['unit']}；计划投资 {r['budget']:,.2f} 万元；计划完成日期 {r['completion'] or '未定'}。"
             f"按计划应完成 {r['expected']}%，实际完成 {r['progress']}%{'，进度滞后' if r['behind'] else ''}。"
@@ -157,13 +158,3 @@ def midyear_docx(*, scope: Scope, region: Region, year: int) -> bytes:
     content = doc.docx()
     _audit(scope, region, year, "docx", len(rows))
     return content
-
-
-def _cn_number(n: object) -> str:
-    """1 → 一, 12 → 十二: headings of an official document are numbered in Chinese."""
-    digits = "零一二三四五六七八九"
-    value = int(str(n)) if str(n).isdigit() else 0
-    if not 0 < value < 100:
-        return str(n)
-    tens, ones = divmod(value, 10)
-    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
