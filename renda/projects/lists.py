@@ -129,7 +129,7 @@ def clean_budget(value: object) -> Decimal:
 TEN_THOUSAND = Decimal(10000)
 
 
-def wan_to_yuan(value: object, *, label: str) -> str:
+def wan_to_yuan(value: object, *, label: str) -> Decimal:
     """An amount typed on a page in 万元 (the unit every list shows: "88", "1,234.5", "12.5万元")
     as the 元 the records keep; clean_budget then checks it as the API's 元 are checked."""
     text = str(value if value is not None else "").strip()
@@ -148,7 +148,7 @@ def wan_to_yuan(value: object, *, label: str) -> str:
     yuan = amount * TEN_THOUSAND
     if yuan != yuan.quantize(Decimal("0.01")):
         raise ValidationFailed(f"{label}最多精确到分（万元后最多六位小数）", field="budget")
-    return str(yuan.quantize(Decimal("0.01")))
+    return yuan.quantize(Decimal("0.01"))
 
 
 def _check_unit(unit: HandlingUnit, township: Region) -> None:

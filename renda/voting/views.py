@@ -25,14 +25,7 @@ from renda.meetings.quorum import MAJORITY_LABELS, quorum_status
 from renda.meetings.selectors import my_attendance
 from renda.voting import policy, selectors, services
 from renda.voting.actions import ACTIONS
-from renda.voting.models import Mark, PaperBatch, Vote, VoteMethod, VoteState
-
-
-def _batches(vote: Vote) -> list[PaperBatch]:
-    batches = list(vote.paper_batches.select_related("entered_by", "checked_by"))
-    for batch in batches:
-        batch.sheet_id = f"check-{batch.pk}"  # type: ignore[attr-defined]  # the check form's ids
-    return batches
+from renda.voting.models import Mark, Vote, VoteMethod, VoteState
 
 
 def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
@@ -46,7 +39,7 @@ def _context(scope: Scope, vote: Vote, **extra: Any) -> dict[str, Any]:
         "marks": Mark.choices,
         "quorum": quorum_status(vote.meeting),
         "phone_ballots": selectors.phone_ballots(vote),
-        "paper_batches": _batches(vote),
+        "paper_batches": list(vote.paper_batches.select_related("entered_by", "checked_by")),
         "paper_check": services.paper_check_required(vote),
         "show_result": policy.result_visible(vote, scope),
         "unfilled": selectors.seats_unfilled(vote, options),
